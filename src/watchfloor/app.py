@@ -1,0 +1,67 @@
+"""The FastAPI application: each capability's router, the error handlers and health checks."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy import text
+
+from watchfloor import __version__
+from watchfloor.audit.api import router as audit_router
+from watchfloor.auth.api import router as auth_router
+from watchfloor.cases.api import router as cases_router
+from watchfloor.http_errors import BodyLimit, install
+from watchfloor.intake.api import router as intake_router
+from watchfloor.notify.api import router as webhooks_router
+from watchfloor.queues.api import router as queues_router
+from watchfloor.runtime import Runtime
+from watchfloor.settings import get_settings
+
+_HOME = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Watchfloor</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#111}
+code{background:#f3f3f3;padding:0 .25rem}</style></head><body><h1>Watchfloor</h1>
+<p>The API is served under <code>/api/v1</code>; its OpenAPI description is at
+<a href="/openapi.json">/openapi.json</a>. Health: <a href="/healthz">/healthz</a>.</p>
+<p>Get a token with <code>POST /api/v1/auth/token</code> and send it as
+<code>Authorization: Bearer …</code>.</p></body></html>"""
+
+
+def create_app(runtime: Runtime | None = None) -> FastAPI:
+    """An app bound to ``runtime`` (built from the environment when not given)."""
+    runtime = runtime or Runtime.create(get_settings())
+    app = FastAPI(
+        title="Watchfloor",
+        version=__version__,
+        summary="Intake, triage, queues, cases, decisions and audit for safety response teams.",
+        # The bundled docs pages load scripts from a CDN; the console must work offline.
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    install(app)
+    for router in (
+        intake_router,
+        cases_router,
+        queues_router,
+        auth_router,
+        audit_router,
+        webhooks_router,
+    ):
+        app.include_router(router)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> HTMLResponse:
+        return HTMLResponse(_HOME)
+
+    @app.get("/healthz", tags=["health"], responses={503: {"description": "Database unreachable"}})
+    def healthz() -> JSONResponse:
+        """Liveness and database reachability; needs no token."""
+        try:
+            with runtime.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:  # noqa: BLE001 - any database failure means "not ready"
+            return JSONResponse({"status": "unavailable", "database": str(exc)[:200]}, 503)
+        return JSONResponse({"status": "ok"})
+
+    app.add_middleware(BodyLimit, limit=runtime.settings.max_request_bytes)
+    return app

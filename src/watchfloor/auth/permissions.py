@@ -1,0 +1,56 @@
+"""Roles and what each may do (pure). Every API route names the permission it needs."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ANALYST = "analyst"  # works cases from the queues
+    LEAD = "lead"  # shift lead: everything an analyst does, plus reassigning and oversight
+    QA = "qa"  # reviews decisions
+    LEGAL = "legal"  # legal and regulatory interpretation
+    ADMIN = "admin"  # configuration, users, integrations
+    VIEWER = "viewer"  # read-only: sees cases, never evidence
+    INTAKE = "intake"  # a system that submits reports (detector, form backend, mail gateway)
+
+
+class Permission(StrEnum):
+    REPORTS_CREATE = "reports:create"
+    REPORTS_READ = "reports:read"
+    CASES_READ = "cases:read"
+    CASES_WORK = "cases:work"  # claim, transition
+    CASES_DECIDE = "cases:decide"
+    CASES_ASSIGN_ANY = "cases:assign_any"  # act on a case someone else holds
+    EVIDENCE_READ = "evidence:read"
+    QUEUES_READ = "queues:read"
+    AUDIT_READ = "audit:read"
+    WEBHOOKS_MANAGE = "webhooks:manage"
+    USERS_MANAGE = "users:manage"
+
+
+P = Permission
+_READ = {P.CASES_READ, P.QUEUES_READ, P.REPORTS_READ}
+_WORK = _READ | {P.CASES_WORK, P.CASES_DECIDE, P.EVIDENCE_READ, P.REPORTS_CREATE}
+
+GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.ANALYST: frozenset(_WORK),
+    Role.LEAD: frozenset(_WORK | {P.CASES_ASSIGN_ANY, P.AUDIT_READ}),
+    Role.QA: frozenset(_READ | {P.EVIDENCE_READ, P.AUDIT_READ}),
+    Role.LEGAL: frozenset(_WORK | {P.AUDIT_READ}),
+    Role.ADMIN: frozenset(set(Permission)),
+    Role.VIEWER: frozenset(_READ),
+    Role.INTAKE: frozenset({P.REPORTS_CREATE}),
+}
+
+
+def can(role: str, permission: Permission) -> bool:
+    """Whether ``role`` holds ``permission``; an unknown role holds nothing."""
+    try:
+        return permission in GRANTS[Role(role)]
+    except ValueError:
+        return False
+
+
+def roles_with(permission: Permission) -> list[str]:
+    return [r.value for r, grants in GRANTS.items() if permission in grants]

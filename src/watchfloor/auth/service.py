@@ -1,0 +1,138 @@
+"""Users, passwords and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from watchfloor.audit import service as audit
+from watchfloor.auth.models import ApiToken, User
+from watchfloor.auth.permissions import Role
+from watchfloor.clock import Clock
+from watchfloor.errors import Conflict, NotFound
+
+TOKEN_PREFIX = "wf_"  # noqa: S105 - a prefix, not a secret
+_hasher = PasswordHasher()
+# Checked against when a username is unknown, so both paths take the same time.
+_DUMMY_HASH = _hasher.hash("watchfloor-timing-equaliser")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def get_by_username(session: Session, *, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username.lower()))
+
+
+def get_or_raise(session: Session, *, username: str) -> User:
+    user = get_by_username(session, username=username)
+    if user is None:
+        raise NotFound(f"no user named {username!r}")
+    return user
+
+
+def create(
+    session: Session,
+    clock: Clock,
+    *,
+    username: str,
+    role: Role,
+    display_name: str | None = None,
+    password: str | None = None,
+    actor: str = "system:cli",
+) -> User:
+    """A new user; the username must be free."""
+    username = username.lower()
+    if get_by_username(session, username=username) is not None:
+        raise Conflict(f"user {username!r} already exists")
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=role.value,
+        password_hash=_hasher.hash(password) if password else None,
+        is_active=True,
+        created_at=clock.now(),
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        at=clock.now(),
+        actor=actor,
+        action="user.created",
+        object_type="user",
+        object_id=username,
+        after={"role": role.value, "display_name": user.display_name},
+    )
+    return user
+
+
+def check_password(session: Session, *, username: str, password: str) -> User | None:
+    """The active user if ``password`` is theirs; None otherwise, in constant-ish time."""
+    user = get_by_username(session, username=username)
+    stored = user.password_hash if user and user.is_active and user.password_hash else None
+    try:
+        _hasher.verify(stored or _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return user if stored else None
+
+
+def issue_token(
+    session: Session,
+    clock: Clock,
+    *,
+    user: User,
+    name: str = "api",
+    ttl: timedelta | None = None,
+) -> tuple[str, ApiToken]:
+    """A new bearer token for ``user``; the plain token is returned once and never stored."""
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = clock.now()
+    token = ApiToken(
+        user_id=user.id,
+        name=name,
+        token_hash=hash_token(plain),
+        prefix=plain[:10],
+        created_at=now,
+        expires_at=now + ttl if ttl else None,
+        revoked_at=None,
+    )
+    session.add(token)
+    session.flush()
+    audit.record(
+        session,
+        at=now,
+        actor=f"user:{user.username}",
+        action="token.issued",
+        object_type="user",
+        object_id=user.username,
+        after={"token": token.prefix, "name": name},
+    )
+    return plain, token
+
+
+def authenticate_token(session: Session, *, token: str, now: datetime) -> User | None:
+    """The active user this bearer token belongs to, or None if it is unknown, revoked or expired."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    row = session.execute(
+        select(User, ApiToken)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == hash_token(token))
+    ).first()
+    if row is None:
+        return None
+    user, api_token = row
+    if not user.is_active or api_token.revoked_at is not None:
+        return None
+    if api_token.expires_at is not None and api_token.expires_at <= now:
+        return None
+    return user

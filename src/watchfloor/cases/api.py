@@ -1,0 +1,118 @@
+"""Case routes: list, read, move through the lifecycle, decide."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from watchfloor.auth import service as users
+from watchfloor.auth.models import User
+from watchfloor.auth.permissions import Permission, can
+from watchfloor.cases import flows
+from watchfloor.cases import service as cases
+from watchfloor.cases.lifecycle import Status
+from watchfloor.cases.schemas import CaseDetail, CaseOut, CasePage, DecisionIn, TransitionIn
+from watchfloor.deps import ClockDep, DbSession, RuntimeDep, require
+from watchfloor.errors import Forbidden
+from watchfloor.http_errors import responses
+from watchfloor.triage.taxonomy import Priority
+
+router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
+Reader = Annotated[User, Depends(require(Permission.CASES_READ))]
+Worker = Annotated[User, Depends(require(Permission.CASES_WORK))]
+Decider = Annotated[User, Depends(require(Permission.CASES_DECIDE))]
+PriorityQuery = Annotated[str | None, Query(pattern=r"^[Pp][0-3]$", description="P0…P3")]
+
+
+@router.get("", response_model=CasePage, responses=responses(401, 403, 422))
+def list_cases(
+    db: DbSession,
+    user: Reader,
+    status: Annotated[list[Status] | None, Query()] = None,
+    harm_area: Annotated[str | None, Query(max_length=64)] = None,
+    priority: PriorityQuery = None,
+    queue: Annotated[str | None, Query(max_length=64)] = None,
+    assignee: Annotated[str | None, Query(max_length=64, description="a username, or 'me'")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    before: Annotated[
+        int | None, Query(ge=1, description="next_before of the previous page")
+    ] = None,
+) -> CasePage:
+    """Cases, newest first."""
+    assignee_id = None
+    if assignee is not None:
+        assignee_id = user.id if assignee == "me" else users.get_or_raise(db, username=assignee).id
+    rows = cases.list_cases(
+        db,
+        where=cases.CaseFilter(
+            status=[s.value for s in status] if status else None,
+            harm_area=harm_area,
+            priority=int(Priority.parse(priority)) if priority else None,
+            queue=queue,
+            assignee_id=assignee_id,
+        ),
+        limit=limit,
+        before_id=before,
+    )
+    names = flows.usernames(db, {c.assignee_id for c in rows})
+    return CasePage(
+        cases=[flows.case_out(c, names.get(c.assignee_id or 0)) for c in rows],
+        next_before=rows[-1].id if len(rows) == limit else None,
+    )
+
+
+@router.get("/{key}", response_model=CaseDetail, responses=responses(401, 403, 404))
+def get_case(key: str, db: DbSession, user: Reader) -> CaseDetail:
+    """One case with its subject, reports, decisions and the delivery of each action."""
+    case = cases.get_or_raise(db, key=key)
+    return flows.case_detail(db, case=case, with_evidence=can(user.role, Permission.EVIDENCE_READ))
+
+
+@router.post(
+    "/{key}/transitions", response_model=CaseOut, responses=responses(401, 403, 404, 409, 422)
+)
+def transition(
+    key: str, body: TransitionIn, db: DbSession, clock: ClockDep, user: Worker
+) -> CaseOut:
+    """Move a case through its lifecycle (assign, escalate, request_info, …).
+
+    An action the case's status does not allow is refused with 409, naming the allowed ones.
+    """
+    lead = can(user.role, Permission.CASES_ASSIGN_ANY)
+    case = cases.get_or_raise(db, key=key, for_update=True)
+    cases.require_holder(case, user, can_act_for_others=lead)
+    assignee = None
+    if body.action == "assign" and body.assignee and body.assignee != user.username:
+        if not lead:
+            raise Forbidden("only a lead may assign a case to someone else")
+        assignee = users.get_or_raise(db, username=body.assignee)
+        if not can(assignee.role, Permission.CASES_WORK):
+            raise Forbidden(f"{assignee.username} ({assignee.role}) cannot work cases")
+    case = cases.transition(
+        db, clock, case=case, action=body.action, actor=user, assignee=assignee, note=body.note
+    )
+    names = flows.usernames(db, {case.assignee_id})
+    return flows.case_out(case, names.get(case.assignee_id or 0))
+
+
+@router.post(
+    "/{key}/decision",
+    status_code=201,
+    response_model=CaseDetail,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def decide(
+    key: str, body: DecisionIn, db: DbSession, clock: ClockDep, runtime: RuntimeDep, user: Decider
+) -> CaseDetail:
+    """Record the decision, order its actions (delivered to webhooks by the worker), resolve."""
+    case = flows.decide(
+        db,
+        clock,
+        key=key,
+        decision=body,
+        actor=user,
+        can_act_for_others=can(user.role, Permission.CASES_ASSIGN_ANY),
+        taxonomy=runtime.config.taxonomy,
+    )
+    return flows.case_detail(db, case=case, with_evidence=True)

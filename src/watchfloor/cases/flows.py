@@ -1,0 +1,228 @@
+"""Work on a case that reaches into other rooms: deciding it (outbox), and reading it whole."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from watchfloor.auth.models import User
+from watchfloor.cases import service as cases
+from watchfloor.cases.lifecycle import CLAIMABLE_STATUSES, Status, allowed_actions
+from watchfloor.cases.models import Action, Case, Decision
+from watchfloor.cases.schemas import (
+    ActionOut,
+    CaseDetail,
+    CaseOut,
+    CaseReportOut,
+    DecisionIn,
+    DecisionOut,
+    DeliveryOut,
+    SubjectOut,
+)
+from watchfloor.clock import Clock
+from watchfloor.errors import Invalid
+from watchfloor.intake import service as intake
+from watchfloor.intake.schemas import EvidenceOut, ReporterIn
+from watchfloor.notify import service as notify
+from watchfloor.triage.taxonomy import Priority, Taxonomy
+
+
+def decide(
+    session: Session,
+    clock: Clock,
+    *,
+    key: str,
+    decision: DecisionIn,
+    actor: User,
+    can_act_for_others: bool,
+    taxonomy: Taxonomy,
+) -> Case:
+    """Record the decision, order its actions through the outbox, and resolve the case."""
+    if taxonomy.policy(decision.policy_id) is None:
+        raise Invalid(
+            f"unknown policy {decision.policy_id!r}",
+            fields=[
+                {"loc": ["body", "policy_id"], "msg": f"unknown policy {decision.policy_id!r}"}
+            ],
+        )
+    case = cases.get_or_raise(session, key=key, for_update=True)
+    cases.require_holder(case, actor, can_act_for_others=can_act_for_others)
+    if Status(case.status) in CLAIMABLE_STATUSES:
+        # Deciding a waiting case takes it: the decider holds what they decided.
+        cases.transition(session, clock, case=case, action="assign", actor=actor)
+    cases.ensure_allowed(case, "resolve")
+    now = clock.now()
+    row = Decision(
+        case_id=case.id,
+        decided_by_id=actor.id,
+        policy_id=decision.policy_id,
+        violation=decision.violation,
+        rationale=decision.rationale,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    subject, identifiers = intake.subject_of(session, subject_id=case.subject_id)
+    context = {
+        "case": {
+            "key": case.key,
+            "harm_area": case.harm_area,
+            "priority": Priority(case.priority).label,
+        },
+        "subject": {
+            "kind": subject.kind,
+            "id": subject.external_id,
+            "identifiers": [{"kind": i.kind, "value": i.value} for i in identifiers],
+        },
+        "decision": {
+            "id": row.id,
+            "policy_id": decision.policy_id,
+            "violation": decision.violation,
+            "decided_by": actor.username,
+        },
+    }
+    ordered = []
+    for item in decision.actions:
+        action = Action(
+            case_id=case.id,
+            decision_id=row.id,
+            kind=item.kind,
+            params=item.params,
+            outbox_event_id="",
+            created_at=now,
+        )
+        session.add(action)
+        session.flush()
+        action.outbox_event_id = notify.enqueue(
+            session,
+            clock,
+            event_type="action.requested",
+            data={**context, "action": {"id": action.id, "kind": item.kind, "params": item.params}},
+        )
+        ordered.append({"id": action.id, "kind": item.kind, "event_id": action.outbox_event_id})
+    notify.enqueue(session, clock, event_type="case.decided", data=context)
+    cases.transition(
+        session,
+        clock,
+        case=case,
+        action="resolve",
+        actor=actor,
+        audit_extra={
+            "decision": {
+                "policy_id": decision.policy_id,
+                "violation": decision.violation,
+                "rationale": decision.rationale,
+                "actions": ordered,
+            }
+        },
+    )
+    return case
+
+
+def case_out(case: Case, assignee: str | None) -> CaseOut:
+    return CaseOut(
+        key=case.key,
+        harm_area=case.harm_area,
+        priority=Priority(case.priority).label,
+        status=case.status,
+        queue=case.queue,
+        assignee=assignee,
+        subject_id=case.subject_id,
+        region=case.region,
+        language=case.language,
+        summary=case.summary,
+        reasons=list(case.triage_reasons),
+        report_count=case.report_count,
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+        first_action_due_at=case.first_action_due_at,
+        resolve_due_at=case.resolve_due_at,
+        first_action_at=case.first_action_at,
+        resolved_at=case.resolved_at,
+        allowed_actions=allowed_actions(Status(case.status)),
+    )
+
+
+def usernames(session: Session, ids: set[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(session.execute(select(User.id, User.username).where(User.id.in_(wanted))).tuples())
+
+
+def case_detail(session: Session, *, case: Case, with_evidence: bool) -> CaseDetail:
+    """Everything about one case: subject, reports (evidence if allowed), decisions and deliveries."""
+    subject, identifiers = intake.subject_of(session, subject_id=case.subject_id)
+    reports = intake.reports_of_case(session, case_id=case.id)
+    evidence = (
+        intake.evidence_of(session, report_ids=[r.id for r in reports]) if with_evidence else {}
+    )
+    decisions = session.scalars(
+        select(Decision).where(Decision.case_id == case.id).order_by(Decision.id)
+    ).all()
+    actions = session.scalars(
+        select(Action).where(Action.case_id == case.id).order_by(Action.id)
+    ).all()
+    deliveries: dict[str, list[DeliveryOut]] = {}
+    for event_id, delivery, endpoint in notify.deliveries_of(
+        session, event_ids=[a.outbox_event_id for a in actions]
+    ):
+        deliveries.setdefault(event_id, []).append(
+            DeliveryOut(
+                endpoint=endpoint,
+                status=delivery.status,
+                attempts=delivery.attempts,
+                last_status_code=delivery.last_status_code,
+                last_error=delivery.last_error,
+                delivered_at=delivery.delivered_at,
+            )
+        )
+    names = usernames(session, {case.assignee_id, *(d.decided_by_id for d in decisions)})
+    base = case_out(case, names.get(case.assignee_id) if case.assignee_id else None)
+    return CaseDetail(
+        **base.model_dump(),
+        subject=SubjectOut(
+            id=subject.id,
+            kind=subject.kind,
+            external_id=subject.external_id,
+            display_name=subject.display_name,
+            identifiers=[{"kind": i.kind, "value": i.value} for i in identifiers],
+        ),
+        reports=[
+            CaseReportOut(
+                id=r.id,
+                source=r.source,
+                external_id=r.external_id,
+                received_at=r.received_at,
+                reporter=ReporterIn.model_validate({"kind": r.reporter_kind, "id": r.reporter_id}),
+                text=r.text,
+                harm_area=r.harm_area,
+                priority=Priority(r.priority).label,
+                reasons=list(r.triage_reasons),
+                evidence=[EvidenceOut.model_validate(e) for e in evidence.get(r.id, [])],
+            )
+            for r in reports
+        ],
+        decisions=[
+            DecisionOut(
+                id=d.id,
+                policy_id=d.policy_id,
+                violation=d.violation,
+                rationale=d.rationale,
+                decided_by=names.get(d.decided_by_id, "?"),
+                created_at=d.created_at,
+                actions=[
+                    ActionOut(
+                        id=a.id,
+                        kind=a.kind,
+                        params=a.params,
+                        event_id=a.outbox_event_id,
+                        deliveries=deliveries.get(a.outbox_event_id, []),
+                    )
+                    for a in actions
+                    if a.decision_id == d.id
+                ],
+            )
+            for d in decisions
+        ],
+    )

@@ -1,0 +1,85 @@
+"""Cases (the unit of work), the decisions taken on them and the actions those decisions order."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from watchfloor.cases.schemas import case_key
+from watchfloor.db import Base
+
+
+class Case(Base):
+    """One or more reports about the same subject and harm, worked and decided as one."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        # What a claim reads: the most urgent waiting case of a queue.
+        Index(
+            "ix_cases_claimable",
+            "queue",
+            "priority",
+            "first_action_due_at",
+            "id",
+            postgresql_where=text("assignee_id IS NULL AND status IN ('new', 'triaged')"),
+            sqlite_where=text("assignee_id IS NULL AND status IN ('new', 'triaged')"),
+        ),
+        # What linking reads: an open case about this subject and harm area.
+        Index("ix_cases_subject_area", "subject_id", "harm_area", "status"),
+        Index("ix_cases_assignee_status", "assignee_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    harm_area: Mapped[str] = mapped_column(String(64))
+    priority: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16))
+    queue: Mapped[str] = mapped_column(String(64))
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    region: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(16))
+    summary: Mapped[str] = mapped_column(String(300))
+    triage_reasons: Mapped[list[str]] = mapped_column(default=list)
+    report_count: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    last_report_at: Mapped[datetime]
+    first_action_due_at: Mapped[datetime]
+    resolve_due_at: Mapped[datetime]
+    first_action_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+
+    @property
+    def key(self) -> str:
+        return case_key(self.id)
+
+
+class Decision(Base):
+    """What the team decided about a case, under which policy, and why."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    policy_id: Mapped[str] = mapped_column(String(32))
+    violation: Mapped[bool]
+    rationale: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class Action(Base):
+    """An enforcement or follow-up step a decision orders; delivered to other systems via the outbox."""
+
+    __tablename__ = "actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(48))
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    outbox_event_id: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime]

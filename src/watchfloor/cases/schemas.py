@@ -1,0 +1,186 @@
+"""Case requests and responses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from watchfloor.intake.schemas import EvidenceOut, ReporterIn
+
+ActionKind = Literal[
+    "no_action",
+    "notify_reporter",
+    "warn_user",
+    "remove_content",
+    "restrict_feature",
+    "suspend_account",
+    "ban_account",
+    "revoke_api_key",
+    "preserve_data",
+    "refer_to_law_enforcement",
+    "report_to_ncmec",
+]
+KEY_PREFIX = "CASE-"
+
+
+def case_key(case_id: int) -> str:
+    """The human key people say and type: CASE-000123."""
+    return f"{KEY_PREFIX}{case_id:06d}"
+
+
+def parse_case_key(key: str) -> int | None:
+    """The integer id behind a CASE-000123 key, or None if ``key`` is not one."""
+    if not key.upper().startswith(KEY_PREFIX):
+        return None
+    digits = key[len(KEY_PREFIX) :]
+    if not digits.isdigit() or len(digits) > 12:
+        return None
+    return int(digits)
+
+
+# What may be ordered when no policy was violated.
+NON_ENFORCEMENT = {"no_action", "notify_reporter"}
+LifecycleAction = Literal[
+    "assign",
+    "release",
+    "start_review",
+    "request_info",
+    "info_received",
+    "escalate",
+    "close",
+    "reopen",
+]
+
+
+class ActionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: ActionKind
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="Details for the receiving system, e.g. duration_days."
+    )
+
+
+class DecisionIn(BaseModel):
+    """The decision on a case; recording it resolves the case and orders its actions."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "policy_id": "VT-THREAT",
+                "violation": True,
+                "rationale": "Explicit threat to kill a named person, repeated after a warning.",
+                "actions": [{"kind": "suspend_account", "params": {"duration_days": 30}}],
+            }
+        },
+    )
+    policy_id: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    violation: bool
+    rationale: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=10, max_length=10_000)
+    ]
+    actions: list[ActionIn] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _actions_fit_verdict(self) -> DecisionIn:
+        kinds = [a.kind for a in self.actions]
+        if self.violation and not (set(kinds) - NON_ENFORCEMENT):
+            raise ValueError("a violation needs at least one enforcement action")
+        if not self.violation and set(kinds) - NON_ENFORCEMENT:
+            extra = ", ".join(sorted(set(kinds) - NON_ENFORCEMENT))
+            raise ValueError(f"no violation was found, so no enforcement may be ordered ({extra})")
+        if len(set(kinds)) != len(kinds):
+            raise ValueError("each action kind may be ordered once per decision")
+        return self
+
+
+class TransitionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    action: LifecycleAction
+    assignee: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        default=None, description="With 'assign': who gets the case (a lead may assign others)."
+    )
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class SubjectOut(BaseModel):
+    id: int
+    kind: str
+    external_id: str
+    display_name: str | None
+    identifiers: list[dict[str, str]]
+
+
+class CaseOut(BaseModel):
+    key: str
+    harm_area: str
+    priority: str
+    status: str
+    queue: str
+    assignee: str | None
+    subject_id: int
+    region: str | None
+    language: str | None
+    summary: str
+    reasons: list[str]
+    report_count: int
+    created_at: datetime
+    updated_at: datetime
+    first_action_due_at: datetime
+    resolve_due_at: datetime
+    first_action_at: datetime | None
+    resolved_at: datetime | None
+    allowed_actions: list[str]
+
+
+class CaseReportOut(BaseModel):
+    id: int
+    source: str
+    external_id: str
+    received_at: datetime
+    reporter: ReporterIn
+    text: str
+    harm_area: str
+    priority: str
+    reasons: list[str]
+    evidence: list[EvidenceOut]
+
+
+class DeliveryOut(BaseModel):
+    endpoint: str
+    status: str
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    delivered_at: datetime | None
+
+
+class ActionOut(BaseModel):
+    id: int
+    kind: str
+    params: dict[str, Any]
+    event_id: str
+    deliveries: list[DeliveryOut]
+
+
+class DecisionOut(BaseModel):
+    id: int
+    policy_id: str
+    violation: bool
+    rationale: str
+    decided_by: str
+    created_at: datetime
+    actions: list[ActionOut]
+
+
+class CaseDetail(CaseOut):
+    subject: SubjectOut
+    reports: list[CaseReportOut]
+    decisions: list[DecisionOut]
+
+
+class CasePage(BaseModel):
+    cases: list[CaseOut]
+    next_before: int | None = Field(description="Pass as before= to get the next page.")

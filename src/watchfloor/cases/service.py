@@ -1,0 +1,191 @@
+"""Cases: finding them, opening them from reports, and moving them through their lifecycle."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from watchfloor.audit import service as audit
+from watchfloor.auth.models import User
+from watchfloor.cases.lifecycle import OPEN_STATUSES, IllegalTransition, Status, next_status
+from watchfloor.cases.models import Case
+from watchfloor.cases.schemas import parse_case_key
+from watchfloor.clock import Clock
+from watchfloor.errors import Conflict, NotFound
+from watchfloor.triage.taxonomy import Priority
+
+
+def snapshot(case: Case) -> dict[str, Any]:
+    """The fields of a case the audit log records before and after a change."""
+    return {
+        "status": case.status,
+        "priority": Priority(case.priority).label,
+        "harm_area": case.harm_area,
+        "queue": case.queue,
+        "assignee_id": case.assignee_id,
+    }
+
+
+def get(session: Session, *, key: str, for_update: bool = False) -> Case | None:
+    case_id = parse_case_key(key)
+    if case_id is None:
+        return None
+    stmt = select(Case).where(Case.id == case_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return session.scalar(stmt)
+
+
+def get_or_raise(session: Session, *, key: str, for_update: bool = False) -> Case:
+    case = get(session, key=key, for_update=for_update)
+    if case is None:
+        if parse_case_key(key) is None:
+            raise NotFound(f"{key!r} is not a case key; case keys look like CASE-000123")
+        raise NotFound(f"no case {key.upper()}")
+    return case
+
+
+@dataclass
+class CaseFilter:
+    status: list[str] | None = None
+    harm_area: str | None = None
+    priority: int | None = None
+    queue: str | None = None
+    assignee_id: int | None = None
+    subject_id: int | None = None
+
+
+def list_cases(
+    session: Session, *, where: CaseFilter, limit: int = 50, before_id: int | None = None
+) -> Sequence[Case]:
+    """Cases, newest first, filtered; page with ``before_id`` (the last id of the previous page)."""
+    stmt = select(Case).order_by(Case.id.desc()).limit(limit)
+    if where.status:
+        stmt = stmt.where(Case.status.in_(where.status))
+    if where.harm_area:
+        stmt = stmt.where(Case.harm_area == where.harm_area)
+    if where.priority is not None:
+        stmt = stmt.where(Case.priority == where.priority)
+    if where.queue:
+        stmt = stmt.where(Case.queue == where.queue)
+    if where.assignee_id is not None:
+        stmt = stmt.where(Case.assignee_id == where.assignee_id)
+    if where.subject_id is not None:
+        stmt = stmt.where(Case.subject_id == where.subject_id)
+    if before_id is not None:
+        stmt = stmt.where(Case.id < before_id)
+    return session.scalars(stmt).all()
+
+
+def open_cases_for_update(
+    session: Session, *, pairs: set[tuple[int, str]], since: datetime
+) -> dict[tuple[int, str], Case]:
+    """The newest open case per (subject id, harm area) that had a report since ``since``, locked."""
+    if not pairs:
+        return {}
+    subject_ids = sorted({s for s, _ in pairs})
+    rows = session.scalars(
+        select(Case)
+        .where(
+            Case.subject_id.in_(subject_ids),
+            Case.status.in_([s.value for s in OPEN_STATUSES]),
+            Case.last_report_at >= since,
+        )
+        .order_by(Case.id)
+        .with_for_update()
+    ).all()
+    found: dict[tuple[int, str], Case] = {}
+    for case in rows:
+        pair = (case.subject_id, case.harm_area)
+        if pair in pairs:
+            found[pair] = case  # ordered by id: the newest wins
+    return found
+
+
+def open_many(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert new cases (column dicts) in one statement; their ids, in the order given."""
+    if not rows:
+        return []
+    result = session.execute(insert(Case).returning(Case.id, sort_by_parameter_order=True), rows)
+    return [r[0] for r in result]
+
+
+def ensure_allowed(case: Case, action: str) -> Status:
+    """The status ``action`` leads to; a 409 naming the current status and the allowed actions."""
+    try:
+        return next_status(Status(case.status), action)
+    except IllegalTransition as exc:
+        raise Conflict(
+            f"{case.key}: {exc}",
+            current_status=case.status,
+            allowed_actions=exc.allowed,
+            action=action,
+        ) from exc
+
+
+def transition(
+    session: Session,
+    clock: Clock,
+    *,
+    case: Case,
+    action: str,
+    actor: User,
+    assignee: User | None = None,
+    note: str | None = None,
+    audit_extra: dict[str, Any] | None = None,
+) -> Case:
+    """Apply lifecycle ``action`` to a locked ``case``, record it, and return the case."""
+    new_status = ensure_allowed(case, action)
+    before = snapshot(case)
+    now = clock.now()
+    if action == "assign":
+        case.assignee_id = (assignee or actor).id
+    elif action in {"release", "reopen"}:
+        case.assignee_id = None
+    if action == "reopen":
+        case.resolved_at = None
+    if action == "resolve":
+        case.resolved_at = now
+    if case.first_action_at is None and action not in {"triage", "reopen"}:
+        case.first_action_at = now
+    case.status = new_status.value
+    case.updated_at = now
+    after = snapshot(case)
+    audit.record(
+        session,
+        at=now,
+        actor=f"user:{actor.username}",
+        action=f"case.{action}",
+        object_type="case",
+        object_id=case.key,
+        before=before,
+        after={**after, **({"note": note} if note else {}), **(audit_extra or {})},
+    )
+    return case
+
+
+def require_holder(case: Case, user: User, *, can_act_for_others: bool) -> None:
+    """Only the analyst holding a case (or a lead) may work it."""
+    if case.assignee_id is not None and case.assignee_id != user.id and not can_act_for_others:
+        raise Conflict(
+            f"{case.key} is assigned to someone else; ask a lead to reassign it",
+            current_status=case.status,
+        )
+
+
+def count_by_queue(session: Session) -> dict[str, dict[str, int]]:
+    """Waiting (unassigned, open) cases per queue and priority label."""
+    rows = session.execute(
+        select(Case.queue, Case.priority, func.count())
+        .where(Case.status.in_(["new", "triaged"]), Case.assignee_id.is_(None))
+        .group_by(Case.queue, Case.priority)
+    ).all()
+    counts: dict[str, dict[str, int]] = {}
+    for queue, priority, n in rows:
+        counts.setdefault(queue, {})[Priority(priority).label] = n
+    return counts

@@ -1,0 +1,207 @@
+"""The ``watchfloor`` command. Bad input ends with one clear line and a non-zero exit."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from watchfloor import logs
+from watchfloor.errors import ConfigError, WatchfloorError
+
+if TYPE_CHECKING:
+    from watchfloor.runtime import Runtime
+
+app = typer.Typer(
+    help="Watchfloor: intake, triage, queues, cases and audit for safety response teams.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+users_app = typer.Typer(help="People and machine clients.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+config_app = typer.Typer(help="Configuration files under config/.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+app.add_typer(config_app, name="config")
+
+
+def _runtime() -> Runtime:
+    from watchfloor.runtime import Runtime
+    from watchfloor.settings import get_settings
+
+    return Runtime.create(get_settings())
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Web processes.")] = 1,
+) -> None:
+    """Serve the API (and, later, the console)."""
+    import uvicorn
+
+    from watchfloor.migrate import pending
+
+    runtime = _runtime()  # fail here, with one line, on bad settings or config
+    if pending(runtime.engine):
+        raise WatchfloorError("the database schema is not current: run 'watchfloor db upgrade'")
+    logs.configure()
+    uvicorn.run(
+        "watchfloor.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+    )
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option(help="Run every job once and exit.")] = False,
+    list_jobs: Annotated[bool, typer.Option("--list", help="List the jobs and exit.")] = False,
+) -> None:
+    """Run background jobs: webhook delivery (and, later, timers)."""
+    from watchfloor.worker import JOBS, run_forever, run_once
+
+    if list_jobs:
+        for job in JOBS:
+            typer.echo(f"{job.name}\t{job.description}")
+        return
+    runtime = _runtime()
+    logs.configure()
+    if once:
+        typer.echo(f"did {run_once(runtime)} unit(s) of work")
+    else:
+        run_forever(runtime)
+
+
+@app.command()
+def demo(
+    reports: Annotated[int, typer.Option(min=0, max=200_000, help="Reports to seed.")] = 2400,
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
+) -> None:
+    """Migrate, seed a realistic day (once), then serve with a worker beside it."""
+    from watchfloor.migrate import upgrade
+    from watchfloor.sim.demo import seed_demo
+
+    runtime = _runtime()
+    upgrade(runtime.engine)
+    summary = seed_demo(runtime, reports=reports)
+    typer.echo(summary)
+    if serve_after:
+        import subprocess
+
+        worker_proc = subprocess.Popen([sys.executable, "-m", "watchfloor", "worker"])
+        try:
+            typer.echo(f"Serving on http://127.0.0.1:{port} (Ctrl-C to stop)")
+            serve(host="127.0.0.1", port=port, workers=1)
+        finally:
+            worker_proc.terminate()
+            worker_proc.wait(timeout=10)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply schema migrations (SQLite or PostgreSQL, from WATCHFLOOR_DATABASE_URL)."""
+    from watchfloor.db import make_engine
+    from watchfloor.migrate import upgrade
+    from watchfloor.settings import get_settings
+
+    engine = make_engine(get_settings().database_url)
+    upgrade(engine, revision)
+    typer.echo(f"database at {engine.url.render_as_string(hide_password=True)} is at {revision}")
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    role: Annotated[str, typer.Option(help="analyst, lead, qa, legal, admin, viewer or intake")],
+    display_name: Annotated[str | None, typer.Option(help="Name shown to others.")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read a password (12+ characters) from stdin.")
+    ] = False,
+    token: Annotated[bool, typer.Option(help="Also issue an API token and print it.")] = False,
+) -> None:
+    """Create a user (and optionally an API token)."""
+    from watchfloor.auth import service as auth
+    from watchfloor.auth.schemas import UserCreate
+    from watchfloor.db import session_scope
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    body = UserCreate(username=username, role=role, display_name=display_name, password=password)
+    runtime = _runtime()
+    with session_scope(runtime.sessions) as session:
+        user = auth.create(
+            session,
+            runtime.clock,
+            username=body.username,
+            role=body.role,
+            display_name=body.display_name,
+            password=body.password,
+        )
+        plain = (
+            auth.issue_token(session, runtime.clock, user=user, name="cli")[0] if token else None
+        )
+    typer.echo(f"created {user.username} ({user.role})")
+    if plain:
+        typer.echo(f"token: {plain}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit chain; name the first event that was edited or deleted."""
+    from watchfloor.audit import service as audit
+    from watchfloor.db import session_scope
+
+    runtime = _runtime()
+    with session_scope(runtime.sessions) as session:
+        result = audit.verify(session)
+    if result.ok:
+        typer.echo(f"OK: {result.events} events, chain intact")
+        return
+    typer.echo(f"BROKEN: {result.problem}", err=True)
+    raise typer.Exit(1)
+
+
+@config_app.command("check")
+def config_check() -> None:
+    """Validate every file under config/."""
+    rt = _runtime()
+    typer.echo(
+        f"OK: {len(rt.config.taxonomy.harm_areas)} harm areas, "
+        f"{len(rt.config.queues.queues)} queues, SLA targets for P0-P3"
+    )
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return f"invalid {where}: {first['msg']}" if where else str(first["msg"])
+    if isinstance(exc, OperationalError | ProgrammingError):
+        return f"database error: {str(exc.orig).strip().splitlines()[0]}"
+    return str(exc)
+
+
+def main() -> None:
+    """Entry point: run the command; turn any error a user can cause into one line."""
+    try:
+        app()
+    except ConfigError as exc:
+        typer.echo(f"error: configuration: {exc}", err=True)
+        sys.exit(2)
+    except (WatchfloorError, ValidationError, OperationalError, ProgrammingError) as exc:
+        typer.echo(f"error: {_one_line(exc)}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)

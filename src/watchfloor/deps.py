@@ -1,0 +1,83 @@
+"""FastAPI dependencies every router uses: the runtime, a database session, the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from watchfloor.auth import service as auth
+from watchfloor.auth.models import User
+from watchfloor.auth.permissions import Permission, can, roles_with
+from watchfloor.clock import Clock
+from watchfloor.db import session_scope
+from watchfloor.runtime import Runtime
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_clock(runtime: RuntimeDep) -> Clock:
+    return runtime.clock
+
+
+ClockDep = Annotated[Clock, Depends(get_clock)]
+
+
+def get_db(runtime: RuntimeDep) -> Iterator[Session]:
+    """One transaction per request: committed when the route returns, before the response."""
+    with session_scope(runtime.sessions) as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
+
+_bearer = HTTPBearer(auto_error=False, description="An API token: 'Authorization: Bearer wf_…'")
+
+
+def current_user(
+    db: DbSession,
+    clock: ClockDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    """The caller, from their bearer token; 401 when it is missing, unknown, revoked or expired."""
+    if credentials is None:
+        raise HTTPException(
+            401,
+            "authentication required: send 'Authorization: Bearer <token>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    user = auth.authenticate_token(db, token=credentials.credentials, now=clock.now())
+    if user is None:
+        raise HTTPException(
+            401,
+            "the token is unknown, revoked or expired",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require(permission: Permission) -> Callable[[User], User]:
+    """A dependency that lets through only callers whose role holds ``permission``."""
+
+    def check(user: CurrentUser) -> User:
+        if not can(user.role, permission):
+            raise HTTPException(
+                403,
+                f"role {user.role!r} may not {permission.value}; "
+                f"roles that may: {', '.join(roles_with(permission))}",
+            )
+        return user
+
+    return check

@@ -1,0 +1,148 @@
+"""How errors become HTTP answers: always JSON, always naming what is wrong. A 500 is a bug."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from watchfloor.errors import Invalid, WatchfloorError
+
+log = logging.getLogger("watchfloor.http")
+
+
+class FieldError(BaseModel):
+    loc: list[str | int]
+    msg: str
+
+
+class ErrorOut(BaseModel):
+    """The body of every error answer."""
+
+    detail: str
+    code: str
+    errors: list[FieldError] | None = None
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error statuses a route can answer with."""
+    text = {
+        400: "Bad request",
+        401: "Missing, unknown, revoked or expired token",
+        403: "The caller's role may not do this",
+        404: "Not found",
+        409: "Conflicts with the current state (for a case: names the allowed actions)",
+        413: "Request body larger than the configured limit",
+        422: "Invalid input: every bad field is named",
+    }
+    return {s: {"model": ErrorOut, "description": text[s]} for s in statuses}
+
+
+def _fields(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"loc": list(e.get("loc", [])), "msg": str(e.get("msg", ""))} for e in errors]
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that shape every error answer."""
+
+    @app.exception_handler(WatchfloorError)
+    async def _domain(_request: Request, exc: WatchfloorError) -> JSONResponse:
+        body: dict[str, Any] = {"detail": exc.message, "code": exc.code, **exc.extra}
+        if isinstance(exc, Invalid) and exc.fields:
+            body["errors"] = exc.fields
+        return JSONResponse(body, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = _fields(list(exc.errors()))
+        first = fields[:3]
+        summary = "; ".join(".".join(str(p) for p in f["loc"]) + ": " + f["msg"] for f in first)
+        more = f" (and {len(fields) - 3} more)" if len(fields) > 3 else ""
+        return JSONResponse(
+            {"detail": f"invalid input: {summary}{more}", "code": "invalid", "errors": fields},
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {
+            401: "unauthenticated",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+        }
+        return JSONResponse(
+            {"detail": str(exc.detail), "code": code.get(exc.status_code, "error")},
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse(
+            {"detail": "internal error; it has been logged", "code": "internal"}, status_code=500
+        )
+
+
+class BodyLimit:
+    """Answers 413 to a request whose body is larger than ``limit`` bytes, before the app reads it."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._too_large(send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await self._too_large(send)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _too_large(self, send: Send) -> None:
+        response = JSONResponse(
+            {
+                "detail": f"request body is larger than {self.limit} bytes; "
+                "split it into smaller batches",
+                "code": "too_large",
+            },
+            status_code=413,
+        )
+        await response({"type": "http"}, _no_receive, send)
+
+
+async def _no_receive() -> Message:  # pragma: no cover - a response never reads
+    return {"type": "http.disconnect"}

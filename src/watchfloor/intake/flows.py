@@ -1,0 +1,313 @@
+"""Taking reports in: idempotency, triage, subjects, linking to an open case or opening one.
+
+One path for one report and for a batch: the single endpoint is a batch of one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from watchfloor.audit import service as audit
+from watchfloor.cases import service as cases
+from watchfloor.cases.lifecycle import Status, next_status
+from watchfloor.cases.models import Case
+from watchfloor.cases.schemas import case_key
+from watchfloor.clock import Clock
+from watchfloor.errors import Conflict, Invalid
+from watchfloor.intake import service as intake
+from watchfloor.intake.models import Report
+from watchfloor.intake.schemas import IngestResult, ReportIn
+from watchfloor.runtime import Config
+from watchfloor.triage.rules import TriageInput, TriageResult
+from watchfloor.triage.taxonomy import Priority
+
+# Reporters' clocks drift; a report dated further ahead than this is refused.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+Pair = tuple[int, str]  # (subject id, harm area): what makes reports "the same case"
+
+
+def ingest(
+    session: Session,
+    clock: Clock,
+    *,
+    config: Config,
+    link_window: timedelta,
+    reports: list[ReportIn],
+    actor: str,
+) -> list[IngestResult]:
+    """Take in ``reports``; one result per report, in order. Repeats return the original."""
+    now = clock.now()
+    _check(reports, config, now)
+    for attempt in (1, 2):
+        mark = audit.pending_count(session)
+        try:
+            with session.begin_nested():
+                return _ingest(session, now, config, link_window, reports, actor)
+        except IntegrityError:
+            # Another request stored one of these reports between our look-up and our insert:
+            # the retry finds it and returns it as a repeat.
+            audit.discard_pending(session, keep=mark)
+            if attempt == 2:
+                raise
+    raise Conflict("reports were changed concurrently; send them again")  # pragma: no cover
+
+
+def _check(reports: list[ReportIn], config: Config, now: datetime) -> None:
+    problems = []
+    known = set(config.taxonomy.area_ids)
+    for i, r in enumerate(reports):
+        if r.category is not None and r.category not in known:
+            problems.append(
+                {
+                    "loc": ["body", "reports", i, "category"],
+                    "msg": f"unknown harm area {r.category!r}; known: {', '.join(sorted(known))}",
+                }
+            )
+        if r.reported_at is not None and r.reported_at > now + FUTURE_TOLERANCE:
+            problems.append(
+                {
+                    "loc": ["body", "reports", i, "reported_at"],
+                    "msg": "reported_at is in the future",
+                }
+            )
+    if problems:
+        raise Invalid(f"{len(problems)} field(s) are invalid", fields=problems)
+
+
+@dataclass
+class _New:
+    index: int
+    report: ReportIn
+    verdict: TriageResult
+    pair: Pair = (0, "")
+    case_id: int = 0
+    report_id: int = 0
+    opened: bool = False
+
+
+def _ingest(
+    session: Session,
+    now: datetime,
+    config: Config,
+    link_window: timedelta,
+    reports: list[ReportIn],
+    actor: str,
+) -> list[IngestResult]:
+    keys = [(r.source, r.external_id) for r in reports]
+    existing = intake.find_existing(session, keys=list(dict.fromkeys(keys)))
+    first_index: dict[tuple[str, str], int] = {}
+    fresh: list[int] = []
+    for i, key in enumerate(keys):
+        if key not in existing and key not in first_index:
+            first_index[key] = i
+            fresh.append(i)
+
+    news: list[_New] = []
+    if fresh:
+        verdicts = config.triager.triage_many(
+            [
+                TriageInput(reports[i].text, reports[i].reporter.kind, reports[i].category)
+                for i in fresh
+            ]
+        )
+        news = [_New(i, reports[i], v) for i, v in zip(fresh, verdicts, strict=True)]
+        _place(session, now, config, link_window, news, actor)
+
+    by_index = {n.index: n for n in news}
+    results: list[IngestResult] = []
+    for i, key in enumerate(keys):
+        n = by_index.get(i)
+        if n is not None:
+            results.append(
+                IngestResult(
+                    report_id=n.report_id,
+                    source=key[0],
+                    external_id=key[1],
+                    case=case_key(n.case_id),
+                    created=True,
+                    case_opened=n.opened,
+                    harm_area=n.verdict.harm_area,
+                    priority=n.verdict.priority.label,
+                    reasons=n.verdict.reasons,
+                    received_at=now,
+                )
+            )
+        elif key in existing:
+            results.append(_repeat(existing[key]))
+        else:  # the same report twice in one batch: the second is a repeat of the first
+            first = results[first_index[key]]
+            results.append(first.model_copy(update={"created": False, "case_opened": False}))
+    return results
+
+
+def _repeat(report: Report) -> IngestResult:
+    return IngestResult(
+        report_id=report.id,
+        source=report.source,
+        external_id=report.external_id,
+        case=case_key(report.case_id),
+        created=False,
+        case_opened=False,
+        harm_area=report.harm_area,
+        priority=Priority(report.priority).label,
+        reasons=list(report.triage_reasons),
+        received_at=report.received_at,
+    )
+
+
+def _place(
+    session: Session,
+    now: datetime,
+    config: Config,
+    link_window: timedelta,
+    news: list[_New],
+    actor: str,
+) -> None:
+    """Store new reports, each on the open case for its subject and harm area, or a new case."""
+    subject_ids = intake.upsert_subjects_for_update(
+        session, subjects=[n.report.subject for n in news], now=now
+    )
+    groups: dict[Pair, list[_New]] = {}
+    for n in news:
+        n.pair = (subject_ids[(n.report.subject.kind, n.report.subject.id)], n.verdict.harm_area)
+        groups.setdefault(n.pair, []).append(n)
+    open_cases = cases.open_cases_for_update(session, pairs=set(groups), since=now - link_window)
+
+    to_open = [pair for pair in groups if pair not in open_cases]
+    triaged = next_status(Status.NEW, "triage").value
+    rows: list[dict[str, Any]] = []
+    for pair in to_open:
+        members = groups[pair]
+        lead = min(members, key=lambda n: n.verdict.priority)
+        first = members[0].report
+        first_due, resolve_due = config.sla.due(lead.verdict.priority, now)
+        rows.append(
+            {
+                "harm_area": pair[1],
+                "priority": int(lead.verdict.priority),
+                "status": triaged,
+                "queue": config.queues.route(
+                    harm_area=pair[1],
+                    priority=lead.verdict.priority.label,
+                    region=first.region,
+                    language=first.language,
+                ),
+                "subject_id": pair[0],
+                "assignee_id": None,
+                "region": first.region,
+                "language": first.language,
+                "summary": _summary(lead.report.text),
+                "triage_reasons": lead.verdict.reasons,
+                "report_count": len(members),
+                "created_at": now,
+                "updated_at": now,
+                "last_report_at": now,
+                "first_action_due_at": first_due,
+                "resolve_due_at": resolve_due,
+                "first_action_at": None,
+                "resolved_at": None,
+            }
+        )
+    case_ids = {pair: case.id for pair, case in open_cases.items()}
+    for pair, new_id in zip(to_open, cases.open_many(session, rows), strict=True):
+        case_ids[pair] = new_id
+        groups[pair][0].opened = True
+    for n in news:
+        n.case_id = case_ids[n.pair]
+
+    report_ids = intake.insert_reports(session, [_report_row(n, subject_ids, now) for n in news])
+    for n, rid in zip(news, report_ids, strict=True):
+        n.report_id = rid
+    intake.store_evidence(
+        session, items=[(n.report_id, ev) for n in news for ev in n.report.evidence]
+    )
+
+    for pair, row in zip(to_open, rows, strict=True):
+        members = groups[pair]
+        audit.record(
+            session,
+            at=now,
+            actor=actor,
+            action="case.opened",
+            object_type="case",
+            object_id=case_key(members[0].case_id),
+            after={
+                "status": row["status"],
+                "priority": Priority(row["priority"]).label,
+                "harm_area": row["harm_area"],
+                "queue": row["queue"],
+                "subject_id": pair[0],
+                "reports": [n.report_id for n in members],
+                "reasons": row["triage_reasons"],
+            },
+        )
+    for pair, case in open_cases.items():
+        if pair in groups:
+            _attach(session, now, config, case, groups[pair], actor)
+
+
+def _attach(
+    session: Session, now: datetime, config: Config, case: Case, members: list[_New], actor: str
+) -> None:
+    """Add reports to an open case; a more urgent report raises the case's priority."""
+    before = cases.snapshot(case)
+    case.report_count += len(members)
+    case.last_report_at = now
+    case.updated_at = now
+    lead = min(members, key=lambda n: n.verdict.priority)
+    if lead.verdict.priority < case.priority:
+        case.priority = int(lead.verdict.priority)
+        case.triage_reasons = [*lead.verdict.reasons, *case.triage_reasons]
+        case.first_action_due_at, case.resolve_due_at = config.sla.due(
+            lead.verdict.priority, case.created_at
+        )
+        if case.assignee_id is None:
+            case.queue = config.queues.route(
+                harm_area=case.harm_area,
+                priority=lead.verdict.priority.label,
+                region=case.region,
+                language=case.language,
+            )
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="case.reports_attached",
+        object_type="case",
+        object_id=case.key,
+        before=before,
+        after={**cases.snapshot(case), "reports": [n.report_id for n in members]},
+    )
+
+
+def _summary(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= 200 else line[:197] + "…"
+
+
+def _report_row(n: _New, subject_ids: dict[tuple[str, str], int], now: datetime) -> dict[str, Any]:
+    r = n.report
+    return {
+        "source": r.source,
+        "external_id": r.external_id,
+        "received_at": now,
+        "reported_at": r.reported_at or now,
+        "reporter_kind": r.reporter.kind,
+        "reporter_id": r.reporter.id,
+        "subject_id": subject_ids[(r.subject.kind, r.subject.id)],
+        "case_id": n.case_id,
+        "text": r.text,
+        "category_hint": r.category,
+        "region": r.region,
+        "language": r.language,
+        "harm_area": n.verdict.harm_area,
+        "priority": int(n.verdict.priority),
+        "triage_reasons": n.verdict.reasons,
+        "extra": {"metadata": r.metadata, "subject": r.subject.model_dump(mode="json")},
+    }

@@ -1,0 +1,90 @@
+"""What arrives: reports, the subjects they are about, and their evidence."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from watchfloor.db import Base
+
+
+class Subject(Base):
+    """Who or what a report is about: an account, organisation, API key, content item, URL…"""
+
+    __tablename__ = "subjects"
+    __table_args__ = (UniqueConstraint("kind", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(512))
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class SubjectIdentifier(Base):
+    """Another handle on a subject (email, phone, IP, device…); shared ones link subjects."""
+
+    __tablename__ = "subject_identifiers"
+    __table_args__ = (
+        UniqueConstraint("subject_id", "kind", "value"),
+        Index("ix_subject_identifiers_kind_value", "kind", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(String(512))
+
+
+class Report(Base):
+    """One report as it arrived, from a user, a detector, an email inbox or another system."""
+
+    __tablename__ = "reports"
+    __table_args__ = (UniqueConstraint("source", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(String(256))
+    received_at: Mapped[datetime]
+    reported_at: Mapped[datetime]
+    reporter_kind: Mapped[str] = mapped_column(String(32))
+    reporter_id: Mapped[str | None] = mapped_column(String(256))
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    category_hint: Mapped[str | None] = mapped_column(String(64))
+    region: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(16))
+    harm_area: Mapped[str] = mapped_column(String(64))
+    priority: Mapped[int]
+    triage_reasons: Mapped[list[str]] = mapped_column(default=list)
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class EvidenceBlob(Base):
+    """File bytes, stored once per content hash."""
+
+    __tablename__ = "evidence_blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Evidence(Base):
+    """A piece of text or a file attached to a report, with its hash and how disturbing it is."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # text | file
+    text: Mapped[str | None] = mapped_column(Text)
+    filename: Mapped[str | None] = mapped_column(String(255))
+    media_type: Mapped[str | None] = mapped_column(String(127))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    md5: Mapped[str] = mapped_column(String(32))
+    sensitivity: Mapped[str] = mapped_column(String(16))  # none | sensitive | graphic

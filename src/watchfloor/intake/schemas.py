@@ -1,0 +1,182 @@
+"""What intake accepts and answers."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+
+ReporterKind = Literal[
+    "user", "trusted_flagger", "law_enforcement", "internal", "detector", "anonymous", "regulator"
+]
+SubjectKind = Literal[
+    "account", "organisation", "api_key", "content", "url", "group", "app", "email", "phone"
+]
+Sensitivity = Literal["none", "sensitive", "graphic"]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.:-]{0,63}$")]
+Ident = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
+
+
+class ReporterIn(BaseModel):
+    """Who reported: a user, a trusted flagger, law enforcement, an internal team or a detector."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: ReporterKind = "user"
+    id: Annotated[str, StringConstraints(max_length=256)] | None = None
+
+
+class IdentifierIn(BaseModel):
+    """Another handle on the subject: email, phone, ip, device, payment_fingerprint, domain…"""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+    value: Ident
+
+
+class SubjectIn(BaseModel):
+    """What the report is about, named as the platform names it."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: SubjectKind
+    id: Ident = Field(description="The subject's id in its own system (account id, URL, key id…).")
+    display_name: Annotated[str, StringConstraints(max_length=200)] | None = None
+    identifiers: list[IdentifierIn] = Field(default_factory=list, max_length=50)
+
+
+class EvidenceIn(BaseModel):
+    """Text, or a file given as base64. ``sensitivity`` decides how the console shows it."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["text", "file"]
+    text: Annotated[str, StringConstraints(min_length=1, max_length=100_000)] | None = None
+    content_base64: str | None = Field(default=None, max_length=(MAX_FILE_BYTES * 4) // 3 + 4)
+    filename: Annotated[str, StringConstraints(max_length=255)] | None = None
+    media_type: (
+        Annotated[str, StringConstraints(pattern=r"^[\w.+-]+/[\w.+-]+$", max_length=127)] | None
+    ) = None
+    sensitivity: Sensitivity = "none"
+
+    @model_validator(mode="after")
+    def _content_matches_kind(self) -> EvidenceIn:
+        if self.kind == "text":
+            if self.text is None or self.content_base64 is not None:
+                raise ValueError("text evidence needs 'text' and no 'content_base64'")
+        else:
+            if self.content_base64 is None or self.text is not None:
+                raise ValueError("file evidence needs 'content_base64' and no 'text'")
+            self.content()
+        return self
+
+    def content(self) -> bytes:
+        """The file bytes (empty for text evidence)."""
+        if self.content_base64 is None:
+            return b""
+        try:
+            return base64.b64decode(self.content_base64, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("content_base64 is not valid base64") from None
+
+
+class ReportIn(BaseModel):
+    """One report. (source, external_id) identifies it: sending it again returns the original."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "source": "in_app",
+                "external_id": "rpt-8842",
+                "text": "This account keeps messaging me saying they will kill me.",
+                "reporter": {"kind": "user", "id": "u-1181"},
+                "subject": {
+                    "kind": "account",
+                    "id": "acct-42",
+                    "identifiers": [{"kind": "email", "value": "x@example.com"}],
+                },
+                "region": "EU",
+                "language": "en",
+            }
+        },
+    )
+    source: Slug = Field(description="The system the report came from: in_app, email, detector:…")
+    external_id: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    text: Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+    reporter: ReporterIn = Field(default_factory=ReporterIn)
+    subject: SubjectIn
+    category: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        default=None, description="The harm area the reporter chose, if any (a taxonomy id)."
+    )
+    region: Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z-]{1,15}$")] | None = None
+    language: (
+        Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] | None
+    ) = None
+    reported_at: AwareDatetime | None = Field(
+        default=None, description="When the reporter reported it; defaults to when it arrived."
+    )
+    evidence: list[EvidenceIn] = Field(default_factory=list, max_length=20)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class ReportBatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reports: list[ReportIn] = Field(min_length=1, max_length=1000)
+
+
+class IngestResult(BaseModel):
+    """What happened to one report."""
+
+    report_id: int
+    source: str
+    external_id: str
+    case: str = Field(description="The key of the case the report belongs to.")
+    created: bool = Field(description="False when this (source, external_id) was already received.")
+    case_opened: bool = Field(description="True when this report opened a new case.")
+    harm_area: str
+    priority: str
+    reasons: list[str]
+    received_at: datetime
+
+
+class BatchResult(BaseModel):
+    results: list[IngestResult]
+    created: int
+    duplicates: int
+    cases_opened: int
+
+
+class EvidenceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    kind: str
+    text: str | None
+    filename: str | None
+    media_type: str | None
+    size: int
+    sha256: str
+    md5: str
+    sensitivity: str
+
+
+class ReportOut(BaseModel):
+    id: int
+    source: str
+    external_id: str
+    case: str
+    received_at: datetime
+    reported_at: datetime
+    reporter: ReporterIn
+    subject: SubjectIn
+    text: str
+    category: str | None
+    region: str | None
+    language: str | None
+    harm_area: str
+    priority: str
+    reasons: list[str]
+    evidence: list[EvidenceOut]
+    metadata: dict[str, Any]

@@ -1,0 +1,179 @@
+"""Reports, subjects and evidence: storing and finding them."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, tuple_
+from sqlalchemy.orm import Session
+
+from watchfloor.cases.schemas import case_key
+from watchfloor.db import insert_ignoring_conflicts
+from watchfloor.errors import NotFound
+from watchfloor.intake.models import Evidence, EvidenceBlob, Report, Subject, SubjectIdentifier
+from watchfloor.intake.schemas import (
+    EvidenceIn,
+    EvidenceOut,
+    ReporterIn,
+    ReportOut,
+    SubjectIn,
+)
+from watchfloor.triage.taxonomy import Priority
+
+
+def find_existing(
+    session: Session, *, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], Report]:
+    """Reports already received, by (source, external_id)."""
+    if not keys:
+        return {}
+    rows = session.scalars(
+        select(Report).where(tuple_(Report.source, Report.external_id).in_(keys))
+    ).all()
+    return {(r.source, r.external_id): r for r in rows}
+
+
+def upsert_subjects_for_update(
+    session: Session, *, subjects: list[SubjectIn], now: datetime
+) -> dict[tuple[str, str], int]:
+    """Make sure every subject exists; return their ids by (kind, id), each row locked.
+
+    The lock makes concurrent reports about one subject take turns, so two of them never open
+    two cases for the same harm.
+    """
+    unique: dict[tuple[str, str], SubjectIn] = {}
+    for s in subjects:
+        unique.setdefault((s.kind, s.id), s)
+    insert_ignoring_conflicts(
+        session,
+        Subject.__table__,
+        [
+            {"kind": k, "external_id": i, "display_name": s.display_name, "created_at": now}
+            for (k, i), s in unique.items()
+        ],
+        ["kind", "external_id"],
+    )
+    rows = session.execute(
+        select(Subject.id, Subject.kind, Subject.external_id)
+        .where(tuple_(Subject.kind, Subject.external_id).in_(list(unique)))
+        .order_by(Subject.id)
+        .with_for_update()
+    ).all()
+    ids = {(kind, ext): sid for sid, kind, ext in rows}
+    identifiers = {
+        (ids[key], ident.kind, ident.value.lower() if ident.kind == "email" else ident.value)
+        for key, s in unique.items()
+        for ident in s.identifiers
+    }
+    insert_ignoring_conflicts(
+        session,
+        SubjectIdentifier.__table__,
+        [{"subject_id": sid, "kind": k, "value": v} for sid, k, v in sorted(identifiers)],
+        ["subject_id", "kind", "value"],
+    )
+    return ids
+
+
+def insert_reports(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert reports (column dicts) in one statement; their ids in the order given."""
+    result = session.execute(
+        insert(Report).returning(Report.id, sort_by_parameter_order=True), rows
+    )
+    return [r[0] for r in result]
+
+
+def store_evidence(session: Session, *, items: list[tuple[int, EvidenceIn]]) -> None:
+    """Hash and store each (report id, evidence); file bytes are kept once per SHA-256."""
+    if not items:
+        return
+    blobs: dict[str, bytes] = {}
+    rows = []
+    for report_id, ev in items:
+        data = ev.content() if ev.kind == "file" else (ev.text or "").encode()
+        sha = hashlib.sha256(data).hexdigest()
+        if ev.kind == "file":
+            blobs[sha] = data
+        rows.append(
+            {
+                "report_id": report_id,
+                "kind": ev.kind,
+                "text": ev.text,
+                "filename": ev.filename,
+                "media_type": ev.media_type,
+                "size": len(data),
+                "sha256": sha,
+                "md5": hashlib.md5(data, usedforsecurity=False).hexdigest(),
+                "sensitivity": ev.sensitivity,
+            }
+        )
+    insert_ignoring_conflicts(
+        session,
+        EvidenceBlob.__table__,
+        [{"sha256": k, "content": v} for k, v in blobs.items()],
+        ["sha256"],
+    )
+    session.execute(insert(Evidence), rows)
+
+
+def get_or_raise(session: Session, *, report_id: int) -> Report:
+    report = session.get(Report, report_id)
+    if report is None:
+        raise NotFound(f"no report {report_id}")
+    return report
+
+
+def subject_of(session: Session, *, subject_id: int) -> tuple[Subject, Sequence[SubjectIdentifier]]:
+    subject = session.get(Subject, subject_id)
+    if subject is None:
+        raise NotFound(f"no subject {subject_id}")
+    idents = session.scalars(
+        select(SubjectIdentifier)
+        .where(SubjectIdentifier.subject_id == subject_id)
+        .order_by(SubjectIdentifier.id)
+    ).all()
+    return subject, idents
+
+
+def reports_of_case(session: Session, *, case_id: int) -> Sequence[Report]:
+    return session.scalars(
+        select(Report).where(Report.case_id == case_id).order_by(Report.id)
+    ).all()
+
+
+def evidence_of(session: Session, *, report_ids: list[int]) -> dict[int, list[Evidence]]:
+    found: dict[int, list[Evidence]] = {i: [] for i in report_ids}
+    if report_ids:
+        for ev in session.scalars(
+            select(Evidence).where(Evidence.report_id.in_(report_ids)).order_by(Evidence.id)
+        ):
+            found[ev.report_id].append(ev)
+    return found
+
+
+def report_out(session: Session, report: Report, *, with_evidence: bool) -> ReportOut:
+    """A report as the API shows it; evidence only for callers who may see it."""
+    evidence = evidence_of(session, report_ids=[report.id])[report.id] if with_evidence else []
+    return ReportOut(
+        id=report.id,
+        source=report.source,
+        external_id=report.external_id,
+        case=case_key(report.case_id),
+        received_at=report.received_at,
+        reported_at=report.reported_at,
+        reporter=ReporterIn.model_validate(
+            {"kind": report.reporter_kind, "id": report.reporter_id}
+        ),
+        subject=SubjectIn.model_validate(report.extra["subject"]),
+        text=report.text,
+        category=report.category_hint,
+        region=report.region,
+        language=report.language,
+        harm_area=report.harm_area,
+        priority=Priority(report.priority).label,
+        reasons=list(report.triage_reasons),
+        evidence=[EvidenceOut.model_validate(e) for e in evidence],
+        metadata=report.extra.get("metadata", {}),
+    )

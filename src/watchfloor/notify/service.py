@@ -1,0 +1,115 @@
+"""Webhook endpoints and the outbox: events are written with the change that causes them."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from watchfloor.audit import service as audit
+from watchfloor.clock import Clock
+from watchfloor.errors import Conflict, NotFound
+from watchfloor.notify.models import Delivery, OutboxEvent, WebhookEndpoint
+
+
+def new_secret() -> str:
+    """A Standard Webhooks signing secret: ``whsec_`` and 32 random bytes in base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def create_endpoint(
+    session: Session,
+    clock: Clock,
+    *,
+    name: str,
+    url: str,
+    event_types: list[str],
+    actor: str,
+    secret: str | None = None,
+) -> WebhookEndpoint:
+    if session.scalar(select(WebhookEndpoint.id).where(WebhookEndpoint.name == name)):
+        raise Conflict(f"a webhook endpoint named {name!r} already exists")
+    endpoint = WebhookEndpoint(
+        name=name,
+        url=url,
+        secret=secret or new_secret(),
+        event_types=sorted(set(event_types)),
+        is_active=True,
+        created_at=clock.now(),
+    )
+    session.add(endpoint)
+    session.flush()
+    audit.record(
+        session,
+        at=clock.now(),
+        actor=actor,
+        action="webhook.created",
+        object_type="webhook",
+        object_id=name,
+        after={"url": url, "event_types": endpoint.event_types},
+    )
+    return endpoint
+
+
+def list_endpoints(session: Session) -> Sequence[WebhookEndpoint]:
+    return session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id)).all()
+
+
+def delete_endpoint(session: Session, clock: Clock, *, name: str, actor: str) -> None:
+    endpoint = session.scalar(select(WebhookEndpoint).where(WebhookEndpoint.name == name))
+    if endpoint is None:
+        raise NotFound(f"no webhook endpoint named {name!r}")
+    endpoint.is_active = False
+    audit.record(
+        session,
+        at=clock.now(),
+        actor=actor,
+        action="webhook.disabled",
+        object_type="webhook",
+        object_id=name,
+        before={"is_active": True},
+        after={"is_active": False},
+    )
+
+
+def enqueue(session: Session, clock: Clock, *, event_type: str, data: dict[str, Any]) -> str:
+    """Write an event and one pending delivery per subscribed endpoint; returns the event id."""
+    now = clock.now()
+    event_id = str(uuid.uuid4())
+    event = OutboxEvent(event_id=event_id, event_type=event_type, payload=data, created_at=now)
+    session.add(event)
+    session.flush()
+    endpoints = session.execute(
+        select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(WebhookEndpoint.is_active)
+    ).all()
+    rows = [
+        {
+            "outbox_event_id": event.id,
+            "endpoint_id": endpoint_id,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+        }
+        for endpoint_id, types in endpoints
+        if not types or event_type in types
+    ]
+    if rows:
+        session.execute(insert(Delivery), rows)
+    return event_id
+
+
+def deliveries_of(session: Session, *, event_ids: list[str]) -> list[tuple[str, Delivery, str]]:
+    """(event id, delivery, endpoint name) for every delivery of these events."""
+    rows = session.execute(
+        select(Delivery, WebhookEndpoint.name, OutboxEvent.event_id)
+        .join(WebhookEndpoint, WebhookEndpoint.id == Delivery.endpoint_id)
+        .join(OutboxEvent, OutboxEvent.id == Delivery.outbox_event_id)
+        .where(OutboxEvent.event_id.in_(event_ids))
+        .order_by(Delivery.id)
+    ).all()
+    return [(event_id, d, name) for d, name, event_id in rows]

@@ -1,0 +1,58 @@
+"""Everything a running Watchfloor process shares: settings, database, clock and loaded configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from watchfloor.clock import Clock, SystemClock
+from watchfloor.db import make_engine, make_sessionmaker
+from watchfloor.queues.routing import QueueConfig, load_queues
+from watchfloor.queues.sla import SlaConfig, load_sla
+from watchfloor.settings import Settings
+from watchfloor.triage.rules import load_rules
+from watchfloor.triage.service import RulesTriager, Triager
+from watchfloor.triage.taxonomy import Taxonomy, load_taxonomy
+
+
+@dataclass
+class Config:
+    """The configuration files under config/, validated."""
+
+    taxonomy: Taxonomy
+    queues: QueueConfig
+    sla: SlaConfig
+    triager: Triager
+
+
+def load_config(settings: Settings) -> Config:
+    """Read and validate config/; raises ConfigError naming the file, line and field."""
+    taxonomy = load_taxonomy(settings.config_dir)
+    return Config(
+        taxonomy=taxonomy,
+        queues=load_queues(settings.config_dir, taxonomy),
+        sla=load_sla(settings.config_dir),
+        triager=RulesTriager(load_rules(settings.config_dir, taxonomy)),
+    )
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    clock: Clock
+    config: Config
+
+    @classmethod
+    def create(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
+        engine = make_engine(settings.database_url)
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=make_sessionmaker(engine),
+            clock=clock or SystemClock(),
+            config=load_config(settings),
+        )

@@ -1,0 +1,52 @@
+"""Runtime settings, read from the environment (prefix ``WATCHFLOOR_``) and an optional ``.env``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-insecure-secret-change-me"  # noqa: S105 - refused outside development
+
+# The repo's config/ when running from a checkout; a deployment points WATCHFLOOR_CONFIG_DIR elsewhere.
+DEFAULT_CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
+
+
+class Settings(BaseSettings):
+    """Everything that differs between a laptop demo and a production deployment."""
+
+    model_config = SettingsConfigDict(env_prefix="WATCHFLOOR_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///./watchfloor.db"
+    config_dir: Path = DEFAULT_CONFIG_DIR
+    secret_key: str = DEV_SECRET
+
+    # Intake
+    max_request_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    max_batch_reports: int = Field(default=1000, ge=1, le=10_000)
+    link_window_hours: float = Field(default=72.0, gt=0)
+
+    # Outbox delivery
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_max_attempts: int = Field(default=12, ge=1)
+    webhook_backoff_base_seconds: float = Field(default=2.0, gt=0)
+    webhook_backoff_max_seconds: float = Field(default=3600.0, gt=0)
+    worker_poll_seconds: float = Field(default=1.0, gt=0)
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEV_SECRET:
+            raise ValueError(
+                "WATCHFLOOR_SECRET_KEY must be set to a private random value in production"
+            )
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,54 @@
+"""The background worker (``watchfloor worker``): named jobs run in a loop, outside web processes."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from watchfloor.notify.delivery import deliver_due
+from watchfloor.runtime import Runtime
+
+log = logging.getLogger("watchfloor.worker")
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    description: str
+    run: Callable[[Runtime], int]  # returns how much work it did; 0 means idle
+
+
+JOBS: list[Job] = [
+    Job(
+        "deliver-webhooks",
+        "Send due outbox events to webhook endpoints, with retries and backoff.",
+        lambda rt: deliver_due(rt.sessions, rt.clock, rt.settings),
+    ),
+]
+
+
+def run_once(runtime: Runtime) -> int:
+    """Run every job once; how much work was done in total."""
+    done = 0
+    for job in JOBS:
+        try:
+            done += job.run(runtime)
+        except Exception:  # a failing job must not stop the others; it is retried next round
+            log.exception("job %s failed", job.name)
+    return done
+
+
+def run_forever(runtime: Runtime, stop: threading.Event | None = None) -> None:
+    """Loop until SIGTERM/SIGINT (or ``stop``); sleeps only when a round found nothing to do."""
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+    log.info("worker started: %s", ", ".join(j.name for j in JOBS))
+    while not stop.is_set():
+        if run_once(runtime) == 0:
+            stop.wait(runtime.settings.worker_poll_seconds)
+    log.info("worker stopped")

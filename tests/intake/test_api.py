@@ -1,0 +1,148 @@
+"""Intake through the API: one report, batches, repeats, bad input, linking into cases."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import Person
+from watchfloor.app import create_app
+from watchfloor.runtime import Runtime
+from tests.factories import report
+
+URL = "/api/v1/reports"
+
+
+@pytest.fixture
+def intake(make_user: Callable[..., Person]) -> Person:
+    return make_user("intake")
+
+
+def test_a_report_opens_a_triaged_case_in_the_right_queue(
+    client: TestClient, intake: Person, make_user: Callable[..., Person]
+) -> None:
+    body = report(1, text="My friend said she will kill myself tonight, please help")
+    r = client.post(URL, json=body, headers=intake.headers)
+    assert r.status_code == 201, r.text
+    out = r.json()
+    assert out["created"] and out["case_opened"]
+    assert out["harm_area"] == "self_harm" and out["priority"] == "P0"
+    assert "matched imminent self-harm phrase 'kill myself' → P0" in out["reasons"]
+
+    analyst = make_user("analyst")
+    case = client.get(f"/api/v1/cases/{out['case']}", headers=analyst.headers).json()
+    assert case["status"] == "triaged"
+    assert case["queue"] == "life-safety"
+    assert case["priority"] == "P0"
+    assert case["reports"][0]["text"] == body["text"]
+    assert "assign" in case["allowed_actions"]
+
+
+def test_sending_a_report_again_returns_the_original(client: TestClient, intake: Person) -> None:
+    first = client.post(URL, json=report(7), headers=intake.headers)
+    again = client.post(URL, json=report(7, text="different text, same id"), headers=intake.headers)
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json()["report_id"] == first.json()["report_id"]
+    assert again.json()["created"] is False
+    assert again.json()["case"] == first.json()["case"]
+
+
+def test_batch_is_idempotent_per_item_and_within_itself(client: TestClient, intake: Person) -> None:
+    client.post(URL, json=report(1), headers=intake.headers)
+    batch = [report(1), report(2), report(3), report(2)]
+    r = client.post(f"{URL}/batch", json={"reports": batch}, headers=intake.headers)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert [x["created"] for x in out["results"]] == [False, True, True, False]
+    assert out["results"][1]["report_id"] == out["results"][3]["report_id"]
+    assert (out["created"], out["duplicates"]) == (2, 2)
+
+
+def test_reports_about_one_subject_and_harm_share_a_case(
+    client: TestClient, intake: Person
+) -> None:
+    same = {"kind": "account", "id": "acct-scammer"}
+    a = client.post(URL, json=report(1, subject=same), headers=intake.headers).json()
+    b = client.post(
+        URL, json=report(2, subject=same, text="another fake giveaway scam"), headers=intake.headers
+    ).json()
+    other_harm = client.post(
+        URL, json=report(3, subject=same, text="they posted my home address"), headers=intake.headers
+    ).json()
+    assert a["case_opened"] and not b["case_opened"]
+    assert a["case"] == b["case"]
+    assert other_harm["case"] != a["case"]
+
+
+def test_a_more_urgent_report_raises_the_case_and_moves_it(
+    client: TestClient, intake: Person, make_user: Callable[..., Person]
+) -> None:
+    same = {"kind": "account", "id": "acct-9"}
+    a = client.post(URL, json=report(1, subject=same, text="he keeps harassing me"), headers=intake.headers)
+    b = client.post(
+        URL, json=report(2, subject=same, text="harassing me again and says i know where you live"),
+        headers=intake.headers,
+    )
+    assert a.json()["priority"] == "P2"
+    # The second report is about a threat, so triage places it under violence, not harassment:
+    # a different harm area opens its own case.
+    assert b.json()["harm_area"] == "violence_threats" and b.json()["priority"] == "P0"
+    c = client.post(
+        URL, json=report(3, subject=same, text="harassing me, doxxing my family"), headers=intake.headers
+    ).json()
+    assert c["case"] == a.json()["case"]
+    case = client.get(f"/api/v1/cases/{c['case']}", headers=make_user("lead").headers).json()
+    assert case["priority"] == "P1" and case["report_count"] == 2
+
+
+def test_bad_input_names_every_bad_field_and_stores_nothing(
+    client: TestClient, intake: Person, make_user: Callable[..., Person]
+) -> None:
+    batch = [
+        report(1),
+        report(2, subject={"kind": "planet", "id": "x"}),
+        report(3, text=""),
+        report(4, category="not_a_harm_area"),
+    ]
+    r = client.post(f"{URL}/batch", json={"reports": batch}, headers=intake.headers)
+    assert r.status_code == 422
+    locs = {tuple(e["loc"]) for e in r.json()["errors"]}
+    assert ("body", "reports", 1, "subject", "kind") in locs
+    assert ("body", "reports", 2, "text") in locs
+    # The unknown category is checked after parsing: sent alone it is named too.
+    r2 = client.post(f"{URL}/batch", json={"reports": [report(1), batch[3]]}, headers=intake.headers)
+    assert r2.status_code == 422
+    assert r2.json()["errors"][0]["loc"] == ["body", "reports", 1, "category"]
+    cases = client.get("/api/v1/cases", headers=make_user("viewer").headers).json()
+    assert cases["cases"] == []
+
+
+def test_oversized_payload_is_413_and_stores_nothing(
+    runtime: Runtime, intake: Person, make_user: Callable[..., Person]
+) -> None:
+    runtime.settings.max_request_bytes = 4096
+    with TestClient(create_app(runtime)) as small:
+        r = small.post(URL, json=report(1, text="x" * 5000), headers=intake.headers)
+        assert r.status_code == 413
+        assert "larger than 4096 bytes" in r.json()["detail"]
+        # Without a Content-Length (chunked), the limit still holds.
+        chunks = iter([b'{"source": "in_app", "text": "', b"y" * 5000, b'"}'])
+        r = small.post(URL, content=chunks, headers={**intake.headers, "content-type": "application/json"})
+        assert r.status_code == 413
+        cases = small.get("/api/v1/cases", headers=make_user("viewer").headers).json()
+        assert cases["cases"] == []
+
+
+def test_batch_over_1000_is_refused(client: TestClient, intake: Person) -> None:
+    r = client.post(
+        f"{URL}/batch", json={"reports": [report(i) for i in range(1001)]}, headers=intake.headers
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["loc"] == ["body", "reports"]
+
+
+def test_malformed_json_is_422(client: TestClient, intake: Person) -> None:
+    r = client.post(URL, content=b"{not json", headers={**intake.headers, "content-type": "application/json"})
+    assert r.status_code == 422
