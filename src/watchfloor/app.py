@@ -10,7 +10,7 @@ from watchfloor import __version__
 from watchfloor.audit.api import router as audit_router
 from watchfloor.auth.api import router as auth_router
 from watchfloor.cases.api import router as cases_router
-from watchfloor.http_errors import BodyLimit, install
+from watchfloor.http_errors import RequestGuard, install
 from watchfloor.intake.api import router as intake_router
 from watchfloor.notify.api import router as webhooks_router
 from watchfloor.queues.api import router as queues_router
@@ -63,5 +63,5 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
             return JSONResponse({"status": "unavailable", "database": str(exc)[:200]}, 503)
         return JSONResponse({"status": "ok"})
 
-    app.add_middleware(BodyLimit, limit=runtime.settings.max_request_bytes)
+    app.add_middleware(RequestGuard, limit=runtime.settings.max_request_bytes)
     return app

@@ -7,7 +7,18 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+import orjson
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -23,6 +34,9 @@ NAMING = {
 
 # JSON everywhere, stored as JSONB on PostgreSQL so it can be indexed and queried later.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+# 64-bit integers (ids included); SQLite's INTEGER is already 64-bit and only "INTEGER PRIMARY KEY"
+# auto-increments there.
+BigInt = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -51,6 +65,7 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {
+        int: BigInt,
         datetime: UTCDateTime(),
         dict[str, Any]: JSONType,
         list[str]: JSONType,
@@ -58,8 +73,14 @@ class Base(DeclarativeBase):
     }
 
 
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and write-locking transactions."""
+    kwargs.setdefault("json_serializer", _json_dumps)
+    kwargs.setdefault("json_deserializer", orjson.loads)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine)
@@ -106,6 +127,44 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def one_of(session: Session, column: Any, values: list[Any]) -> Any:
+    """``column IN values``; on PostgreSQL as ``= ANY(array)``: one parameter, however many values,
+    so large batches neither build huge statements nor spend their time planning them."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import any_, bindparam
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
+def pairs_in(session: Session, first: Any, second: Any, pairs: list[tuple[Any, Any]]) -> Any:
+    """``(first, second) IN pairs``, grouped by ``first`` (a batch rarely has more than a few)."""
+    from sqlalchemy import and_, or_
+
+    groups: dict[Any, list[Any]] = {}
+    for a, b in pairs:
+        groups.setdefault(a, []).append(b)
+    return or_(*(and_(first == a, one_of(session, second, bs)) for a, bs in groups.items()))
+
+
+def allocate_ids(session: Session, table: Any, count: int) -> list[int]:
+    """``count`` new primary keys for ``table``, so rows can be bulk-inserted without RETURNING."""
+    if count == 0:
+        return []
+    name = table.name
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.execute(
+            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+            {"t": name, "n": count},
+        )
+        return [r[0] for r in rows]
+    # SQLite: every write transaction holds the database lock (BEGIN IMMEDIATE), so no other
+    # writer can take these ids between this read and our insert.
+    top = session.execute(text(f'SELECT coalesce(max(id), 0) FROM "{name}"')).scalar_one()  # noqa: S608 - table name from our metadata
+    return list(range(top + 1, top + 1 + count))
 
 
 def insert_ignoring_conflicts(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,13 @@ from watchfloor.auth.permissions import Permission, can, roles_with
 from watchfloor.clock import Clock
 from watchfloor.db import session_scope
 from watchfloor.runtime import Runtime
+
+# Database ids are 64-bit; anything larger is a client error, not an overflow in the driver.
+MAX_ID = 2**63 - 1
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+BeforeId = Annotated[
+    int | None, Query(ge=1, le=MAX_ID, description="next_before of the previous page")
+]
 
 
 def get_runtime(request: Request) -> Runtime:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -91,8 +94,12 @@ def install(app: FastAPI) -> None:
         )
 
 
-class BodyLimit:
-    """Answers 413 to a request whose body is larger than ``limit`` bytes, before the app reads it."""
+class RequestGuard:
+    """Refuses, before the app sees it, a request that no route could store.
+
+    413 when the body is larger than ``limit`` bytes; 422 when the body, path or query holds a NUL
+    character, which PostgreSQL cannot store in text (each such field is named).
+    """
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
@@ -121,6 +128,19 @@ class BodyLimit:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
+        nul_fields = _nul_fields(scope, body)
+        if nul_fields:
+            response = JSONResponse(
+                {
+                    "detail": "NUL characters (U+0000) cannot be stored; remove them from: "
+                    + ", ".join(".".join(str(p) for p in f["loc"]) for f in nul_fields[:5]),
+                    "code": "invalid",
+                    "errors": nul_fields,
+                },
+                status_code=422,
+            )
+            await response(scope, _no_receive, send)
+            return
         sent = False
 
         async def replay() -> Message:
@@ -142,6 +162,37 @@ class BodyLimit:
             status_code=413,
         )
         await response({"type": "http"}, _no_receive, send)
+
+
+def _nul_fields(scope: Scope, body: bytes) -> list[dict[str, Any]]:
+    msg = "contains a NUL character (U+0000), which cannot be stored"
+    found: list[dict[str, Any]] = []
+    if "\x00" in scope.get("path", ""):
+        found.append({"loc": ["path"], "msg": msg})
+    for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1")):
+        if "\x00" in name or "\x00" in value:
+            found.append({"loc": ["query", name.replace("\x00", "")], "msg": msg})
+    if b"\\u0000" in body or b"\x00" in body:
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            return [*found, {"loc": ["body"], "msg": msg}]
+        found.extend({"loc": ["body", *loc], "msg": msg} for loc in _nul_paths(parsed, []))
+    return found
+
+
+def _nul_paths(value: Any, loc: list[str | int]) -> Iterator[list[str | int]]:
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield loc
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            if "\x00" in k:
+                yield [*loc, k.replace("\x00", "")]
+            yield from _nul_paths(v, [*loc, k])
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _nul_paths(v, [*loc, i])
 
 
 async def _no_receive() -> Message:  # pragma: no cover - a response never reads

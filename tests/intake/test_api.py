@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import Person
+from tests.factories import report
 from watchfloor.app import create_app
 from watchfloor.runtime import Runtime
-from tests.factories import report
 
 URL = "/api/v1/reports"
 
@@ -69,7 +69,9 @@ def test_reports_about_one_subject_and_harm_share_a_case(
         URL, json=report(2, subject=same, text="another fake giveaway scam"), headers=intake.headers
     ).json()
     other_harm = client.post(
-        URL, json=report(3, subject=same, text="they posted my home address"), headers=intake.headers
+        URL,
+        json=report(3, subject=same, text="they posted my home address"),
+        headers=intake.headers,
     ).json()
     assert a["case_opened"] and not b["case_opened"]
     assert a["case"] == b["case"]
@@ -80,9 +82,12 @@ def test_a_more_urgent_report_raises_the_case_and_moves_it(
     client: TestClient, intake: Person, make_user: Callable[..., Person]
 ) -> None:
     same = {"kind": "account", "id": "acct-9"}
-    a = client.post(URL, json=report(1, subject=same, text="he keeps harassing me"), headers=intake.headers)
+    a = client.post(
+        URL, json=report(1, subject=same, text="he keeps harassing me"), headers=intake.headers
+    )
     b = client.post(
-        URL, json=report(2, subject=same, text="harassing me again and says i know where you live"),
+        URL,
+        json=report(2, subject=same, text="harassing me again and says i know where you live"),
         headers=intake.headers,
     )
     assert a.json()["priority"] == "P2"
@@ -90,7 +95,9 @@ def test_a_more_urgent_report_raises_the_case_and_moves_it(
     # a different harm area opens its own case.
     assert b.json()["harm_area"] == "violence_threats" and b.json()["priority"] == "P0"
     c = client.post(
-        URL, json=report(3, subject=same, text="harassing me, doxxing my family"), headers=intake.headers
+        URL,
+        json=report(3, subject=same, text="harassing me, doxxing my family"),
+        headers=intake.headers,
     ).json()
     assert c["case"] == a.json()["case"]
     case = client.get(f"/api/v1/cases/{c['case']}", headers=make_user("lead").headers).json()
@@ -112,7 +119,9 @@ def test_bad_input_names_every_bad_field_and_stores_nothing(
     assert ("body", "reports", 1, "subject", "kind") in locs
     assert ("body", "reports", 2, "text") in locs
     # The unknown category is checked after parsing: sent alone it is named too.
-    r2 = client.post(f"{URL}/batch", json={"reports": [report(1), batch[3]]}, headers=intake.headers)
+    r2 = client.post(
+        f"{URL}/batch", json={"reports": [report(1), batch[3]]}, headers=intake.headers
+    )
     assert r2.status_code == 422
     assert r2.json()["errors"][0]["loc"] == ["body", "reports", 1, "category"]
     cases = client.get("/api/v1/cases", headers=make_user("viewer").headers).json()
@@ -129,7 +138,9 @@ def test_oversized_payload_is_413_and_stores_nothing(
         assert "larger than 4096 bytes" in r.json()["detail"]
         # Without a Content-Length (chunked), the limit still holds.
         chunks = iter([b'{"source": "in_app", "text": "', b"y" * 5000, b'"}'])
-        r = small.post(URL, content=chunks, headers={**intake.headers, "content-type": "application/json"})
+        r = small.post(
+            URL, content=chunks, headers={**intake.headers, "content-type": "application/json"}
+        )
         assert r.status_code == 413
         cases = small.get("/api/v1/cases", headers=make_user("viewer").headers).json()
         assert cases["cases"] == []
@@ -144,5 +155,19 @@ def test_batch_over_1000_is_refused(client: TestClient, intake: Person) -> None:
 
 
 def test_malformed_json_is_422(client: TestClient, intake: Person) -> None:
-    r = client.post(URL, content=b"{not json", headers={**intake.headers, "content-type": "application/json"})
+    r = client.post(
+        URL, content=b"{not json", headers={**intake.headers, "content-type": "application/json"}
+    )
     assert r.status_code == 422
+
+
+def test_nul_characters_are_named_not_a_server_error(client: TestClient, intake: Person) -> None:
+    body = report(1, text="abc\x00def", metadata={"k": ["ok", "x\x00"]})
+    r = client.post(URL, json=body, headers=intake.headers)
+    assert r.status_code == 422
+    assert {tuple(e["loc"]) for e in r.json()["errors"]} == {
+        ("body", "text"),
+        ("body", "metadata", "k", 1),
+    }
+    r = client.get("/api/v1/cases?harm_area=a%00b", headers=intake.headers)
+    assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["query", "harm_area"]

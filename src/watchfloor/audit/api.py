@@ -13,7 +13,7 @@ from watchfloor.audit import service as audit
 from watchfloor.audit.models import AuditEvent
 from watchfloor.auth.models import User
 from watchfloor.auth.permissions import Permission
-from watchfloor.deps import DbSession, require
+from watchfloor.deps import BeforeId, DbSession, require
 from watchfloor.http_errors import responses
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -47,7 +47,7 @@ def list_events(
     object_id: Annotated[str | None, Query(max_length=64, description="e.g. CASE-000123")] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    before_seq: Annotated[int | None, Query(ge=1)] = None,
+    before_seq: BeforeId = None,
 ) -> list[AuditEventOut]:
     """Audit events, newest first."""
     stmt = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 GENESIS = "0" * 64
 
 
-def canonical(value: Any) -> str:
+def canonical(value: Any) -> bytes:
     """One JSON text per value, whatever the key order or the database it came back from."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=str)
 
 
 def event_hash(
@@ -40,4 +41,4 @@ def event_hash(
             "prev": prev_hash,
         }
     )
-    return hashlib.sha256(body.encode()).hexdigest()
+    return hashlib.sha256(body).hexdigest()

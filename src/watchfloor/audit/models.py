@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from watchfloor.db import Base
@@ -15,7 +15,7 @@ class AuditEvent(Base):
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    seq: Mapped[int] = mapped_column(BigInteger, unique=True)  # 1, 2, 3… with no gaps
+    seq: Mapped[int] = mapped_column(unique=True)  # 1, 2, 3… with no gaps
     occurred_at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(100))  # user:alice, system:intake
     action: Mapped[str] = mapped_column(String(64))  # case.opened, case.decided…
@@ -33,5 +33,5 @@ class AuditChainHead(Base):
     __tablename__ = "audit_chain_head"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    seq: Mapped[int] = mapped_column(BigInteger)
+    seq: Mapped[int]
     hash: Mapped[str] = mapped_column(String(64))

@@ -6,12 +6,12 @@ everything else, so the chain lock is held only for the final insert and the com
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -51,7 +51,7 @@ def record(
 def _jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:
     if value is None:
         return None
-    result: dict[str, Any] = json.loads(canonical(value))
+    result: dict[str, Any] = orjson.loads(canonical(value))
     return result
 
 

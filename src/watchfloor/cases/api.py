@@ -13,8 +13,8 @@ from watchfloor.cases import flows
 from watchfloor.cases import service as cases
 from watchfloor.cases.lifecycle import Status
 from watchfloor.cases.schemas import CaseDetail, CaseOut, CasePage, DecisionIn, TransitionIn
-from watchfloor.deps import ClockDep, DbSession, RuntimeDep, require
-from watchfloor.errors import Forbidden
+from watchfloor.deps import BeforeId, ClockDep, DbSession, RuntimeDep, require
+from watchfloor.errors import Forbidden, Invalid
 from watchfloor.http_errors import responses
 from watchfloor.triage.taxonomy import Priority
 
@@ -35,14 +35,18 @@ def list_cases(
     queue: Annotated[str | None, Query(max_length=64)] = None,
     assignee: Annotated[str | None, Query(max_length=64, description="a username, or 'me'")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    before: Annotated[
-        int | None, Query(ge=1, description="next_before of the previous page")
-    ] = None,
+    before: BeforeId = None,
 ) -> CasePage:
     """Cases, newest first."""
     assignee_id = None
     if assignee is not None:
-        assignee_id = user.id if assignee == "me" else users.get_or_raise(db, username=assignee).id
+        found = user if assignee == "me" else users.get_by_username(db, username=assignee)
+        if found is None:
+            raise Invalid(
+                f"no user named {assignee!r}",
+                fields=[{"loc": ["query", "assignee"], "msg": f"no user named {assignee!r}"}],
+            )
+        assignee_id = found.id
     rows = cases.list_cases(
         db,
         where=cases.CaseFilter(

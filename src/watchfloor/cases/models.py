@@ -40,7 +40,7 @@ class Case(Base):
     subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     region: Mapped[str | None] = mapped_column(String(16))
-    language: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(35))
     summary: Mapped[str] = mapped_column(String(300))
     triage_reasons: Mapped[list[str]] = mapped_column(default=list)
     report_count: Mapped[int] = mapped_column(default=1)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from watchfloor.audit import service as audit
@@ -16,6 +16,7 @@ from watchfloor.cases.lifecycle import OPEN_STATUSES, IllegalTransition, Status,
 from watchfloor.cases.models import Case
 from watchfloor.cases.schemas import parse_case_key
 from watchfloor.clock import Clock
+from watchfloor.db import allocate_ids, one_of
 from watchfloor.errors import Conflict, NotFound
 from watchfloor.triage.taxonomy import Priority
 
@@ -92,7 +93,7 @@ def open_cases_for_update(
     rows = session.scalars(
         select(Case)
         .where(
-            Case.subject_id.in_(subject_ids),
+            one_of(session, Case.subject_id, subject_ids),
             Case.status.in_([s.value for s in OPEN_STATUSES]),
             Case.last_report_at >= since,
         )
@@ -109,10 +110,13 @@ def open_cases_for_update(
 
 def open_many(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """Insert new cases (column dicts) in one statement; their ids, in the order given."""
-    if not rows:
-        return []
-    result = session.execute(insert(Case).returning(Case.id, sort_by_parameter_order=True), rows)
-    return [r[0] for r in result]
+    ids = allocate_ids(session, Case.__table__, len(rows))
+    if rows:
+        session.execute(
+            insert(cast(Table, Case.__table__)),
+            [{**r, "id": i} for r, i in zip(rows, ids, strict=True)],
+        )
+    return ids
 
 
 def ensure_allowed(case: Case, action: str) -> Status:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Response
 
 from watchfloor.auth.models import User
 from watchfloor.auth.permissions import Permission, can
-from watchfloor.deps import ClockDep, DbSession, RuntimeDep, require
+from watchfloor.deps import ClockDep, DbSession, IdPath, RuntimeDep, require
 from watchfloor.errors import Invalid
 from watchfloor.http_errors import responses
 from watchfloor.intake import flows
@@ -87,7 +87,7 @@ def submit_batch(
 
 
 @router.get("/{report_id}", response_model=ReportOut, responses=responses(401, 403, 404, 422))
-def get_report(report_id: int, db: DbSession, user: Reader) -> ReportOut:
+def get_report(report_id: IdPath, db: DbSession, user: Reader) -> ReportOut:
     """One report as received, with its triage and (for roles that may see it) its evidence."""
     report = intake.get_or_raise(db, report_id=report_id)
     return intake.report_out(db, report, with_evidence=can(user.role, Permission.EVIDENCE_READ))

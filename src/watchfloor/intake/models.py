@@ -57,7 +57,7 @@ class Report(Base):
     text: Mapped[str] = mapped_column(Text)
     category_hint: Mapped[str | None] = mapped_column(String(64))
     region: Mapped[str | None] = mapped_column(String(16))
-    language: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(35))
     harm_area: Mapped[str] = mapped_column(String(64))
     priority: Mapped[int]
     triage_reasons: Mapped[list[str]] = mapped_column(default=list)

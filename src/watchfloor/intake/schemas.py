@@ -113,7 +113,10 @@ class ReportIn(BaseModel):
     )
     region: Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z-]{1,15}$")] | None = None
     language: (
-        Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] | None
+        Annotated[
+            str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=35)
+        ]
+        | None
     ) = None
     reported_at: AwareDatetime | None = Field(
         default=None, description="When the reporter reported it; defaults to when it arrived."

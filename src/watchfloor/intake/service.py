@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from watchfloor.cases.schemas import case_key
-from watchfloor.db import insert_ignoring_conflicts
+from watchfloor.db import allocate_ids, insert_ignoring_conflicts, one_of, pairs_in
 from watchfloor.errors import NotFound
 from watchfloor.intake.models import Evidence, EvidenceBlob, Report, Subject, SubjectIdentifier
 from watchfloor.intake.schemas import (
@@ -31,7 +31,7 @@ def find_existing(
     if not keys:
         return {}
     rows = session.scalars(
-        select(Report).where(tuple_(Report.source, Report.external_id).in_(keys))
+        select(Report).where(pairs_in(session, Report.source, Report.external_id, keys))
     ).all()
     return {(r.source, r.external_id): r for r in rows}
 
@@ -58,7 +58,7 @@ def upsert_subjects_for_update(
     )
     rows = session.execute(
         select(Subject.id, Subject.kind, Subject.external_id)
-        .where(tuple_(Subject.kind, Subject.external_id).in_(list(unique)))
+        .where(pairs_in(session, Subject.kind, Subject.external_id, list(unique)))
         .order_by(Subject.id)
         .with_for_update()
     ).all()
@@ -79,10 +79,12 @@ def upsert_subjects_for_update(
 
 def insert_reports(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """Insert reports (column dicts) in one statement; their ids in the order given."""
-    result = session.execute(
-        insert(Report).returning(Report.id, sort_by_parameter_order=True), rows
+    ids = allocate_ids(session, Report.__table__, len(rows))
+    session.execute(
+        insert(cast(Table, Report.__table__)),
+        [{**r, "id": i} for r, i in zip(rows, ids, strict=True)],
     )
-    return [r[0] for r in result]
+    return ids
 
 
 def store_evidence(session: Session, *, items: list[tuple[int, EvidenceIn]]) -> None:
@@ -115,7 +117,7 @@ def store_evidence(session: Session, *, items: list[tuple[int, EvidenceIn]]) -> 
         [{"sha256": k, "content": v} for k, v in blobs.items()],
         ["sha256"],
     )
-    session.execute(insert(Evidence), rows)
+    session.execute(insert(cast(Table, Evidence.__table__)), rows)
 
 
 def get_or_raise(session: Session, *, report_id: int) -> Report:
@@ -147,7 +149,9 @@ def evidence_of(session: Session, *, report_ids: list[int]) -> dict[int, list[Ev
     found: dict[int, list[Evidence]] = {i: [] for i in report_ids}
     if report_ids:
         for ev in session.scalars(
-            select(Evidence).where(Evidence.report_id.in_(report_ids)).order_by(Evidence.id)
+            select(Evidence)
+            .where(one_of(session, Evidence.report_id, report_ids))
+            .order_by(Evidence.id)
         ):
             found[ev.report_id].append(ev)
     return found

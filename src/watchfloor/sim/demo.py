@@ -137,13 +137,13 @@ def _seed(runtime: Runtime, *, reports: int, seed: int) -> str:
                     reports=batch,
                     actor="user:detector-hub",
                 )
-        # Analysts on shift each work about one case per tick, except in the last two hours,
+        # Analysts on shift each work a few cases per tick, except in the last two hours,
         # so the floor shows a live backlog.
         if tick_end < end - timedelta(hours=2):
             for analyst in analysts:
                 if analyst.region and tick.hour not in SHIFTS.get(analyst.region, range(24)):
                     continue
-                if rng.random() < 0.75:
+                for _ in range(rng.randint(0, 4)):
                     clock.set(tick_end + timedelta(minutes=rng.randint(1, 8)))
                     decided += _work_one(runtime, clock, analyst.user, rng)
         tick = tick_end

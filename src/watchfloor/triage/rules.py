@@ -62,41 +62,43 @@ class TriageResult:
     reasons: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Compiled:
-    rule: PhraseRule
-    pattern: re.Pattern[str]
-    priority: Priority
-
-
 class PhraseRules:
-    """Compiled phrase rules; ``apply`` is pure and safe to share between threads."""
+    """Compiled phrase rules; ``apply`` is pure and safe to share between threads.
+
+    All phrases of all rules are one alternation, so a report is scanned once, whatever the
+    number of rules.
+    """
 
     def __init__(self, rules: RuleSet, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
-        compiled = []
+        self._rules = {rule.id: (rule, Priority.parse(rule.priority)) for rule in rules.rules}
+        self._order = {rule.id: i for i, rule in enumerate(rules.rules)}
+        self._by_phrase: dict[str, list[str]] = {}
         for rule in rules.rules:
-            # Longest phrase first so the reason quotes the most specific words that matched.
-            alternatives = sorted(rule.phrases, key=len, reverse=True)
-            body = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in alternatives)
-            pattern = re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
-            compiled.append(_Compiled(rule, pattern, Priority.parse(rule.priority)))
-        # Most urgent first; the file order breaks ties.
-        self._rules = sorted(compiled, key=lambda c: c.priority)
+            for phrase in rule.phrases:
+                self._by_phrase.setdefault(_normal(phrase), []).append(rule.id)
+        # Longest phrase first, so the reason quotes the most specific words that matched.
+        alternatives = sorted(self._by_phrase, key=len, reverse=True)
+        body = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in alternatives)
+        # A lookahead matches without consuming, so overlapping phrases ("going to kill" and
+        # "kill myself") are all found.
+        self._pattern = re.compile(rf"(?<!\w)(?=({body})(?!\w))", re.IGNORECASE)
 
     def apply(self, item: TriageInput) -> TriageResult:
-        reasons: list[str] = []
-        best: _Compiled | None = None
-        for compiled in self._rules:
-            match = compiled.pattern.search(item.text)
-            if match is None:
-                continue
-            phrase = " ".join(match.group(0).lower().split())
-            reasons.append(f"matched {compiled.rule.label} '{phrase}' → {compiled.priority.label}")
-            if best is None:
-                best = compiled
-        if best is not None:
-            result = TriageResult(best.rule.harm_area, best.priority, reasons)
+        first_phrase: dict[str, str] = {}
+        for match in self._pattern.finditer(item.text):
+            phrase = _normal(match.group(1))
+            for rule_id in self._by_phrase[phrase]:
+                first_phrase.setdefault(rule_id, phrase)
+        # Most urgent first; the file order breaks ties.
+        matched = sorted(first_phrase, key=lambda r: (self._rules[r][1], self._order[r]))
+        reasons = [
+            f"matched {self._rules[r][0].label} '{first_phrase[r]}' → {self._rules[r][1].label}"
+            for r in matched
+        ]
+        if matched:
+            best, priority = self._rules[matched[0]]
+            result = TriageResult(best.harm_area, priority, reasons)
         elif item.category_hint and item.category_hint in self.taxonomy.area_ids:
             area = self.taxonomy.area(item.category_hint)
             priority = Priority.parse(area.default_priority)
@@ -116,6 +118,10 @@ class PhraseRules:
             )
             result.priority = raised
         return result
+
+
+def _normal(phrase: str) -> str:
+    return " ".join(phrase.lower().split())
 
 
 def load_rules(config_dir: Path, taxonomy: Taxonomy) -> PhraseRules:

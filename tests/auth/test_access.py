@@ -1,0 +1,133 @@
+"""Every API route checks who is calling: 401 without a valid token, 403 for a role without the right."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import Person
+from watchfloor.app import create_app
+from watchfloor.clock import SettableClock
+from watchfloor.runtime import Runtime
+
+# (method, path) → a role that must be refused with 403 (None: every signed-in role may call it).
+FORBIDDEN_ROLE: dict[tuple[str, str], str | None] = {
+    ("POST", "/api/v1/reports"): "viewer",
+    ("POST", "/api/v1/reports/batch"): "qa",
+    ("GET", "/api/v1/reports/{report_id}"): "intake",
+    ("GET", "/api/v1/cases"): "intake",
+    ("GET", "/api/v1/cases/{key}"): "intake",
+    ("POST", "/api/v1/cases/{key}/transitions"): "viewer",
+    ("POST", "/api/v1/cases/{key}/decision"): "qa",
+    ("GET", "/api/v1/queues"): "intake",
+    ("POST", "/api/v1/queues/{name}/next"): "viewer",
+    ("GET", "/api/v1/auth/me"): None,
+    ("GET", "/api/v1/users"): "lead",
+    ("POST", "/api/v1/users"): "analyst",
+    ("GET", "/api/v1/audit"): "analyst",
+    ("GET", "/api/v1/audit/verify"): "viewer",
+    ("GET", "/api/v1/webhooks"): "lead",
+    ("POST", "/api/v1/webhooks"): "analyst",
+    ("DELETE", "/api/v1/webhooks/{name}"): "legal",
+}
+PUBLIC = {("POST", "/api/v1/auth/token")}
+SAMPLE = {"{report_id}": "1", "{key}": "CASE-000001", "{name}": "general"}
+
+
+def api_routes(runtime: Runtime) -> list[tuple[str, str]]:
+    paths = create_app(runtime).openapi()["paths"]
+    return [
+        (method.upper(), path)
+        for path, ops in paths.items()
+        if path.startswith("/api/")
+        for method in ops
+    ]
+
+
+def concrete(path: str) -> str:
+    for k, v in SAMPLE.items():
+        path = path.replace(k, v)
+    return path
+
+
+def test_every_api_route_is_in_the_access_table(runtime: Runtime) -> None:
+    routes = set(api_routes(runtime))
+    assert routes - PUBLIC == set(FORBIDDEN_ROLE), "add new routes to FORBIDDEN_ROLE"
+
+
+@pytest.mark.parametrize("route", sorted(FORBIDDEN_ROLE))
+def test_401_without_or_with_a_bad_token(client: TestClient, route: tuple[str, str]) -> None:
+    method, path = route
+    r = client.request(method, concrete(path), json={})
+    assert r.status_code == 401, r.text
+    assert r.headers["www-authenticate"].startswith("Bearer")
+    r = client.request(method, concrete(path), json={}, headers={"Authorization": "Bearer wf_nope"})
+    assert r.status_code == 401
+
+
+@pytest.mark.parametrize("route", sorted(k for k, v in FORBIDDEN_ROLE.items() if v))
+def test_403_for_a_role_without_the_right(
+    client: TestClient, make_user: Callable[..., Person], route: tuple[str, str]
+) -> None:
+    method, path = route
+    role = FORBIDDEN_ROLE[route]
+    r = client.request(method, concrete(path), json={}, headers=make_user(role).headers)
+    assert r.status_code == 403, r.text
+    assert f"role '{role}' may not" in r.json()["detail"]
+
+
+def test_password_gives_a_token_that_expires(
+    client: TestClient, clock: SettableClock, make_user: Callable[..., Person]
+) -> None:
+    make_user("analyst", username="ana", password="correct horse battery")
+    r = client.post("/api/v1/auth/token", json={"username": "ana", "password": "wrong password!"})
+    assert r.status_code == 401
+    r = client.post("/api/v1/auth/token", json={"username": "nobody", "password": "whatever12345"})
+    assert r.status_code == 401
+    r = client.post(
+        "/api/v1/auth/token", json={"username": "ana", "password": "correct horse battery"}
+    )
+    assert r.status_code == 201
+    token = r.json()["token"]
+    me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.json()["username"] == "ana" and me.json()["role"] == "analyst"
+    clock.advance(timedelta(days=31))
+    me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 401
+
+
+def test_admin_creates_users_and_the_viewer_sees_no_evidence(
+    client: TestClient, make_user: Callable[..., Person]
+) -> None:
+    admin = make_user("admin")
+    r = client.post(
+        "/api/v1/users",
+        json={"username": "New.Analyst", "role": "analyst", "password": "short"},
+        headers=admin.headers,
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "password"]
+    r = client.post(
+        "/api/v1/users", json={"username": "new.analyst", "role": "analyst"}, headers=admin.headers
+    )
+    assert r.status_code == 201
+    r = client.post(
+        "/api/v1/users", json={"username": "new.analyst", "role": "qa"}, headers=admin.headers
+    )
+    assert r.status_code == 409
+
+    intake = make_user("intake")
+    body = {
+        "source": "in_app",
+        "external_id": "e1",
+        "text": "graphic threat, see attached",
+        "subject": {"kind": "account", "id": "a1"},
+        "evidence": [{"kind": "text", "text": "[excerpt]", "sensitivity": "graphic"}],
+    }
+    key = client.post("/api/v1/reports", json=body, headers=intake.headers).json()["case"]
+    seen = client.get(f"/api/v1/cases/{key}", headers=make_user("analyst").headers).json()
+    assert seen["reports"][0]["evidence"][0]["sensitivity"] == "graphic"
+    hidden = client.get(f"/api/v1/cases/{key}", headers=make_user("viewer").headers).json()
+    assert hidden["reports"][0]["evidence"] == []

@@ -1,0 +1,110 @@
+"""The command line: migrate, create users, check config; bad input is one line, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def run(*args: str, db: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "watchfloor", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "WATCHFLOOR_DATABASE_URL": f"sqlite:///{db}", **env},
+    )
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "cli.db"
+    done = run("db", "upgrade", db=path)
+    assert done.returncode == 0, done.stderr
+    return path
+
+
+def test_users_create_with_token_and_password(db: Path) -> None:
+    done = run(
+        "users",
+        "create",
+        "ana",
+        "--role",
+        "analyst",
+        "--password-stdin",
+        "--token",
+        db=db,
+        stdin="a long enough password\n",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "created ana (analyst)" in done.stdout and "token: wf_" in done.stdout
+    again = run("users", "create", "ana", "--role", "analyst", db=db)
+    assert again.returncode == 1
+    assert again.stderr.strip() == "error: user 'ana' already exists"
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "expected"),
+    [
+        (("users", "create", "bob", "--role", "wizard"), "", "invalid role"),
+        (
+            ("users", "create", "bob", "--role", "qa", "--password-stdin"),
+            "short\n",
+            "invalid password",
+        ),
+        (("users", "create", "b", "--role", "qa"), "", "invalid username"),
+    ],
+)
+def test_bad_input_is_one_line(db: Path, args: tuple[str, ...], stdin: str, expected: str) -> None:
+    done = run(*args, db=db, stdin=stdin)
+    assert done.returncode == 1
+    assert expected in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
+    done = run("audit", "verify", db=tmp_path / "missing" / "dir" / "x.db")
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: database error:")
+    assert "Traceback" not in done.stderr
+
+
+def test_broken_config_names_file_line_and_field(db: Path, tmp_path: Path) -> None:
+    conf = tmp_path / "config"
+    conf.mkdir()
+    root = Path(__file__).resolve().parents[1] / "config"
+    for name in ("taxonomy.yaml", "sla.yaml", "triage_rules.yaml"):
+        (conf / name).write_text((root / name).read_text())
+    (conf / "queues.yaml").write_text(
+        "version: 1\nqueues:\n  - name: a\n    title: A\n    filters:\n      harm_areas: [lizards]\n"
+        "  - name: b\n    title: B\n    default: true\n"
+    )
+    done = run("config", "check", db=db, WATCHFLOOR_CONFIG_DIR=str(conf))
+    assert done.returncode == 2
+    assert f"{conf / 'queues.yaml'}:6: queues.0.filters.harm_areas:" in done.stderr
+    assert "unknown harm area(s) lizards" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_production_refuses_the_default_secret(db: Path) -> None:
+    done = run("config", "check", db=db, WATCHFLOOR_ENVIRONMENT="production")
+    assert done.returncode == 1
+    assert "WATCHFLOOR_SECRET_KEY" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_worker_lists_its_jobs(db: Path) -> None:
+    done = run("worker", "--list", db=db)
+    assert done.returncode == 0 and done.stdout.startswith("deliver-webhooks")
+    once = run("worker", "--once", db=db)
+    assert once.returncode == 0 and "did 0 unit(s) of work" in once.stdout
+
+
+def test_unknown_command_is_a_usage_error(db: Path) -> None:
+    done = run("frobnicate", db=db)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
