@@ -5,6 +5,7 @@ Run: .venv/bin/python bench/intake.py [--batches 10] [--singles 2000] [--db sqli
 For each database it starts a real ``watchfloor serve`` and measures:
 - batch: reports/s through POST /api/v1/reports/batch (1,000 reports a call, one client);
 - single: reports/s through POST /api/v1/reports with 8 concurrent clients;
+(the server runs two web processes, one per core of the 2-core reference machine)
 - raw: rows/s of a batched INSERT (1,000 rows a statement batch, one commit per batch) into a
   table with the same columns as ``reports``, through the same driver: the database's limit.
 Targets (issue #2): batch >= 25% of raw; single >= 300 reports/s.
@@ -163,7 +164,8 @@ def main() -> None:
     for kind in args.db.split(","):
         with database(kind) as url:
             token = token_for(url, "bench-intake", Role.INTAKE)
-            with server(url) as base:
+            # Two web processes: one per core of the reference machine.
+            with server(url, workers=2) as base:
                 batch = bench_batch(base, token, args.batches)
                 single = bench_single(base, token, args.singles)
             raw = bench_raw(url, args.batches * 1000)

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from watchfloor.app import create_app
+from watchfloor.audit.chain import CHAINS
 from watchfloor.auth import service as auth
 from watchfloor.auth.permissions import Role
 from watchfloor.clock import SettableClock
@@ -83,8 +84,8 @@ def _reset_postgres(url: str) -> None:
     with engine.begin() as conn:
         conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         conn.execute(
-            sa.text("INSERT INTO audit_chain_head (id, seq, hash) VALUES (1, 0, :h)"),
-            {"h": "0" * 64},
+            sa.text("INSERT INTO audit_chain_head (id, seq, hash) VALUES (:id, 0, :h)"),
+            [{"id": chain, "h": "0" * 64} for chain in range(CHAINS)],
         )
     engine.dispose()
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import orjson
 from sqlalchemy import (
@@ -115,18 +117,35 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+# SQLite allows one writer at a time and makes the others poll with growing sleeps (1, 2, 5,
+# 10… ms). Threads of one process instead queue on a lock, which hands over at once.
+_SQLITE_TURNS: WeakKeyDictionary[Engine, threading.Lock] = WeakKeyDictionary()
+
+
+@contextmanager
+def _turn(engine: Engine | None) -> Iterator[None]:
+    if engine is None or engine.dialect.name != "sqlite":
+        yield
+        return
+    lock = _SQLITE_TURNS.setdefault(engine, threading.Lock())
+    with lock:
+        yield
+
+
 @contextmanager
 def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error. Services never commit."""
-    session = factory()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    bind = factory.kw.get("bind")
+    with _turn(bind if isinstance(bind, Engine) else None):
+        session = factory()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
 
 
 def one_of(session: Session, column: Any, values: list[Any]) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Query, Request
@@ -24,7 +24,8 @@ BeforeId = Annotated[
 ]
 
 
-def get_runtime(request: Request) -> Runtime:
+# Dependencies that do no I/O are async so they run on the event loop, not a worker thread.
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -32,7 +33,7 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_clock(runtime: RuntimeDep) -> Clock:
+async def get_clock(runtime: RuntimeDep) -> Clock:
     return runtime.clock
 
 
@@ -75,10 +76,10 @@ def current_user(
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def require(permission: Permission) -> Callable[[User], User]:
+def require(permission: Permission) -> Callable[[User], Awaitable[User]]:
     """A dependency that lets through only callers whose role holds ``permission``."""
 
-    def check(user: CurrentUser) -> User:
+    async def check(user: CurrentUser) -> User:
         if not can(user.role, permission):
             raise HTTPException(
                 403,

@@ -56,10 +56,10 @@ def test_an_edited_event_is_named(
 ) -> None:
     seed(client, make_user)
     with runtime.engine.begin() as conn:
-        conn.execute(text("UPDATE audit_events SET actor = 'user:mallory' WHERE seq = 5"))
+        conn.execute(text("UPDATE audit_events SET actor = 'user:mallory' WHERE id = 5"))
     done = cli(db_url, "audit", "verify")
     assert done.returncode == 1
-    assert "event #5" in done.stderr and "edited" in done.stderr
+    assert "event #5 (chain " in done.stderr and "edited" in done.stderr
     assert "Traceback" not in done.stderr
 
 
@@ -68,10 +68,17 @@ def test_a_deleted_event_is_named(
 ) -> None:
     seed(client, make_user)
     with runtime.engine.begin() as conn:
-        conn.execute(text("DELETE FROM audit_events WHERE seq = 4"))
+        chain, seq = conn.execute(
+            text("SELECT chain, seq FROM audit_events WHERE seq > 1 ORDER BY id LIMIT 1")
+        ).one()
+        conn.execute(
+            text("DELETE FROM audit_events WHERE chain = :c AND seq = :s"),
+            {"c": chain, "s": seq - 1},
+        )
     with session_scope(runtime.sessions) as s:
         result = audit.verify(s)
-    assert not result.ok and result.seq == 4 and "missing" in (result.problem or "")
+    assert not result.ok and result.seq == seq - 1 and "missing" in (result.problem or "")
+    assert f"chain {chain}:" in (result.problem or "")
 
 
 def test_deleting_the_newest_events_is_found(
@@ -79,8 +86,8 @@ def test_deleting_the_newest_events_is_found(
 ) -> None:
     seed(client, make_user)
     with runtime.engine.begin() as conn:
-        last = conn.execute(text("SELECT max(seq) FROM audit_events")).scalar_one()
-        conn.execute(text("DELETE FROM audit_events WHERE seq >= :s"), {"s": last - 1})
+        last = conn.execute(text("SELECT max(id) FROM audit_events")).scalar_one()
+        conn.execute(text("DELETE FROM audit_events WHERE id = :i"), {"i": last})
     with session_scope(runtime.sessions) as s:
         result = audit.verify(s)
     assert not result.ok and "deleted" in (result.problem or "")

@@ -22,6 +22,8 @@ Auditor = Annotated[User, Depends(require(Permission.AUDIT_READ))]
 
 class AuditEventOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+    id: int
+    chain: int
     seq: int
     occurred_at: datetime
     actor: str
@@ -47,17 +49,17 @@ def list_events(
     object_id: Annotated[str | None, Query(max_length=64, description="e.g. CASE-000123")] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    before_seq: BeforeId = None,
+    before: BeforeId = None,
 ) -> list[AuditEventOut]:
     """Audit events, newest first."""
-    stmt = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)
+    stmt = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
     if object_id:
         wanted = object_id.upper() if object_id.upper().startswith("CASE-") else object_id
         stmt = stmt.where(AuditEvent.object_id == wanted)
     if action:
         stmt = stmt.where(AuditEvent.action == action)
-    if before_seq:
-        stmt = stmt.where(AuditEvent.seq < before_seq)
+    if before:
+        stmt = stmt.where(AuditEvent.id < before)
     return [AuditEventOut.model_validate(e) for e in db.scalars(stmt)]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from watchfloor.db import Base
@@ -13,9 +13,11 @@ from watchfloor.db import Base
 
 class AuditEvent(Base):
     __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("chain", "seq"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    seq: Mapped[int] = mapped_column(unique=True)  # 1, 2, 3… with no gaps
+    id: Mapped[int] = mapped_column(primary_key=True)  # global order of writing
+    chain: Mapped[int]  # which of the CHAINS hash chains (see audit/chain.py)
+    seq: Mapped[int]  # 1, 2, 3… within its chain, with no gaps
     occurred_at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(100))  # user:alice, system:intake
     action: Mapped[str] = mapped_column(String(64))  # case.opened, case.decided…
@@ -28,10 +30,10 @@ class AuditEvent(Base):
 
 
 class AuditChainHead(Base):
-    """The single row naming the last event; writers lock it to append in order."""
+    """One row per chain naming its last event; writers lock it to append in order."""
 
     __tablename__ = "audit_chain_head"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # the chain number
     seq: Mapped[int]
     hash: Mapped[str] = mapped_column(String(64))

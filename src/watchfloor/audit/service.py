@@ -9,14 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import Table, bindparam, event, insert, select, update
 from sqlalchemy.orm import Session
 
-from watchfloor.audit.chain import GENESIS, canonical, event_hash
+from watchfloor.audit.chain import CHAINS, GENESIS, canonical, chain_of, event_hash
 from watchfloor.audit.models import AuditChainHead, AuditEvent
+from watchfloor.db import one_of
 
 _PENDING = "watchfloor.audit.pending"
 
@@ -57,28 +58,41 @@ def _jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:
 
 @event.listens_for(Session, "before_commit")
 def _seal(session: Session) -> None:
-    """Chain and insert this session's pending audit events, holding the chain head's lock."""
+    """Chain and insert this session's pending audit events, holding their chains' head locks."""
     pending: list[dict[str, Any]] | None = session.info.pop(_PENDING, None)
     if not pending:
         return
     session.flush()
-    head = session.execute(
-        select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
-        head = AuditChainHead(id=1, seq=0, hash=GENESIS)
-        session.add(head)
-        session.flush()
-    seq, prev = head.seq, head.hash
-    rows = []
+    by_chain: dict[int, list[dict[str, Any]]] = {}
     for item in pending:
-        seq += 1
-        digest = event_hash(seq=seq, prev_hash=prev, **item)
-        rows.append({**item, "seq": seq, "prev_hash": prev, "hash": digest})
-        prev = digest
-    session.execute(insert(AuditEvent), rows)
-    session.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=seq, hash=prev))
-    session.expire(head)
+        by_chain.setdefault(chain_of(item["object_type"], item["object_id"]), []).append(item)
+    # Locked in chain order, so two writers never wait for each other in a cycle.
+    heads = session.execute(
+        select(AuditChainHead.id, AuditChainHead.seq, AuditChainHead.hash)
+        .where(one_of(session, AuditChainHead.id, sorted(by_chain)))
+        .order_by(AuditChainHead.id)
+        .with_for_update()
+    ).all()
+    found = {chain: (seq, digest) for chain, seq, digest in heads}
+    rows, moved = [], []
+    for chain, items in sorted(by_chain.items()):
+        if chain not in found:
+            raise RuntimeError(f"audit chain {chain} has no head row; run 'watchfloor db upgrade'")
+        seq, prev = found[chain]
+        for item in items:
+            seq += 1
+            digest = event_hash(chain=chain, seq=seq, prev_hash=prev, **item)
+            rows.append({**item, "chain": chain, "seq": seq, "prev_hash": prev, "hash": digest})
+            prev = digest
+        moved.append({"chain": chain, "new_seq": seq, "new_hash": prev})
+    session.execute(insert(cast(Table, AuditEvent.__table__)), rows)
+    head_table = cast(Table, AuditChainHead.__table__)
+    session.execute(
+        update(head_table)
+        .where(head_table.c.id == bindparam("chain"))
+        .values(seq=bindparam("new_seq"), hash=bindparam("new_hash")),
+        moved,
+    )
 
 
 def pending_count(session: Session) -> int:
@@ -100,11 +114,14 @@ class VerifyResult:
     seq: int | None = None
 
 
-def _events(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:
-    last = -1
+def _events(session: Session, chain: int, batch: int = 5000) -> Iterator[AuditEvent]:
+    last = 0
     while True:
         chunk = session.scalars(
-            select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)
+            select(AuditEvent)
+            .where(AuditEvent.chain == chain, AuditEvent.seq > last)
+            .order_by(AuditEvent.seq)
+            .limit(batch)
         ).all()
         if not chunk:
             return
@@ -114,23 +131,35 @@ def _events(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:
 
 
 def verify(session: Session) -> VerifyResult:
-    """Walk the chain from the first event; report the first one that was edited, removed or added."""
+    """Walk every chain from its first event; report the first event edited, removed or added."""
+    heads = {h.id: (h.seq, h.hash) for h in session.scalars(select(AuditChainHead))}
+    total = 0
+    for chain in range(CHAINS):
+        problem = _verify_chain(session, chain, heads.get(chain, (0, GENESIS)))
+        if problem is not None:
+            return VerifyResult(False, total + problem[0], problem[1], problem[2])
+        total += heads.get(chain, (0, GENESIS))[0]
+    return VerifyResult(True, total)
+
+
+def _verify_chain(
+    session: Session, chain: int, head: tuple[int, str]
+) -> tuple[int, str, int] | None:
+    """(events checked, what is wrong, seq) for the first problem in ``chain``, or None."""
     expected_seq, prev, count = 1, GENESIS, 0
-    for ev in _events(session):
-        where = f"event #{ev.seq} ({ev.action} on {ev.object_type} {ev.object_id})"
+    for ev in _events(session, chain):
+        where = f"event #{ev.id} (chain {chain}, #{ev.seq}: {ev.action} on {ev.object_type} {ev.object_id})"
         if ev.seq != expected_seq:
-            return VerifyResult(
-                False,
+            return (
                 count,
-                f"event #{expected_seq} is missing: the chain jumps from #{expected_seq - 1} "
-                f"to #{ev.seq} (deleted)",
+                f"chain {chain}: event #{expected_seq} is missing: the chain jumps from "
+                f"#{expected_seq - 1} to #{ev.seq} (deleted)",
                 expected_seq,
             )
         if ev.prev_hash != prev:
-            return VerifyResult(
-                False, count, f"{where} does not follow the event before it", ev.seq
-            )
+            return count, f"{where} does not follow the event before it", ev.seq
         digest = event_hash(
+            chain=chain,
             seq=ev.seq,
             occurred_at=ev.occurred_at,
             actor=ev.actor,
@@ -142,21 +171,13 @@ def verify(session: Session) -> VerifyResult:
             prev_hash=ev.prev_hash,
         )
         if digest != ev.hash:
-            return VerifyResult(
-                False,
-                count,
-                f"{where} does not match its hash: edited after it was written",
-                ev.seq,
-            )
+            return count, f"{where} does not match its hash: edited after it was written", ev.seq
         prev, expected_seq, count = ev.hash, expected_seq + 1, count + 1
-    head = session.get(AuditChainHead, 1)
-    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
-    if head_seq != count or head_hash != prev:
-        return VerifyResult(
-            False,
+    if head != (count, prev):
+        return (
             count,
-            f"the chain ends at event #{count} but {head_seq} were written: "
+            f"chain {chain} ends at event #{count} but {head[0]} were written: "
             f"events after #{count} were deleted",
             count + 1,
         )
-    return VerifyResult(True, count)
+    return None
