@@ -186,6 +186,31 @@ def allocate_ids(session: Session, table: Any, count: int) -> list[int]:
     return list(range(top + 1, top + 1 + count))
 
 
+def upsert_returning(
+    session: Session,
+    table: Any,
+    rows: list[dict[str, Any]],
+    conflict_columns: list[str],
+    refresh: list[str],
+    returning: list[Any],
+) -> list[Any]:
+    """Insert ``rows`` in one statement; an existing row (same ``conflict_columns``) gets the
+    non-null values of ``refresh`` instead. Returns ``returning`` for every row, new or old.
+
+    On PostgreSQL the update locks each existing row until commit, in the order given.
+    """
+    from sqlalchemy import func
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt: Any = dialect.insert(table).values(rows)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=conflict_columns,
+        set_={c: func.coalesce(stmt.excluded[c], table.c[c]) for c in refresh},
+    ).returning(*returning)
+    return list(session.execute(stmt).all())
+
+
 def insert_ignoring_conflicts(
     session: Session, table: Any, rows: list[dict[str, Any]], conflict_columns: list[str]
 ) -> None:

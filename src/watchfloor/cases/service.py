@@ -38,7 +38,8 @@ def get(session: Session, *, key: str, for_update: bool = False) -> Case | None:
         return None
     stmt = select(Case).where(Case.id == case_id)
     if for_update:
-        stmt = stmt.with_for_update()
+        # A locked read must see the row as it is now, not as this session last loaded it.
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return session.scalar(stmt)
 
 
@@ -99,6 +100,8 @@ def open_cases_for_update(
         )
         .order_by(Case.id)
         .with_for_update()
+        # After a retried savepoint, the identity map may hold a version read before the lock.
+        .execution_options(populate_existing=True)
     ).all()
     found: dict[tuple[int, str], Case] = {}
     for case in rows:

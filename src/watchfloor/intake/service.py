@@ -11,7 +11,13 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from watchfloor.cases.schemas import case_key
-from watchfloor.db import allocate_ids, insert_ignoring_conflicts, one_of, pairs_in
+from watchfloor.db import (
+    allocate_ids,
+    insert_ignoring_conflicts,
+    one_of,
+    pairs_in,
+    upsert_returning,
+)
 from watchfloor.errors import NotFound
 from watchfloor.intake.models import Evidence, EvidenceBlob, Report, Subject, SubjectIdentifier
 from watchfloor.intake.schemas import (
@@ -47,21 +53,24 @@ def upsert_subjects_for_update(
     unique: dict[tuple[str, str], SubjectIn] = {}
     for s in subjects:
         unique.setdefault((s.kind, s.id), s)
-    insert_ignoring_conflicts(
+    # Sorted, so concurrent batches lock shared subjects in the same order and never deadlock.
+    table = cast(Table, Subject.__table__)
+    rows = upsert_returning(
         session,
-        Subject.__table__,
+        table,
         [
-            {"kind": k, "external_id": i, "display_name": s.display_name, "created_at": now}
-            for (k, i), s in unique.items()
+            {
+                "kind": k,
+                "external_id": i,
+                "display_name": unique[k, i].display_name,
+                "created_at": now,
+            }
+            for k, i in sorted(unique)
         ],
         ["kind", "external_id"],
+        refresh=["display_name"],
+        returning=[table.c.id, table.c.kind, table.c.external_id],
     )
-    rows = session.execute(
-        select(Subject.id, Subject.kind, Subject.external_id)
-        .where(pairs_in(session, Subject.kind, Subject.external_id, list(unique)))
-        .order_by(Subject.id)
-        .with_for_update()
-    ).all()
     ids = {(kind, ext): sid for sid, kind, ext in rows}
     identifiers = {
         (ids[key], ident.kind, ident.value.lower() if ident.kind == "email" else ident.value)

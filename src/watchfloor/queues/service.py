@@ -39,6 +39,7 @@ def claim_next(
         .order_by(Case.priority, Case.first_action_due_at, Case.id)
         .limit(1)
         .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
     )
     if case is None:
         return None
