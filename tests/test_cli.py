@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli_runner import run_cli
+
 
 def run(*args: str, db: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "watchfloor", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={**os.environ, "WATCHFLOOR_DATABASE_URL": f"sqlite:///{db}", **env},
-    )
+    return run_cli(f"sqlite:///{db}", *args, stdin=stdin, **env)
 
 
 @pytest.fixture

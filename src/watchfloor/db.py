@@ -50,9 +50,10 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column; use an aware datetime")
-        value = value.astimezone(UTC)
+        if value.tzinfo is not UTC:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given to a UTC column; use an aware datetime")
+            value = value.astimezone(UTC)
         # SQLite keeps no zone: store naive UTC so text ordering matches time ordering.
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
@@ -203,12 +204,14 @@ def upsert_returning(
     from sqlalchemy.dialects import postgresql, sqlite
 
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt: Any = dialect.insert(table).values(rows)
+    stmt: Any = dialect.insert(table)
     stmt = stmt.on_conflict_do_update(
         index_elements=conflict_columns,
         set_={c: func.coalesce(stmt.excluded[c], table.c[c]) for c in refresh},
     ).returning(*returning)
-    return list(session.execute(stmt).all())
+    # Executed with a list of rows, SQLAlchemy sends them in batches of one statement each
+    # ("insertmanyvalues") and gathers every batch's RETURNING rows.
+    return list(session.execute(stmt, rows).all())
 
 
 def insert_ignoring_conflicts(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from tests.cli_runner import run_cli
 from tests.conftest import Person
 from tests.factories import report
 from watchfloor.audit import service as audit
@@ -18,15 +17,7 @@ from watchfloor.runtime import Runtime
 
 
 def cli(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "WATCHFLOOR_DATABASE_URL": db_url}
-    return subprocess.run(
-        [sys.executable, "-m", "watchfloor", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    return run_cli(db_url, *args)
 
 
 def seed(client: TestClient, make_user: Callable[..., Person]) -> None:

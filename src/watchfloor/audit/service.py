@@ -95,17 +95,6 @@ def _seal(session: Session) -> None:
     )
 
 
-def pending_count(session: Session) -> int:
-    """How many events this unit of work has recorded but not yet written."""
-    return len(session.info.get(_PENDING, []))
-
-
-def discard_pending(session: Session, *, keep: int = 0) -> None:
-    """Forget events recorded after the first ``keep`` (their savepoint was rolled back)."""
-    pending: list[dict[str, Any]] = session.info.get(_PENDING, [])
-    del pending[keep:]
-
-
 @dataclass
 class VerifyResult:
     ok: bool

@@ -44,18 +44,15 @@ def ingest(
     """Take in ``reports``; one result per report, in order. Repeats return the original."""
     now = clock.now()
     _check(reports, config, now)
-    for attempt in (1, 2):
-        mark = audit.pending_count(session)
-        try:
-            with session.begin_nested():
-                return _ingest(session, now, config, link_window, reports, actor)
-        except IntegrityError:
-            # Another request stored one of these reports between our look-up and our insert:
-            # the retry finds it and returns it as a repeat.
-            audit.discard_pending(session, keep=mark)
-            if attempt == 2:
-                raise
-    raise Conflict("reports were changed concurrently; send them again")  # pragma: no cover
+    try:
+        return _ingest(session, now, config, link_window, reports, actor)
+    except IntegrityError as exc:
+        # Only when two requests store one (source, external_id) about different subjects at
+        # the same moment; the same subject's lock makes ordinary repeats wait and find the first.
+        raise Conflict(
+            "one of these reports was being stored by another request at the same moment; "
+            "send it again to get the stored report"
+        ) from exc
 
 
 def _check(reports: list[ReportIn], config: Config, now: datetime) -> None:
@@ -101,6 +98,17 @@ def _ingest(
 ) -> list[IngestResult]:
     keys = [(r.source, r.external_id) for r in reports]
     existing = intake.find_existing(session, keys=list(dict.fromkeys(keys)))
+    unseen = {k for k in keys if k not in existing}
+    subject_ids: dict[tuple[str, str], int] = {}
+    if unseen:
+        # Lock the subjects of the new reports, then look again: a request that stored one of
+        # them while we waited for the lock has committed by now, and its report is a repeat.
+        subject_ids = intake.upsert_subjects_for_update(
+            session,
+            subjects=[r.subject for r in reports if (r.source, r.external_id) in unseen],
+            now=now,
+        )
+        existing.update(intake.find_existing(session, keys=sorted(unseen)))
     first_index: dict[tuple[str, str], int] = {}
     fresh: list[int] = []
     for i, key in enumerate(keys):
@@ -117,7 +125,7 @@ def _ingest(
             ]
         )
         news = [_New(i, reports[i], v) for i, v in zip(fresh, verdicts, strict=True)]
-        _place(session, now, config, link_window, news, actor)
+        _place(session, now, config, link_window, news, subject_ids, actor)
 
     by_index = {n.index: n for n in news}
     results: list[IngestResult] = []
@@ -167,12 +175,10 @@ def _place(
     config: Config,
     link_window: timedelta,
     news: list[_New],
+    subject_ids: dict[tuple[str, str], int],
     actor: str,
 ) -> None:
     """Store new reports, each on the open case for its subject and harm area, or a new case."""
-    subject_ids = intake.upsert_subjects_for_update(
-        session, subjects=[n.report.subject for n in news], now=now
-    )
     groups: dict[Pair, list[_New]] = {}
     for n in news:
         n.pair = (subject_ids[(n.report.subject.kind, n.report.subject.id)], n.verdict.harm_area)

@@ -65,31 +65,40 @@ class TriageResult:
 class PhraseRules:
     """Compiled phrase rules; ``apply`` is pure and safe to share between threads.
 
-    All phrases of all rules are one alternation, so a report is scanned once, whatever the
-    number of rules.
+    Text and phrases are both cut into lower-case words, so a phrase matches whole words only,
+    whatever the case, spacing or punctuation between them ("Self-harm" matches "self harm").
+    A report is read once, whatever the number of rules: each word looks up the phrases that
+    start with it.
     """
 
     def __init__(self, rules: RuleSet, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
         self._rules = {rule.id: (rule, Priority.parse(rule.priority)) for rule in rules.rules}
         self._order = {rule.id: i for i, rule in enumerate(rules.rules)}
-        self._by_phrase: dict[str, list[str]] = {}
+        # first word → [(the phrase's words, its quoted form, the rules it belongs to)]
+        self._starts: dict[str, list[tuple[tuple[str, ...], str, list[str]]]] = {}
+        by_words: dict[tuple[str, ...], list[str]] = {}
         for rule in rules.rules:
             for phrase in rule.phrases:
-                self._by_phrase.setdefault(_normal(phrase), []).append(rule.id)
-        # Longest phrase first, so the reason quotes the most specific words that matched.
-        alternatives = sorted(self._by_phrase, key=len, reverse=True)
-        body = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in alternatives)
-        # A lookahead matches without consuming, so overlapping phrases ("going to kill" and
-        # "kill myself") are all found.
-        self._pattern = re.compile(rf"(?<!\w)(?=({body})(?!\w))", re.IGNORECASE)
+                words = tuple(_words(phrase))
+                if words:
+                    by_words.setdefault(words, []).append(rule.id)
+        for words, rule_ids in by_words.items():
+            self._starts.setdefault(words[0], []).append((words, " ".join(words), rule_ids))
+
+    def _matches(self, text: str) -> dict[str, str]:
+        """rule id → the first phrase of that rule found in ``text``."""
+        words = _words(text)
+        found: dict[str, str] = {}
+        for i, word in enumerate(words):
+            for phrase, quoted, rule_ids in self._starts.get(word, ()):
+                if tuple(words[i : i + len(phrase)]) == phrase:
+                    for rule_id in rule_ids:
+                        found.setdefault(rule_id, quoted)
+        return found
 
     def apply(self, item: TriageInput) -> TriageResult:
-        first_phrase: dict[str, str] = {}
-        for match in self._pattern.finditer(item.text):
-            phrase = _normal(match.group(1))
-            for rule_id in self._by_phrase[phrase]:
-                first_phrase.setdefault(rule_id, phrase)
+        first_phrase = self._matches(item.text)
         # Most urgent first; the file order breaks ties.
         matched = sorted(first_phrase, key=lambda r: (self._rules[r][1], self._order[r]))
         reasons = [
@@ -120,8 +129,11 @@ class PhraseRules:
         return result
 
 
-def _normal(phrase: str) -> str:
-    return " ".join(phrase.lower().split())
+_WORD = re.compile(r"\w+")
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
 
 
 def load_rules(config_dir: Path, taxonomy: Taxonomy) -> PhraseRules:
