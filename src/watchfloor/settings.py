@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./watchfloor.db"
     config_dir: Path = DEFAULT_CONFIG_DIR
     secret_key: str = DEV_SECRET
+    # OpenTelemetry traces, metrics and logs from FastAPI (configure exporters with OTEL_* vars).
+    telemetry: bool = False
 
     # Intake
     max_request_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
