@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
-from weakref import WeakKeyDictionary
 
 import orjson
 from sqlalchemy import (
@@ -114,39 +113,47 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that keep loaded objects usable after commit (responses are built after it)."""
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    """Sessions that keep loaded objects usable after commit (responses are built after it).
 
+    On SQLite, which has one writer at a time and makes the others poll with growing sleeps
+    (1, 2, 5, 10… ms), the threads of a process take turns on a lock instead. A session takes
+    it when its transaction begins (its first statement, in whatever thread that runs) and gives
+    it back when the transaction ends.
+    """
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    if engine.dialect.name != "sqlite":
+        return factory
+    turn = threading.Lock()
 
-# SQLite allows one writer at a time and makes the others poll with growing sleeps (1, 2, 5,
-# 10… ms). Threads of one process instead queue on a lock, which hands over at once.
-_SQLITE_TURNS: WeakKeyDictionary[Engine, threading.Lock] = WeakKeyDictionary()
+    @event.listens_for(factory, "after_transaction_create")
+    def _take_turn(session: Session, transaction: Any) -> None:
+        if transaction.parent is None:
+            if not turn.acquire(timeout=120):
+                raise RuntimeError(
+                    "waited 2 minutes for the SQLite write turn; is a session leaked?"
+                )
+            session.info["_sqlite_turn"] = True
 
+    @event.listens_for(factory, "after_transaction_end")
+    def _end_turn(session: Session, transaction: Any) -> None:
+        if transaction.parent is None and session.info.pop("_sqlite_turn", False):
+            turn.release()
 
-@contextmanager
-def _turn(engine: Engine | None) -> Iterator[None]:
-    if engine is None or engine.dialect.name != "sqlite":
-        yield
-        return
-    lock = _SQLITE_TURNS.setdefault(engine, threading.Lock())
-    with lock:
-        yield
+    return factory
 
 
 @contextmanager
 def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error. Services never commit."""
-    bind = factory.kw.get("bind")
-    with _turn(bind if isinstance(bind, Engine) else None):
-        session = factory()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
 
 
 def one_of(session: Session, column: Any, values: list[Any]) -> Any:

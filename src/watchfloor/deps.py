@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -13,7 +14,6 @@ from watchfloor.auth import service as auth
 from watchfloor.auth.models import User
 from watchfloor.auth.permissions import Permission, can, roles_with
 from watchfloor.clock import Clock
-from watchfloor.db import session_scope
 from watchfloor.runtime import Runtime
 
 # Database ids are 64-bit; anything larger is a client error, not an overflow in the driver.
@@ -40,10 +40,29 @@ async def get_clock(runtime: RuntimeDep) -> Clock:
 ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
-def get_db(runtime: RuntimeDep) -> Iterator[Session]:
-    """One transaction per request: committed when the route returns, before the response."""
-    with session_scope(runtime.sessions) as session:
+async def get_db(runtime: RuntimeDep) -> AsyncIterator[Session]:
+    """One transaction per request: committed when the route returns, before the response.
+
+    Async so that opening the session (no I/O) costs no thread hand-off; the commit or rollback
+    runs in the threadpool like the route's own database work.
+    """
+    session = runtime.sessions()
+    try:
         yield session
+    except BaseException:
+        await run_in_threadpool(_end, session, commit=False)
+        raise
+    await run_in_threadpool(_end, session, commit=True)
+
+
+def _end(session: Session, *, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
 
 
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
