@@ -177,21 +177,43 @@ def pairs_in(session: Session, first: Any, second: Any, pairs: list[tuple[Any, A
     return or_(*(and_(first == a, one_of(session, second, bs)) for a, bs in groups.items()))
 
 
-def allocate_ids(session: Session, table: Any, count: int) -> list[int]:
-    """``count`` new primary keys for ``table``, so rows can be bulk-inserted without RETURNING."""
-    if count == 0:
-        return []
-    name = table.name
+def writers_take_turns(session: Session) -> bool:
+    """Whether write transactions run one at a time from start to end (SQLite), so nothing
+    another writer does can appear in the middle of ours."""
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def allocate_ids(session: Session, counts: dict[str, int]) -> dict[str, list[int]]:
+    """New primary keys, ``counts[table]`` of them per table, in one round trip; so rows can be
+    bulk-inserted without RETURNING. Table names come from our own metadata, never from input."""
+    wanted = {name: n for name, n in counts.items() if n > 0}
+    found: dict[str, list[int]] = {name: [] for name in counts}
+    if not wanted:
+        return found
+    names = list(wanted)
+    unknown = [n for n in names if n not in Base.metadata.tables]
+    if unknown:
+        raise ValueError(f"allocate_ids: not one of our tables: {unknown}")
     if session.get_bind().dialect.name == "postgresql":
-        rows = session.execute(
-            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-            {"t": name, "n": count},
+        query = " UNION ALL ".join(
+            f"SELECT {i}, nextval(pg_get_serial_sequence('{name}', 'id')) "  # noqa: S608
+            f"FROM generate_series(1, :n{i})"
+            for i, name in enumerate(names)
         )
-        return [r[0] for r in rows]
+        params = {f"n{i}": wanted[name] for i, name in enumerate(names)}
+        for index, new_id in session.execute(text(query), params):
+            found[names[index]].append(new_id)
+        return {name: sorted(ids) for name, ids in found.items()}
     # SQLite: every write transaction holds the database lock (BEGIN IMMEDIATE), so no other
     # writer can take these ids between this read and our insert.
-    top = session.execute(text(f'SELECT coalesce(max(id), 0) FROM "{name}"')).scalar_one()  # noqa: S608 - table name from our metadata
-    return list(range(top + 1, top + 1 + count))
+    tops = session.execute(
+        text(
+            "SELECT " + ", ".join(f'(SELECT coalesce(max(id), 0) FROM "{name}")' for name in names)  # noqa: S608
+        )
+    ).one()
+    for name, top in zip(names, tops, strict=True):
+        found[name] = list(range(top + 1, top + 1 + wanted[name]))
+    return found
 
 
 def upsert_returning(

@@ -16,7 +16,7 @@ from watchfloor.cases.lifecycle import OPEN_STATUSES, IllegalTransition, Status,
 from watchfloor.cases.models import Case
 from watchfloor.cases.schemas import parse_case_key
 from watchfloor.clock import Clock
-from watchfloor.db import allocate_ids, one_of
+from watchfloor.db import one_of
 from watchfloor.errors import Conflict, NotFound
 from watchfloor.triage.taxonomy import Priority
 
@@ -111,15 +111,13 @@ def open_cases_for_update(
     return found
 
 
-def open_many(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert new cases (column dicts) in one statement; their ids, in the order given."""
-    ids = allocate_ids(session, Case.__table__, len(rows))
+def open_many(session: Session, rows: list[dict[str, Any]], *, ids: list[int]) -> None:
+    """Insert new cases (column dicts) with the given ids (see db.allocate_ids), in one statement."""
     if rows:
         session.execute(
             insert(cast(Table, Case.__table__)),
             [{**r, "id": i} for r, i in zip(rows, ids, strict=True)],
         )
-    return ids
 
 
 def ensure_allowed(case: Case, action: str) -> Status:

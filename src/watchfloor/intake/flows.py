@@ -18,6 +18,7 @@ from watchfloor.cases.lifecycle import Status, next_status
 from watchfloor.cases.models import Case
 from watchfloor.cases.schemas import case_key
 from watchfloor.clock import Clock
+from watchfloor.db import allocate_ids, writers_take_turns
 from watchfloor.errors import Conflict, Invalid
 from watchfloor.intake import service as intake
 from watchfloor.intake.models import Report
@@ -103,12 +104,14 @@ def _ingest(
     if unseen:
         # Lock the subjects of the new reports, then look again: a request that stored one of
         # them while we waited for the lock has committed by now, and its report is a repeat.
+        # (Where writers take turns for the whole transaction, as on SQLite, nobody could have.)
         subject_ids = intake.upsert_subjects_for_update(
             session,
             subjects=[r.subject for r in reports if (r.source, r.external_id) in unseen],
             now=now,
         )
-        existing.update(intake.find_existing(session, keys=sorted(unseen)))
+        if not writers_take_turns(session):
+            existing.update(intake.find_existing(session, keys=sorted(unseen)))
     first_index: dict[tuple[str, str], int] = {}
     fresh: list[int] = []
     for i, key in enumerate(keys):
@@ -221,15 +224,23 @@ def _place(
             }
         )
     case_ids = {pair: case.id for pair, case in open_cases.items()}
-    for pair, new_id in zip(to_open, cases.open_many(session, rows), strict=True):
+    new_ids = allocate_ids(
+        session, {Case.__tablename__: len(rows), Report.__tablename__: len(news)}
+    )
+    cases.open_many(session, rows, ids=new_ids[Case.__tablename__])
+    for pair, new_id in zip(to_open, new_ids[Case.__tablename__], strict=True):
         case_ids[pair] = new_id
         groups[pair][0].opened = True
     for n in news:
         n.case_id = case_ids[n.pair]
 
-    report_ids = intake.insert_reports(session, [_report_row(n, subject_ids, now) for n in news])
-    for n, rid in zip(news, report_ids, strict=True):
+    for n, rid in zip(news, new_ids[Report.__tablename__], strict=True):
         n.report_id = rid
+    intake.insert_reports(
+        session,
+        [_report_row(n, subject_ids, now) for n in news],
+        ids=new_ids[Report.__tablename__],
+    )
     intake.store_evidence(
         session, items=[(n.report_id, ev) for n in news for ev in n.report.evidence]
     )

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from watchfloor.cases.schemas import case_key
 from watchfloor.db import (
-    allocate_ids,
     insert_ignoring_conflicts,
     one_of,
     pairs_in,
@@ -86,14 +85,12 @@ def upsert_subjects_for_update(
     return ids
 
 
-def insert_reports(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert reports (column dicts) in one statement; their ids in the order given."""
-    ids = allocate_ids(session, Report.__table__, len(rows))
+def insert_reports(session: Session, rows: list[dict[str, Any]], *, ids: list[int]) -> None:
+    """Insert reports (column dicts) with the given ids (see db.allocate_ids), in one statement."""
     session.execute(
         insert(cast(Table, Report.__table__)),
         [{**r, "id": i} for r, i in zip(rows, ids, strict=True)],
     )
-    return ids
 
 
 def store_evidence(session: Session, *, items: list[tuple[int, EvidenceIn]]) -> None:
