@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Table, bindparam, event, insert, select, update
+from sqlalchemy import Table, event, insert, select
 from sqlalchemy.orm import Session
 
 from watchfloor.audit.chain import CHAINS, GENESIS, canonical, chain_of, event_hash
@@ -74,7 +74,7 @@ def _seal(session: Session) -> None:
         .with_for_update()
     ).all()
     found = {chain: (seq, digest) for chain, seq, digest in heads}
-    rows, moved = [], []
+    rows = []
     for chain, items in sorted(by_chain.items()):
         if chain not in found:
             raise RuntimeError(f"audit chain {chain} has no head row; run 'watchfloor db upgrade'")
@@ -84,15 +84,8 @@ def _seal(session: Session) -> None:
             digest = event_hash(chain=chain, seq=seq, prev_hash=prev, **item)
             rows.append({**item, "chain": chain, "seq": seq, "prev_hash": prev, "hash": digest})
             prev = digest
-        moved.append({"chain": chain, "new_seq": seq, "new_hash": prev})
+    # A trigger (migration 0002) moves each chain's head to its newest inserted event.
     session.execute(insert(cast(Table, AuditEvent.__table__)), rows)
-    head_table = cast(Table, AuditChainHead.__table__)
-    session.execute(
-        update(head_table)
-        .where(head_table.c.id == bindparam("chain"))
-        .values(seq=bindparam("new_seq"), hash=bindparam("new_hash")),
-        moved,
-    )
 
 
 @dataclass
