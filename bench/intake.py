@@ -23,7 +23,6 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +32,7 @@ import orjson
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import database, server, token_for
+from harness import database, server, timed_threads, token_for
 from watchfloor.auth.permissions import Role
 from watchfloor.db import make_engine
 from watchfloor.intake.models import Report
@@ -106,13 +105,7 @@ def bench_batch(base: str, token: str, batches: int, clients: int) -> float:
             for p in payloads[c::clients]:
                 client.post("/api/v1/reports/batch", content=p).raise_for_status()
 
-    threads = [threading.Thread(target=run, args=(c,)) for c in range(clients)]
-    start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return batches * clients * 1000 / (time.perf_counter() - start)
+    return batches * clients * 1000 / timed_threads(run, clients)
 
 
 def wrk_available() -> bool:
@@ -161,13 +154,7 @@ def bench_single(base: str, token: str, total: int, clients: int = 8) -> float:
                 r = client.post("/api/v1/reports", json=body(c * per + i, "single"))
                 r.raise_for_status()
 
-    threads = [threading.Thread(target=run, args=(c,)) for c in range(clients)]
-    start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return per * clients / (time.perf_counter() - start)
+    return per * clients / timed_threads(run, clients)
 
 
 def bench_raw(url: str, rows: int) -> float:
