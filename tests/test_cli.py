@@ -10,19 +10,27 @@ import pytest
 from tests.cli_runner import run_cli
 
 
-def run(*args: str, db: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
-    return run_cli(f"sqlite:///{db}", *args, stdin=stdin, **env)
+def run(*args: str, db: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+    return run_cli(db, *args, stdin=stdin, **env)
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "cli.db"
-    done = run("db", "upgrade", db=path)
+def db(db_url: str) -> str:
+    """A database on each backend, brought up to date by the command itself (a no-op here)."""
+    done = run("db", "upgrade", db=db_url)
     assert done.returncode == 0, done.stderr
-    return path
+    assert "is at head" in done.stdout
+    return db_url
 
 
-def test_users_create_with_token_and_password(db: Path) -> None:
+def test_db_upgrade_creates_a_new_sqlite_database(tmp_path: Path) -> None:
+    done = run("db", "upgrade", db=f"sqlite:///{tmp_path / 'new.db'}")
+    assert done.returncode == 0, done.stderr
+    check = run("audit", "verify", db=f"sqlite:///{tmp_path / 'new.db'}")
+    assert check.stdout.startswith("OK: 0 events")
+
+
+def test_users_create_with_token_and_password(db: str) -> None:
     done = run(
         "users",
         "create",
@@ -53,7 +61,7 @@ def test_users_create_with_token_and_password(db: Path) -> None:
         (("users", "create", "b", "--role", "qa"), "", "invalid username"),
     ],
 )
-def test_bad_input_is_one_line(db: Path, args: tuple[str, ...], stdin: str, expected: str) -> None:
+def test_bad_input_is_one_line(db: str, args: tuple[str, ...], stdin: str, expected: str) -> None:
     done = run(*args, db=db, stdin=stdin)
     assert done.returncode == 1
     assert expected in done.stderr
@@ -61,13 +69,13 @@ def test_bad_input_is_one_line(db: Path, args: tuple[str, ...], stdin: str, expe
 
 
 def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
-    done = run("audit", "verify", db=tmp_path / "missing" / "dir" / "x.db")
+    done = run("audit", "verify", db=f"sqlite:///{tmp_path / 'missing' / 'dir' / 'x.db'}")
     assert done.returncode == 1
     assert done.stderr.startswith("error: database error:")
     assert "Traceback" not in done.stderr
 
 
-def test_broken_config_names_file_line_and_field(db: Path, tmp_path: Path) -> None:
+def test_broken_config_names_file_line_and_field(db: str, tmp_path: Path) -> None:
     conf = tmp_path / "config"
     conf.mkdir()
     root = Path(__file__).resolve().parents[1] / "config"
@@ -84,19 +92,19 @@ def test_broken_config_names_file_line_and_field(db: Path, tmp_path: Path) -> No
     assert "Traceback" not in done.stderr
 
 
-def test_production_refuses_the_default_secret(db: Path) -> None:
+def test_production_refuses_the_default_secret(db: str) -> None:
     done = run("config", "check", db=db, WATCHFLOOR_ENVIRONMENT="production")
     assert done.returncode == 1
     assert "WATCHFLOOR_SECRET_KEY" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_worker_lists_its_jobs(db: Path) -> None:
+def test_worker_lists_its_jobs(db: str) -> None:
     done = run("worker", "--list", db=db)
     assert done.returncode == 0 and done.stdout.startswith("deliver-webhooks")
     once = run("worker", "--once", db=db)
     assert once.returncode == 0 and "did 0 unit(s) of work" in once.stdout
 
 
-def test_unknown_command_is_a_usage_error(db: Path) -> None:
+def test_unknown_command_is_a_usage_error(db: str) -> None:
     done = run("frobnicate", db=db)
     assert done.returncode == 2 and "Traceback" not in done.stderr
