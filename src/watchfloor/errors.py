@@ -11,9 +11,12 @@ class WatchfloorError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, **extra: Any) -> None:
+    def __init__(
+        self, message: str, *, headers: dict[str, str] | None = None, **extra: Any
+    ) -> None:
         super().__init__(message)
         self.message = message
+        self.headers = headers or {}
         self.extra = extra
 
 
@@ -44,6 +47,11 @@ class Invalid(WatchfloorError):
 class Forbidden(WatchfloorError):
     status = 403
     code = "forbidden"
+
+
+class TooManyAttempts(WatchfloorError):
+    status = 429
+    code = "too_many_attempts"
 
 
 class ConfigError(WatchfloorError):

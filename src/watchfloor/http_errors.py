@@ -43,6 +43,7 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         409: "Conflicts with the current state (for a case: names the allowed actions)",
         413: "Request body larger than the configured limit",
         422: "Invalid input: every bad field is named",
+        429: "Too many failed attempts: wait for Retry-After seconds",
     }
     return {s: {"model": ErrorOut, "description": text[s]} for s in statuses}
 
@@ -59,7 +60,7 @@ def install(app: FastAPI) -> None:
         body: dict[str, Any] = {"detail": exc.message, "code": exc.code, **exc.extra}
         if isinstance(exc, Invalid) and exc.fields:
             body["errors"] = exc.fields
-        return JSONResponse(body, status_code=exc.status)
+        return JSONResponse(body, status_code=exc.status, headers=exc.headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

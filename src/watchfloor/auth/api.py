@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from watchfloor.auth import service as auth
@@ -20,13 +21,21 @@ Admin = Annotated[User, Depends(require(Permission.USERS_MANAGE))]
 TOKEN_TTL = timedelta(days=30)
 
 
-@router.post("/auth/token", response_model=TokenOut, status_code=201, responses=responses(401, 422))
-def issue_token(body: TokenRequest, db: DbSession, clock: ClockDep) -> TokenOut:
-    """Exchange a username and password for an API token that lasts 30 days."""
-    user = auth.check_password(db, username=body.username, password=body.password)
+@router.post(
+    "/auth/token", response_model=TokenOut, status_code=201, responses=responses(401, 422, 429)
+)
+def issue_token(body: TokenRequest, db: DbSession, clock: ClockDep) -> TokenOut | JSONResponse:
+    """Exchange a username and password for an API token that lasts 30 days.
+
+    Ten wrong passwords in a row lock the account for 15 minutes (429 with Retry-After).
+    """
+    user = auth.log_in(db, clock, username=body.username, password=body.password)
     if user is None:
-        raise HTTPException(
-            401, "wrong username or password", headers={"WWW-Authenticate": "Bearer"}
+        # Answered, not raised, so the failure count is committed with the request.
+        return JSONResponse(
+            {"detail": "wrong username or password", "code": "unauthenticated"},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
         )
     plain, token = auth.issue_token(db, clock, user=user, name=body.name, ttl=TOKEN_TTL)
     return TokenOut(

@@ -15,8 +15,10 @@ from watchfloor.audit import service as audit
 from watchfloor.auth.models import ApiToken, User
 from watchfloor.auth.permissions import Role
 from watchfloor.clock import Clock
-from watchfloor.errors import Conflict, NotFound
+from watchfloor.errors import Conflict, NotFound, TooManyAttempts
 
+LOCKOUT_AFTER = 10
+LOCKOUT_FOR = timedelta(minutes=15)
 TOKEN_PREFIX = "wf_"  # noqa: S105 - a prefix, not a secret
 _hasher = PasswordHasher()
 # Checked against when a username is unknown, so both paths take the same time.
@@ -83,6 +85,40 @@ def check_password(session: Session, *, username: str, password: str) -> User | 
     except (VerificationError, InvalidHashError):
         return None
     return user if stored else None
+
+
+def log_in(session: Session, clock: Clock, *, username: str, password: str) -> User | None:
+    """The user if the password is theirs, else None; counts failures and locks the account
+    for LOCKOUT_FOR after LOCKOUT_AFTER of them in a row (TooManyAttempts while locked)."""
+    now = clock.now()
+    user = get_by_username(session, username=username)
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        wait = int((user.locked_until - now).total_seconds()) + 1
+        raise TooManyAttempts(
+            f"too many failed logins for {user.username}; try again in {wait} s",
+            headers={"Retry-After": str(wait)},
+        )
+    if check_password(session, username=username, password=password) is not None:
+        assert user is not None
+        user.failed_logins, user.locked_until = 0, None
+        return user
+    if user is not None:
+        user.failed_logins += 1
+        if user.failed_logins >= LOCKOUT_AFTER:
+            user.failed_logins, user.locked_until = 0, now + LOCKOUT_FOR
+            audit.record(
+                session,
+                at=now,
+                actor="system:auth",
+                action="user.locked",
+                object_type="user",
+                object_id=user.username,
+                after={
+                    "locked_until": user.locked_until.isoformat(),
+                    "after_failures": LOCKOUT_AFTER,
+                },
+            )
+    return None
 
 
 def issue_token(
