@@ -148,10 +148,19 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
     session = factory()
     try:
         yield session
-        session.commit()
     except BaseException:
-        session.rollback()
+        end_unit(session, commit=False)
         raise
+    end_unit(session, commit=True)
+
+
+def end_unit(session: Session, *, commit: bool) -> None:
+    """Commit (or roll back) and close: how every unit of work ends."""
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
     finally:
         session.close()
 

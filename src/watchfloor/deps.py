@@ -14,6 +14,7 @@ from watchfloor.auth import service as auth
 from watchfloor.auth.models import User
 from watchfloor.auth.permissions import Permission, can, roles_with
 from watchfloor.clock import Clock
+from watchfloor.db import end_unit
 from watchfloor.runtime import Runtime
 
 # Database ids are 64-bit; anything larger is a client error, not an overflow in the driver.
@@ -50,19 +51,9 @@ async def get_db(runtime: RuntimeDep) -> AsyncIterator[Session]:
     try:
         yield session
     except BaseException:
-        await run_in_threadpool(_end, session, commit=False)
+        await run_in_threadpool(end_unit, session, commit=False)
         raise
-    await run_in_threadpool(_end, session, commit=True)
-
-
-def _end(session: Session, *, commit: bool) -> None:
-    try:
-        if commit:
-            session.commit()
-        else:
-            session.rollback()
-    finally:
-        session.close()
+    await run_in_threadpool(end_unit, session, commit=True)
 
 
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
