@@ -25,6 +25,8 @@ FORBIDDEN_ROLE: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/queues"): "intake",
     ("POST", "/api/v1/queues/{name}/next"): "viewer",
     ("GET", "/api/v1/auth/me"): None,
+    ("GET", "/api/v1/auth/tokens"): None,
+    ("DELETE", "/api/v1/auth/tokens/{prefix}"): None,
     ("GET", "/api/v1/users"): "lead",
     ("POST", "/api/v1/users"): "analyst",
     ("GET", "/api/v1/audit"): "analyst",
@@ -34,7 +36,12 @@ FORBIDDEN_ROLE: dict[tuple[str, str], str | None] = {
     ("DELETE", "/api/v1/webhooks/{name}"): "legal",
 }
 PUBLIC = {("POST", "/api/v1/auth/token")}
-SAMPLE = {"{report_id}": "1", "{key}": "CASE-000001", "{name}": "general"}
+SAMPLE = {
+    "{report_id}": "1",
+    "{key}": "CASE-000001",
+    "{name}": "general",
+    "{prefix}": "wf_abcdefg",
+}
 
 
 def api_routes(runtime: Runtime) -> list[tuple[str, str]]:
@@ -155,3 +162,21 @@ def test_ten_wrong_passwords_lock_the_account_for_fifteen_minutes(
     lead = make_user("lead")
     trail = client.get("/api/v1/audit?object_id=ana", headers=lead.headers).json()
     assert "user.locked" in [e["action"] for e in trail]
+
+
+def test_a_revoked_token_stops_working_at_once(
+    client: TestClient, make_user: Callable[..., Person]
+) -> None:
+    ana, bob, admin = make_user("analyst"), make_user("analyst"), make_user("admin")
+    mine = client.get("/api/v1/auth/tokens", headers=ana.headers).json()
+    assert len(mine) == 1 and ana.token.startswith(mine[0]["prefix"])
+    prefix = mine[0]["prefix"]
+    # Someone else's token is not found for a non-admin, and nothing changes.
+    r = client.delete(f"/api/v1/auth/tokens/{prefix}", headers=bob.headers)
+    assert r.status_code == 404
+    assert client.get("/api/v1/auth/me", headers=ana.headers).status_code == 200
+    r = client.delete(f"/api/v1/auth/tokens/{prefix}", headers=admin.headers)
+    assert r.status_code == 204
+    assert client.get("/api/v1/auth/me", headers=ana.headers).status_code == 401
+    trail = client.get(f"/api/v1/audit?object_id={ana.username}", headers=admin.headers).json()
+    assert trail[0]["action"] == "token.revoked" and trail[0]["actor"] == f"user:{admin.username}"

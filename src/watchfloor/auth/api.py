@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from watchfloor.auth import service as auth
 from watchfloor.auth.models import User
-from watchfloor.auth.permissions import Permission, Role
-from watchfloor.auth.schemas import TokenOut, TokenRequest, UserCreate, UserOut
+from watchfloor.auth.permissions import Permission, Role, can
+from watchfloor.auth.schemas import TokenInfo, TokenOut, TokenRequest, UserCreate, UserOut
 from watchfloor.deps import ClockDep, CurrentUser, DbSession, require
 from watchfloor.http_errors import responses
 
@@ -51,6 +51,25 @@ def issue_token(body: TokenRequest, db: DbSession, clock: ClockDep) -> TokenOut 
 def me(user: CurrentUser) -> UserOut:
     """The caller."""
     return UserOut.model_validate(user)
+
+
+@router.get("/auth/tokens", response_model=list[TokenInfo], responses=responses(401))
+def my_tokens(db: DbSession, user: CurrentUser) -> list[TokenInfo]:
+    """The caller's tokens, revoked ones included (each shown by its first characters)."""
+    return [TokenInfo.model_validate(t) for t in auth.tokens_of(db, user=user)]
+
+
+@router.delete("/auth/tokens/{prefix}", status_code=204, responses=responses(401, 404, 422))
+def revoke_token(
+    prefix: Annotated[str, Path(min_length=6, max_length=16)],
+    db: DbSession,
+    clock: ClockDep,
+    user: CurrentUser,
+) -> Response:
+    """Revoke a token at once (a leaked one, say). Yours; an admin may revoke anyone's."""
+    owner = None if can(user.role, Permission.USERS_MANAGE) else user
+    auth.revoke_token(db, clock, prefix=prefix, owner=owner, actor=user)
+    return Response(status_code=204)
 
 
 @router.get("/users", response_model=list[UserOut], responses=responses(401, 403))

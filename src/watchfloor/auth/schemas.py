@@ -46,3 +46,14 @@ class TokenOut(BaseModel):
     username: str
     role: Role
     expires_at: datetime | None
+
+
+class TokenInfo(BaseModel):
+    """A token as listed: never the token itself, only its first characters."""
+
+    model_config = ConfigDict(from_attributes=True)
+    prefix: str
+    name: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -172,3 +173,34 @@ def authenticate_token(session: Session, *, token: str, now: datetime) -> User |
     if api_token.expires_at is not None and api_token.expires_at <= now:
         return None
     return user
+
+
+def tokens_of(session: Session, *, user: User) -> Sequence[ApiToken]:
+    return session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
+    ).all()
+
+
+def revoke_token(
+    session: Session, clock: Clock, *, prefix: str, owner: User | None, actor: User
+) -> ApiToken:
+    """Revoke the token starting with ``prefix``; only among ``owner``'s tokens unless None."""
+    stmt = select(ApiToken).where(ApiToken.prefix == prefix)
+    if owner is not None:
+        stmt = stmt.where(ApiToken.user_id == owner.id)
+    token = session.scalars(stmt).first()
+    if token is None:
+        raise NotFound(f"no token starting with {prefix!r}" + (" of yours" if owner else ""))
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+        holder = session.get(User, token.user_id)
+        audit.record(
+            session,
+            at=token.revoked_at,
+            actor=f"user:{actor.username}",
+            action="token.revoked",
+            object_type="user",
+            object_id=holder.username if holder else str(token.user_id),
+            after={"token": token.prefix, "name": token.name},
+        )
+    return token
