@@ -16,11 +16,17 @@ from sqlalchemy import (
     Engine,
     Integer,
     MetaData,
+    and_,
+    any_,
+    bindparam,
     create_engine,
     event,
+    func,
+    or_,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -169,17 +175,12 @@ def one_of(session: Session, column: Any, values: list[Any]) -> Any:
     """``column IN values``; on PostgreSQL as ``= ANY(array)``: one parameter, however many values,
     so large batches neither build huge statements nor spend their time planning them."""
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy import any_, bindparam
-        from sqlalchemy.dialects.postgresql import ARRAY
-
         return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
     return column.in_(values)
 
 
 def pairs_in(session: Session, first: Any, second: Any, pairs: list[tuple[Any, Any]]) -> Any:
     """``(first, second) IN pairs``, grouped by ``first`` (a batch rarely has more than a few)."""
-    from sqlalchemy import and_, or_
-
     groups: dict[Any, list[Any]] = {}
     for a, b in pairs:
         groups.setdefault(a, []).append(b)
@@ -225,6 +226,13 @@ def allocate_ids(session: Session, counts: dict[str, int]) -> dict[str, list[int
     return found
 
 
+def _insert_with_conflicts(session: Session, table: Any) -> Any:
+    """An INSERT of this database's dialect, the kind that can say ON CONFLICT."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
 def upsert_returning(
     session: Session,
     table: Any,
@@ -233,16 +241,12 @@ def upsert_returning(
     refresh: list[str],
     returning: list[Any],
 ) -> list[Any]:
-    """Insert ``rows`` in one statement; an existing row (same ``conflict_columns``) gets the
-    non-null values of ``refresh`` instead. Returns ``returning`` for every row, new or old.
+    """Insert ``rows``; an existing row (same ``conflict_columns``) gets the non-null values of
+    ``refresh`` instead. Returns ``returning`` for every row, new or old.
 
     On PostgreSQL the update locks each existing row until commit, in the order given.
     """
-    from sqlalchemy import func
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt: Any = dialect.insert(table)
+    stmt = _insert_with_conflicts(session, table)
     stmt = stmt.on_conflict_do_update(
         index_elements=conflict_columns,
         set_={c: func.coalesce(stmt.excluded[c], table.c[c]) for c in refresh},
@@ -256,12 +260,6 @@ def insert_ignoring_conflicts(
     session: Session, table: Any, rows: list[dict[str, Any]], conflict_columns: list[str]
 ) -> None:
     """Insert ``rows``, skipping any that would break the unique key on ``conflict_columns``."""
-    if not rows:
-        return
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    if session.get_bind().dialect.name == "postgresql":
-        stmt: Any = postgresql.insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
-    else:
-        stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
-    session.execute(stmt, rows)
+    if rows:
+        stmt = _insert_with_conflicts(session, table)
+        session.execute(stmt.on_conflict_do_nothing(index_elements=conflict_columns), rows)

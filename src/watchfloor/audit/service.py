@@ -1,7 +1,7 @@
 """Writing audit events with the change they record, and verifying the chain.
 
 Services call ``record``; the events are chained and inserted when the session commits, after
-everything else, so the chain lock is held only for the final insert and the commit itself.
+everything else, so the chain heads' locks are held only for the final insert and the commit.
 """
 
 from __future__ import annotations
