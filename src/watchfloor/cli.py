@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -26,11 +27,15 @@ users_app = typer.Typer(help="People and machine clients.", no_args_is_help=True
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 config_app = typer.Typer(help="Configuration files under config/.", no_args_is_help=True)
 policy_app = typer.Typer(help="The policy taxonomy (config/taxonomy.yaml).", no_args_is_help=True)
+triage_app = typer.Typer(
+    help="The triage engine: evaluate it, and retrain its classifier.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(config_app, name="config")
 app.add_typer(policy_app, name="policy")
+app.add_typer(triage_app, name="triage")
 
 
 def _runtime() -> Runtime:
@@ -239,6 +244,107 @@ def policy_show(
     raise WatchfloorError(
         f"no policy or harm area {policy_id!r}; 'watchfloor policy list' shows them all"
     )
+
+
+@triage_app.command("eval")
+def triage_eval(
+    file: Annotated[Path, typer.Argument(help="JSON lines: a 'text' and the set's label fields.")],
+    mapping: Annotated[
+        Path | None, typer.Option(help="YAML mapping labels to harm areas (config/datasets/).")
+    ] = None,
+    labels: Annotated[
+        str | None,
+        typer.Option(help="Mapping as a flag: 'spam=fraud_scams,ham=' (empty area = benign)."),
+    ] = None,
+    all_rows: Annotated[
+        bool, typer.Option("--all-rows", help="Also rows of the part the model trained on.")
+    ] = False,
+    rules_only: Annotated[
+        bool, typer.Option("--rules-only", help="Without the classifier.")
+    ] = False,
+    by_group: Annotated[bool, typer.Option(help="Accuracy per group (e.g. functionality).")] = True,
+) -> None:
+    """Precision, recall, F1, AUPRC per harm area, look-alike false positives, P0 recall, speed."""
+    from watchfloor.triage import evaluation
+    from watchfloor.triage.datasets import find_mapping, parse_labels_flag, read_examples
+    from watchfloor.triage.service import TriageEngine, evaluate_engine
+
+    config = _config()
+    areas = config.taxonomy.area_ids
+    if labels is not None:
+        label_map = parse_labels_flag(labels, areas)
+    else:
+        label_map = find_mapping(file, mapping, _config_dir() / "datasets", areas)
+    examples = read_examples(file, label_map)
+    held_out_only = label_map.trainable and not all_rows
+    if held_out_only:
+        examples = [e for e in examples if e.holdout]
+    if not examples:
+        raise WatchfloorError(f"{file}: no rows to evaluate")
+    engine = config.triager
+    if rules_only and isinstance(engine, TriageEngine):
+        engine = TriageEngine(engine.taxonomy, engine.rules, None)
+    report = evaluate_engine(engine, examples)
+    part = " (held-out part: the model trained on the rest)" if held_out_only else ""
+    typer.echo(evaluation.render(f"{label_map.name}{part}", report, breakdown=by_group))
+
+
+@triage_app.command("train")
+def triage_train(
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where public sets live (e.g. ../shared/data); only trainable ones are used."
+        ),
+    ] = None,
+    base: Annotated[
+        bool,
+        typer.Option("--base", help="Rebuild the model shipped in the package (maintainers)."),
+    ] = False,
+) -> None:
+    """Refit the classifier on resolved cases (and the shipped data); promote it only if it is no
+    worse than the current model on the held-out part."""
+    from watchfloor.db import session_scope
+    from watchfloor.triage import service as triage
+    from watchfloor.triage.datasets import mappings_in
+
+    if data_dir is not None and not data_dir.is_dir():
+        raise WatchfloorError(f"--data-dir {data_dir}: not a directory")
+    rt = _runtime()
+    mappings = list(mappings_in(rt.settings.config_dir / "datasets", rt.config.taxonomy.area_ids))
+    if base:
+        path = triage.train_base(rt.config.taxonomy, data_dir, mappings)
+        typer.echo(f"wrote the shipped base model: {path}")
+        return
+    with session_scope(rt.sessions) as session:
+        outcome = triage.train(
+            session,
+            rt.clock,
+            taxonomy=rt.config.taxonomy,
+            model_dir=rt.settings.triage_model_dir,
+            data_dir=data_dir,
+            mappings=mappings,
+            actor="cli:triage-train",
+        )
+    typer.echo(outcome.table)
+    typer.echo(
+        f"\ntrained on {outcome.examples} examples ({outcome.decided} reports of decided cases); "
+        f"held out {outcome.held_out}"
+    )
+    if outcome.promoted:
+        typer.echo(f"PROMOTED: {outcome.candidate.name} is now the model in use")
+    else:
+        typer.echo(
+            f"KEPT the current model: the candidate's mean AUPRC {outcome.candidate_score:.3f} "
+            f"is below the current {outcome.current_score or 0:.3f}; candidate left at "
+            f"{outcome.candidate}"
+        )
+
+
+def _config_dir() -> Path:
+    from watchfloor.settings import get_settings
+
+    return get_settings().config_dir
 
 
 def _one_line(exc: BaseException) -> str:

@@ -13,7 +13,7 @@ from watchfloor.queues.routing import QueueConfig, load_queues
 from watchfloor.queues.sla import SlaConfig, load_sla
 from watchfloor.settings import Settings
 from watchfloor.triage.rules import load_rules
-from watchfloor.triage.service import RulesTriager, Triager
+from watchfloor.triage.service import TriageEngine, Triager, load_classifier
 from watchfloor.triage.taxonomy import Taxonomy, load_taxonomy
 
 
@@ -35,7 +35,11 @@ def load_config(settings: Settings) -> Config:
         taxonomy=taxonomy,
         queues=load_queues(settings.config_dir, taxonomy),
         sla=sla,
-        triager=RulesTriager(load_rules(settings.config_dir, taxonomy)),
+        triager=TriageEngine(
+            taxonomy,
+            load_rules(settings.config_dir, taxonomy),
+            load_classifier(settings.triage_model_dir) if settings.classifier else None,
+        ),
     )
 
 

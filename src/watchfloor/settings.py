@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     max_batch_reports: int = Field(default=1000, ge=1, le=10_000)
     link_window_hours: float = Field(default=72.0, gt=0)
+    # Triage: the classifier's model directory (`watchfloor triage train` writes there; without
+    # a promoted model the one shipped in the package is used) and a switch for rules-only triage.
+    triage_model_dir: Path = Path("./var/models")
+    classifier: bool = True
 
     # Outbox delivery
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)

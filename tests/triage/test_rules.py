@@ -8,11 +8,21 @@ import pytest
 
 from watchfloor.errors import ConfigError
 from watchfloor.settings import DEFAULT_CONFIG_DIR
-from watchfloor.triage.rules import TriageInput, load_rules
+from watchfloor.triage.rules import HashHit, TriageInput, load_rules
+from watchfloor.triage.scoring import TriageResult
+from watchfloor.triage.service import TriageEngine
 from watchfloor.triage.taxonomy import Priority, load_taxonomy
 
 TAXONOMY = load_taxonomy(DEFAULT_CONFIG_DIR)
-RULES = load_rules(DEFAULT_CONFIG_DIR, TAXONOMY)
+ENGINE = TriageEngine(TAXONOMY, load_rules(DEFAULT_CONFIG_DIR, TAXONOMY), classifier=None)
+
+
+class RULES:
+    """Rules-only triage, as intake gets it when no classifier is available."""
+
+    @staticmethod
+    def apply(item: TriageInput) -> TriageResult:
+        return ENGINE.triage_many([item])[0]
 
 
 @pytest.mark.parametrize(
@@ -52,19 +62,21 @@ def test_word_boundaries() -> None:
 def test_most_urgent_wins_and_every_match_is_a_reason() -> None:
     result = RULES.apply(TriageInput("they keep harassing me and now I want to end my life"))
     assert (result.harm_area, result.priority) == ("self_harm", Priority.P0)
-    assert len(result.reasons) == 2
+    assert len([r for r in result.reasons if r.startswith("matched")]) == 2
 
 
 def test_reporter_category_when_nothing_matched() -> None:
     result = RULES.apply(TriageInput("see attached", category_hint="hate"))
     assert (result.harm_area, result.priority) == ("hate", Priority.P2)
     assert "reporter chose 'hate'" in result.reasons[0]
+    assert result.flags == ["classifier_missing"]
+    assert result.reasons[-1] == "no classifier model installed: triaged by rules only"
 
 
 def test_trusted_reporters_raise_one_level_but_not_to_p0() -> None:
     result = RULES.apply(TriageInput("so much spam", reporter_kind="trusted_flagger"))
     assert result.priority is Priority.P2
-    assert "trusted flagger" in result.reasons[-1]
+    assert "reported by a trusted flagger → raised P3 to P2" in result.reasons
     result = RULES.apply(TriageInput("court order attached", reporter_kind="law_enforcement"))
     assert result.priority is Priority.P1
 
@@ -85,3 +97,79 @@ def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_rules(tmp_path, TAXONOMY)
     assert "not valid YAML" in str(err.value) and "triage_rules.yaml:" in str(err.value)
+
+
+def test_a_negated_life_safety_phrase_is_lowered_not_dropped() -> None:
+    result = RULES.apply(TriageInput("I would never kill myself, I promise"))
+    assert (result.harm_area, result.priority) == ("self_harm", Priority.P1)
+    assert "after 'never' (negated) → P1" in result.reasons[0]
+
+
+def test_patterns_match_between_word_boundaries() -> None:
+    result = RULES.apply(TriageInput("Please verify your password at http://secure-login.example"))
+    assert result.harm_area == "fraud_scams"
+    assert any("phishing" in r for r in result.reasons)
+
+
+def test_conditions_on_reporter_and_subject_history() -> None:
+    plain = RULES.apply(TriageInput("request for account records, case number 23-cv-1042"))
+    police = RULES.apply(
+        TriageInput(
+            "request for account records, case number 23-cv-1042", reporter_kind="law_enforcement"
+        )
+    )
+    assert plain.harm_area == "unclassified"  # the rule only holds for law enforcement
+    assert (police.harm_area, police.priority) == ("legal_regulatory", Priority.P1)
+    assert (
+        police.reasons[0]
+        == "matched legal process from law enforcement 'case number 23-cv-1042' → P1"
+    )
+    repeat = RULES.apply(TriageInput("they keep sending scam links", prior_violations=3))
+    assert repeat.priority is Priority.P1
+    assert "subject has 3 prior violations → raised P2 to P1" in repeat.reasons
+
+
+def test_a_child_safety_hash_match_is_p0_and_names_the_list() -> None:
+    hit = HashHit(
+        "ncmec-demo",
+        "child_safety",
+        True,
+        "image matched hash list 'ncmec-demo' (child safety) by PDQ at distance 8",
+    )
+    result = RULES.apply(TriageInput("see attached", hash_matches=(hit,)))
+    assert (result.harm_area, result.priority, result.risk) == ("child_safety", Priority.P0, 1.0)
+    assert result.reasons[0].startswith("image matched hash list 'ncmec-demo'")
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ("harm_area: fraud_scams\n    policy: HT-SLUR\n    priority: P2", "belongs to hate"),
+        (
+            "harm_area: fraud_scams\n    policy: FR-NOPE\n    priority: P2",
+            "unknown policy 'FR-NOPE'",
+        ),
+        ("harm_area: fraud_scams", "needs a priority"),
+        ("raise_priority: 0", "needs a harm_area and priority, or raise_priority"),
+    ],
+)
+def test_bad_rules_are_errors_naming_file_and_line(
+    tmp_path: Path, rule: str, expected: str
+) -> None:
+    (tmp_path / "triage_rules.yaml").write_text(
+        f"version: 1\nrules:\n  - id: x\n    label: x\n    {rule}\n    phrases: [abc]\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        load_rules(tmp_path, TAXONOMY)
+    assert f"{tmp_path / 'triage_rules.yaml'}:3" in str(err.value)
+    assert expected in str(err.value)
+
+
+def test_bad_pattern_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "triage_rules.yaml").write_text(
+        "version: 1\nrules:\n  - id: x\n    label: x\n    harm_area: hate\n    priority: P2\n"
+        "    patterns: ['(unclosed']\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        load_rules(tmp_path, TAXONOMY)
+    assert "is not a regular expression" in str(err.value)

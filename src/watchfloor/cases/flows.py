@@ -132,6 +132,10 @@ def case_out(case: Case, assignee: str | None) -> CaseOut:
         language=case.language,
         summary=case.summary,
         reasons=list(case.triage_reasons),
+        risk=case.risk_score,
+        harm_areas=list(case.harm_areas),
+        suggested_policy=case.suggested_policy,
+        flags=list(case.triage_flags),
         report_count=case.report_count,
         created_at=case.created_at,
         updated_at=case.updated_at,
@@ -199,7 +203,10 @@ def case_detail(session: Session, *, case: Case, with_evidence: bool) -> CaseDet
                 text=r.text,
                 harm_area=r.harm_area,
                 priority=Priority(r.priority).label,
+                risk=r.risk_score,
+                area_scores=dict(r.area_scores),
                 reasons=list(r.triage_reasons),
+                flags=list(r.triage_flags),
                 evidence=[EvidenceOut.model_validate(e) for e in evidence.get(r.id, [])],
             )
             for r in reports

@@ -43,6 +43,12 @@ class Case(Base):
     language: Mapped[str | None] = mapped_column(String(35))
     summary: Mapped[str] = mapped_column(String(300))
     triage_reasons: Mapped[list[str]] = mapped_column(default=list)
+    # Triage's view of the case: its risk 0-1, every harm area a signal placed it in, the policy a
+    # rule pointed to, and flags such as "classifier_failed" (rules-only triage).
+    risk_score: Mapped[float] = mapped_column(default=0.0)
+    harm_areas: Mapped[list[str]] = mapped_column(default=list)
+    suggested_policy: Mapped[str | None] = mapped_column(String(32))
+    triage_flags: Mapped[list[str]] = mapped_column(default=list)
     report_count: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -125,6 +125,10 @@ class CaseOut(BaseModel):
     language: str | None
     summary: str
     reasons: list[str]
+    risk: float = Field(description="Triage's risk score 0-1.")
+    harm_areas: list[str]
+    suggested_policy: str | None
+    flags: list[str] = Field(description="e.g. classifier_failed: triaged by rules only.")
     report_count: int
     created_at: datetime
     updated_at: datetime
@@ -144,7 +148,10 @@ class CaseReportOut(BaseModel):
     text: str
     harm_area: str
     priority: str
+    risk: float
+    area_scores: dict[str, float] = Field(description="The classifier's score per harm area.")
     reasons: list[str]
+    flags: list[str]
     evidence: list[EvidenceOut]
 
 

@@ -24,7 +24,8 @@ from watchfloor.intake import service as intake
 from watchfloor.intake.models import Report
 from watchfloor.intake.schemas import IngestResult, ReportIn
 from watchfloor.runtime import Config
-from watchfloor.triage.rules import TriageInput, TriageResult
+from watchfloor.triage.rules import TriageInput
+from watchfloor.triage.scoring import TriageResult
 from watchfloor.triage.taxonomy import Priority
 
 # Reporters' clocks drift; a report dated further ahead than this is refused.
@@ -121,9 +122,10 @@ def _ingest(
 
     news: list[_New] = []
     if fresh:
+        prior = cases.prior_violations(session, subject_ids=set(subject_ids.values()))
         verdicts = config.triager.triage_many(
             [
-                TriageInput(reports[i].text, reports[i].reporter.kind, reports[i].category)
+                _triage_input(reports[i], prior.get(subject_ids[_subject_key(reports[i])], 0))
                 for i in fresh
             ]
         )
@@ -145,7 +147,10 @@ def _ingest(
                     case_opened=n.opened,
                     harm_area=n.verdict.harm_area,
                     priority=n.verdict.priority.label,
+                    risk=n.verdict.risk,
+                    harm_areas=n.verdict.harm_areas,
                     reasons=n.verdict.reasons,
+                    flags=n.verdict.flags,
                     received_at=now,
                 )
             )
@@ -167,7 +172,10 @@ def _repeat(report: Report) -> IngestResult:
         case_opened=False,
         harm_area=report.harm_area,
         priority=Priority(report.priority).label,
+        risk=report.risk_score,
+        harm_areas=list(report.harm_areas),
         reasons=list(report.triage_reasons),
+        flags=list(report.triage_flags),
         received_at=report.received_at,
     )
 
@@ -195,7 +203,9 @@ def _place(
         members = groups[pair]
         lead = min(members, key=lambda n: n.verdict.priority)
         first = members[0].report
-        first_due, resolve_due = config.sla.due(lead.verdict.priority, now)
+        first_due, resolve_due = config.sla.due(
+            lead.verdict.priority, now, _sla_class(config, pair[1], lead.verdict.policy)
+        )
         rows.append(
             {
                 "harm_area": pair[1],
@@ -213,6 +223,10 @@ def _place(
                 "language": first.language,
                 "summary": _summary(lead.report.text),
                 "triage_reasons": lead.verdict.reasons,
+                "risk_score": max(n.verdict.risk for n in members),
+                "harm_areas": list(dict.fromkeys(a for n in members for a in n.verdict.harm_areas)),
+                "suggested_policy": lead.verdict.policy,
+                "triage_flags": sorted({f for n in members for f in n.verdict.flags}),
                 "report_count": len(members),
                 "created_at": now,
                 "updated_at": now,
@@ -238,7 +252,7 @@ def _place(
         n.report_id = rid
     intake.insert_reports(
         session,
-        [_report_row(n, subject_ids, now) for n in news],
+        [_report_row(n, subject_ids, now, config.taxonomy.version) for n in news],
         ids=new_ids[Report.__tablename__],
     )
     intake.store_evidence(
@@ -278,11 +292,21 @@ def _attach(
     case.last_report_at = now
     case.updated_at = now
     lead = min(members, key=lambda n: n.verdict.priority)
+    case.risk_score = max([case.risk_score, *(n.verdict.risk for n in members)])
+    case.harm_areas = list(
+        dict.fromkeys([*case.harm_areas, *(a for n in members for a in n.verdict.harm_areas)])
+    )
+    flags = sorted({*case.triage_flags, *(f for n in members for f in n.verdict.flags)})
+    if flags != case.triage_flags:
+        case.triage_flags = flags
     if lead.verdict.priority < case.priority:
         case.priority = int(lead.verdict.priority)
         case.triage_reasons = [*lead.verdict.reasons, *case.triage_reasons]
+        case.suggested_policy = lead.verdict.policy or case.suggested_policy
         case.first_action_due_at, case.resolve_due_at = config.sla.due(
-            lead.verdict.priority, case.created_at
+            lead.verdict.priority,
+            case.created_at,
+            _sla_class(config, case.harm_area, case.suggested_policy),
         )
         if case.assignee_id is None:
             case.queue = config.queues.route(
@@ -308,7 +332,33 @@ def _summary(text: str) -> str:
     return line if len(line) <= 200 else line[:197] + "…"
 
 
-def _report_row(n: _New, subject_ids: dict[tuple[str, str], int], now: datetime) -> dict[str, Any]:
+def _subject_key(report: ReportIn) -> tuple[str, str]:
+    return (report.subject.kind, report.subject.id)
+
+
+def _triage_input(report: ReportIn, prior_violations: int) -> TriageInput:
+    return TriageInput(
+        text=report.text,
+        reporter_kind=report.reporter.kind,
+        category_hint=report.category,
+        region=report.region,
+        language=report.language,
+        source=report.source,
+        prior_violations=prior_violations,
+    )
+
+
+def _sla_class(config: Config, harm_area: str, policy_id: str | None) -> str:
+    """The SLA class of the policy a rule pointed to, else of the harm area."""
+    found = config.taxonomy.policy(policy_id) if policy_id else None
+    if found is not None:
+        return found[0].sla_class_of(found[1])
+    return config.taxonomy.area(harm_area).sla_class
+
+
+def _report_row(
+    n: _New, subject_ids: dict[tuple[str, str], int], now: datetime, taxonomy_version: int
+) -> dict[str, Any]:
     r = n.report
     return {
         "source": r.source,
@@ -326,5 +376,10 @@ def _report_row(n: _New, subject_ids: dict[tuple[str, str], int], now: datetime)
         "harm_area": n.verdict.harm_area,
         "priority": int(n.verdict.priority),
         "triage_reasons": n.verdict.reasons,
+        "risk_score": n.verdict.risk,
+        "area_scores": n.verdict.area_scores,
+        "harm_areas": n.verdict.harm_areas,
+        "triage_flags": n.verdict.flags,
+        "taxonomy_version": taxonomy_version,
         "extra": {"metadata": r.metadata, "subject": r.subject.model_dump(mode="json")},
     }

@@ -61,6 +61,11 @@ class Report(Base):
     harm_area: Mapped[str] = mapped_column(String(64))
     priority: Mapped[int]
     triage_reasons: Mapped[list[str]] = mapped_column(default=list)
+    risk_score: Mapped[float] = mapped_column(default=0.0)
+    area_scores: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    harm_areas: Mapped[list[str]] = mapped_column(default=list)
+    triage_flags: Mapped[list[str]] = mapped_column(default=list)
+    taxonomy_version: Mapped[int] = mapped_column(default=0)
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 

@@ -141,7 +141,10 @@ class IngestResult(BaseModel):
     case_opened: bool = Field(description="True when this report opened a new case.")
     harm_area: str
     priority: str
+    risk: float = Field(ge=0, le=1, description="Triage's risk score for this report.")
+    harm_areas: list[str] = Field(description="Every harm area a triage signal placed it in.")
     reasons: list[str]
+    flags: list[str] = Field(description="e.g. classifier_failed: triaged by rules only.")
     received_at: datetime
 
 

@@ -1,9 +1,22 @@
-"""First-version triage: phrase rules that give a harm area and priority with their reasons (pure)."""
+"""Declarative triage rules (config/triage_rules.yaml): what matched, and why (pure).
+
+A rule fires when its conditions hold (reporter kind, category, region, language, source, the
+subject's prior violations) and, if it lists any, one of its phrases or patterns is in the text.
+- A *placing* rule names a harm area (and optionally a policy) and a priority.
+- A *raising* rule names no harm area: it raises whatever priority the report got by some levels
+  (never to P0: only a placing rule, a hash match or the policy itself can say "life at risk now").
+
+Phrases match whole words whatever the case, spacing or punctuation ("Self-harm" matches "self
+harm"); patterns are regular expressions matched case-insensitively between word boundaries.
+A match right after a negation ("I would never kill myself") is *negated*: it places the report
+one level lower instead of being dropped, because for life-safety phrases a missed case costs
+more than a second look.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -14,36 +27,114 @@ from pydantic import (
     StringConstraints,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from watchfloor.configfile import load_yaml_model
 from watchfloor.triage.taxonomy import Priority, PriorityLabel, Taxonomy
 
-# Reporters whose reports are urgent by who they are: one priority level higher (never to P0).
-TRUSTED_REPORTERS = {"law_enforcement": "law-enforcement", "trusted_flagger": "trusted flagger"}
+NEGATIONS = frozenset(
+    [
+        "not",
+        "never",
+        "no",
+        "dont",
+        "don't",
+        "didnt",
+        "didn't",
+        "wont",
+        "won't",
+        "wouldnt",
+        "wouldn't",
+        "isnt",
+        "isn't",
+        "arent",
+        "aren't",
+        "cannot",
+        "cant",
+        "can't",
+        "nobody",
+        "nothing",
+        "nor",
+        "without",
+        "stop",
+        "stopped",
+    ]
+)
+NEGATION_WINDOW = 3  # words before a match that can negate it
 
 
-class PhraseRule(BaseModel):
+class Conditions(BaseModel):
+    """Every condition given must hold; a list means any of its values."""
+
+    model_config = ConfigDict(extra="forbid")
+    reporter_kinds: list[str] | None = None
+    categories: list[str] | None = None
+    regions: list[str] | None = None
+    languages: list[str] | None = None
+    sources: list[str] | None = None
+    min_prior_violations: int | None = Field(default=None, ge=1)
+
+
+class Rule(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
-    harm_area: str
-    priority: PriorityLabel
     label: str
-    phrases: list[Annotated[str, StringConstraints(min_length=2)]] = Field(min_length=1)
+    harm_area: str | None = None
+    policy: str | None = None
+    priority: PriorityLabel | None = None
+    raise_priority: int = Field(default=0, ge=0, le=2)
+    phrases: list[Annotated[str, StringConstraints(min_length=2)]] = Field(default_factory=list)
+    patterns: list[str] = Field(default_factory=list)
+    negatable: bool = True
+    when: Conditions | None = None
 
     @field_validator("harm_area")
     @classmethod
-    def _known_area(cls, value: str, info: ValidationInfo) -> str:
+    def _known_area(cls, value: str | None, info: ValidationInfo) -> str | None:
         taxonomy: Taxonomy | None = (info.context or {}).get("taxonomy")
-        if taxonomy is not None and value not in taxonomy.area_ids:
+        if value is not None and taxonomy is not None and value not in taxonomy.area_ids:
             raise ValueError(f"unknown harm area {value!r}; known: {', '.join(taxonomy.area_ids)}")
         return value
+
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(
+                    f"pattern {pattern!r} is not a regular expression: {exc}"
+                ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _shape(self, info: ValidationInfo) -> Rule:
+        if self.harm_area is not None and self.priority is None:
+            raise ValueError("a rule with a harm_area needs a priority")
+        if self.harm_area is None and (self.priority is not None or self.policy is not None):
+            raise ValueError("priority and policy need a harm_area")
+        if self.harm_area is None and not self.raise_priority:
+            raise ValueError("a rule needs a harm_area and priority, or raise_priority")
+        if not (self.phrases or self.patterns or self.when):
+            raise ValueError("a rule needs phrases, patterns or conditions (when)")
+        taxonomy: Taxonomy | None = (info.context or {}).get("taxonomy")
+        if self.policy is not None and taxonomy is not None:
+            found = taxonomy.policy(self.policy)
+            if found is None:
+                raise ValueError(f"unknown policy {self.policy!r}")
+            if found[0].id != self.harm_area:
+                raise ValueError(
+                    f"policy {self.policy} belongs to {found[0].id}, not {self.harm_area}"
+                )
+        return self
 
 
 class RuleSet(BaseModel):
     model_config = ConfigDict(extra="forbid")
     version: int
-    rules: list[PhraseRule]
+    rules: list[Rule]
 
 
 @dataclass(frozen=True)
@@ -53,91 +144,130 @@ class TriageInput:
     text: str
     reporter_kind: str = "user"
     category_hint: str | None = None
+    region: str | None = None
+    language: str | None = None
+    source: str | None = None
+    prior_violations: int = 0
+    hash_matches: tuple[HashHit, ...] = ()
 
 
-@dataclass
-class TriageResult:
+@dataclass(frozen=True)
+class HashHit:
+    """Evidence that matched a hash list (see triage/hash_lists.py)."""
+
+    list_name: str
     harm_area: str
-    priority: Priority
-    reasons: list[str] = field(default_factory=list)
+    child_safety: bool
+    reason: str
 
 
-class PhraseRules:
-    """Compiled phrase rules; ``apply`` is pure and safe to share between threads.
+@dataclass(frozen=True)
+class RuleHit:
+    rule: Rule
+    priority: Priority | None  # None for a raising rule
+    quote: str | None  # the phrase or text that matched; None for a rule of conditions only
+    negated_by: str | None = None
 
-    Text and phrases are both cut into lower-case words, so a phrase matches whole words only,
-    whatever the case, spacing or punctuation between them ("Self-harm" matches "self harm").
-    A report is read once, whatever the number of rules: each word looks up the phrases that
+    @property
+    def reason(self) -> str:
+        what = f"{self.rule.label} '{self.quote}'" if self.quote else self.rule.label
+        if self.priority is None:
+            return f"{what} → raised {self.rule.raise_priority} level(s)"
+        if self.negated_by:
+            return f"matched {what} after '{self.negated_by}' (negated) → {self.priority.label}"
+        return f"matched {what} → {self.priority.label}"
+
+
+class Rules:
+    """Compiled rules; ``hits`` is pure and safe to share between threads.
+
+    A report is read once, whatever the number of phrases: each word looks up the phrases that
     start with it.
     """
 
-    def __init__(self, rules: RuleSet, taxonomy: Taxonomy) -> None:
-        self.taxonomy = taxonomy
-        self._rules = {rule.id: (rule, Priority.parse(rule.priority)) for rule in rules.rules}
-        self._order = {rule.id: i for i, rule in enumerate(rules.rules)}
-        # first word → [(the phrase's words, its quoted form, the rules it belongs to)]
-        self._starts: dict[str, list[tuple[tuple[str, ...], str, list[str]]]] = {}
-        by_words: dict[tuple[str, ...], list[str]] = {}
-        for rule in rules.rules:
+    def __init__(self, ruleset: RuleSet) -> None:
+        self.rules = ruleset.rules
+        self._starts: dict[str, list[tuple[tuple[str, ...], str, list[Rule]]]] = {}
+        by_words: dict[tuple[str, ...], list[Rule]] = {}
+        for rule in self.rules:
             for phrase in rule.phrases:
                 words = tuple(_words(phrase))
                 if words:
-                    by_words.setdefault(words, []).append(rule.id)
-        for words, rule_ids in by_words.items():
-            self._starts.setdefault(words[0], []).append((words, " ".join(words), rule_ids))
-
-    def _matches(self, text: str) -> dict[str, str]:
-        """rule id → the first phrase of that rule found in ``text``."""
-        words = _words(text)
-        found: dict[str, str] = {}
-        for i, word in enumerate(words):
-            for phrase, quoted, rule_ids in self._starts.get(word, ()):
-                if tuple(words[i : i + len(phrase)]) == phrase:
-                    for rule_id in rule_ids:
-                        found.setdefault(rule_id, quoted)
-        return found
-
-    def apply(self, item: TriageInput) -> TriageResult:
-        first_phrase = self._matches(item.text)
-        # Most urgent first; the file order breaks ties.
-        matched = sorted(first_phrase, key=lambda r: (self._rules[r][1], self._order[r]))
-        reasons = [
-            f"matched {self._rules[r][0].label} '{first_phrase[r]}' → {self._rules[r][1].label}"
-            for r in matched
+                    by_words.setdefault(words, []).append(rule)
+        for words, rules in by_words.items():
+            self._starts.setdefault(words[0], []).append((words, " ".join(words), rules))
+        self._patterns = [
+            (rule, re.compile(rf"\b(?:{p})\b", re.IGNORECASE))
+            for rule in self.rules
+            for p in rule.patterns
         ]
-        if matched:
-            best, priority = self._rules[matched[0]]
-            result = TriageResult(best.harm_area, priority, reasons)
-        elif item.category_hint and item.category_hint in self.taxonomy.area_ids:
-            area = self.taxonomy.area(item.category_hint)
-            priority = Priority.parse(area.default_priority)
-            reasons.append(
-                f"no phrase matched; reporter chose '{area.id}', "
-                f"its default priority is {priority.label}"
-            )
-            result = TriageResult(area.id, priority, reasons)
-        else:
-            reasons.append("no phrase matched and no category given → unclassified, P3")
-            result = TriageResult("unclassified", Priority.P3, reasons)
-        who = TRUSTED_REPORTERS.get(item.reporter_kind)
-        if who and result.priority > Priority.P1:
-            raised = Priority(result.priority - 1)
-            result.reasons.append(
-                f"reported by a {who} → raised {result.priority.label} to {raised.label}"
-            )
-            result.priority = raised
-        return result
+        self._conditions_only = [r for r in self.rules if not (r.phrases or r.patterns)]
+
+    def hits(self, item: TriageInput) -> list[RuleHit]:
+        """Every rule that fires, once each (its first match), most urgent first."""
+        words = _words(item.text)
+        found: dict[str, RuleHit] = {}
+        for i, word in enumerate(words):
+            for phrase, quoted, rules in self._starts.get(word, ()):
+                if tuple(words[i : i + len(phrase)]) == phrase:
+                    negation = _negation(words[max(0, i - NEGATION_WINDOW) : i])
+                    for rule in rules:
+                        if rule.id not in found and _holds(rule.when, item):
+                            found[rule.id] = _hit(rule, quoted, negation)
+        for rule, pattern in self._patterns:
+            if rule.id in found or not _holds(rule.when, item):
+                continue
+            m = pattern.search(item.text)
+            if m:
+                before = _words(item.text[: m.start()])[-NEGATION_WINDOW:]
+                found[rule.id] = _hit(rule, m.group(0), _negation(before))
+        for rule in self._conditions_only:
+            if _holds(rule.when, item):
+                found[rule.id] = _hit(rule, None, None)
+        order = {rule.id: n for n, rule in enumerate(self.rules)}
+        return sorted(
+            found.values(),
+            key=lambda h: (h.priority if h.priority is not None else 9, order[h.rule.id]),
+        )
 
 
-_WORD = re.compile(r"\w+")
+def _hit(rule: Rule, quote: str | None, negation: str | None) -> RuleHit:
+    if rule.priority is None:
+        return RuleHit(rule, None, quote)
+    priority = Priority.parse(rule.priority)
+    if negation and rule.negatable:
+        return RuleHit(rule, Priority(min(priority + 1, Priority.P3)), quote, negation)
+    return RuleHit(rule, priority, quote)
+
+
+def _negation(words: list[str]) -> str | None:
+    return next((w for w in reversed(words) if w in NEGATIONS), None)
+
+
+def _holds(when: Conditions | None, item: TriageInput) -> bool:
+    if when is None:
+        return True
+    checks = (
+        (when.reporter_kinds, item.reporter_kind),
+        (when.categories, item.category_hint),
+        (when.regions, item.region),
+        (when.languages, item.language),
+        (when.sources, item.source),
+    )
+    if any(allowed is not None and value not in allowed for allowed, value in checks):
+        return False
+    return when.min_prior_violations is None or item.prior_violations >= when.min_prior_violations
+
+
+_WORD = re.compile(r"\w+(?:'\w+)?")
 
 
 def _words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def load_rules(config_dir: Path, taxonomy: Taxonomy) -> PhraseRules:
+def load_rules(config_dir: Path, taxonomy: Taxonomy) -> Rules:
     ruleset = load_yaml_model(
         config_dir / "triage_rules.yaml", RuleSet, context={"taxonomy": taxonomy}
     )
-    return PhraseRules(ruleset, taxonomy)
+    return Rules(ruleset)

@@ -1,0 +1,112 @@
+"""What the classifier learns from, and how a fitted model picks its thresholds (pure, no database).
+
+Training examples come from:
+- the project's own seed corpus (triage/data/seed_corpus.yaml) and the policy examples in
+  config/taxonomy.yaml;
+- the demo generator's labelled reports, so every harm area has examples;
+- public sets whose licence allows training a shipped model (``trainable: true`` in
+  config/datasets/), their training part only;
+- the team's own decisions on resolved cases (see triage/service.py), their training part only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import string
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from watchfloor.triage.classifier import TextClassifier
+from watchfloor.triage.datasets import Example, LabelMapping, read_examples
+from watchfloor.triage.taxonomy import Taxonomy
+
+SEED_CORPUS = Path(__file__).with_name("data") / "seed_corpus.yaml"
+DEMO_EXAMPLES = 6000
+
+
+@cache
+def seed_examples() -> tuple[Example, ...]:
+    """Every template of the seed corpus filled with every combination of its slots."""
+    doc = yaml.safe_load(SEED_CORPUS.read_text(encoding="utf-8"))
+    slots: dict[str, list[str]] = doc["slots"]
+    out = []
+    for block in doc["templates"]:
+        areas = frozenset(block["areas"])
+        for template in block["texts"]:
+            names = [f for _, f, _, _ in string.Formatter().parse(template) if f]
+            for values in itertools.product(*(slots[n] for n in names)):
+                text = template.format(**dict(zip(names, values, strict=True)))
+                out.append(Example(text[0].upper() + text[1:], areas))
+    return tuple(out)
+
+
+def policy_examples(taxonomy: Taxonomy) -> list[Example]:
+    out = []
+    for area in taxonomy.harm_areas:
+        target = frozenset({area.id}) - {"unclassified"}
+        for policy in area.policies:
+            out += [Example(t, target) for t in policy.violating]
+            out += [Example(t, frozenset()) for t in policy.non_violating]
+    return out
+
+
+def demo_examples(count: int = DEMO_EXAMPLES) -> list[Example]:
+    from watchfloor.sim.demo_reports import generate_labelled_reports
+
+    end = datetime(2026, 1, 2, tzinfo=UTC)
+    return [
+        Example(d.report.text, frozenset({d.intended_area}) - {"unclassified"}, p0=d.p0)
+        for d in generate_labelled_reports(count, start=end - timedelta(days=1), end=end, seed=11)
+    ]
+
+
+def public_examples(data_dir: Path, mappings: Iterable[LabelMapping]) -> list[Example]:
+    """The training part of every set whose licence allows it."""
+    out = []
+    for m in mappings:
+        if m.trainable and m.file and (data_dir / m.file).exists():
+            out += [e for e in read_examples(data_dir / m.file, m) if not e.holdout]
+    return out
+
+
+def _fold(text: str) -> int:
+    return hashlib.blake2b(text.encode(), digest_size=4).digest()[0] % 4
+
+
+def fit_with_thresholds(
+    examples: Sequence[Example], areas: Sequence[str], info: dict[str, object]
+) -> TextClassifier:
+    """Fit on three quarters, choose each area's threshold on the last quarter, refit on all.
+
+    The threshold is the one with the best F1 on text the model did not see, kept between 0.2
+    and 0.9 so one odd quarter cannot make an area silent or shout.
+    """
+    texts = [e.text for e in examples]
+    labels = [e.areas for e in examples]
+    fold = np.array([_fold(t) == 0 for t in texts])
+    fit_idx, tune_idx = np.flatnonzero(~fold), np.flatnonzero(fold)
+    probe = TextClassifier.fit([texts[i] for i in fit_idx], [labels[i] for i in fit_idx], areas)
+    raw = probe.raw_scores([texts[i] for i in tune_idx])
+    thresholds = {}
+    grid = np.linspace(0.2, 0.9, 29)
+    for j, area in enumerate(areas):
+        truth = np.array([area in labels[i] for i in tune_idx])
+        if truth.sum() < 3:
+            thresholds[area] = 0.5
+            continue
+        f1s = []
+        for t in grid:
+            got = raw[:, j] >= t
+            tp = float((got & truth).sum())
+            f1s.append(2 * tp / (got.sum() + truth.sum()) if got.sum() + truth.sum() else 0.0)
+        thresholds[area] = float(grid[int(np.argmax(f1s))])
+    model = TextClassifier.fit(texts, labels, areas)
+    model.thresholds = thresholds
+    model.info = {**info, "examples": len(examples), "thresholds_from": "a quarter held back"}
+    return model
