@@ -101,7 +101,7 @@ def hamming(a: str, b: str) -> int:
 
 class PdqIndex:
     """PDQ hashes held as an N-by-4 array of 64-bit words, so one query is a vectorised XOR and
-    popcount over all of them: about a millisecond for 100,000 hashes, no prefilter needed."""
+    popcount over all of them: a few milliseconds for 100,000 hashes, no prefilter needed."""
 
     def __init__(self, hashes: list[str]) -> None:
         raw = b"".join(bytes.fromhex(h) for h in hashes)
