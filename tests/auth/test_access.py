@@ -34,6 +34,11 @@ FORBIDDEN_ROLE: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/webhooks"): "lead",
     ("POST", "/api/v1/webhooks"): "analyst",
     ("DELETE", "/api/v1/webhooks/{name}"): "legal",
+    ("GET", "/api/v1/hash-lists"): "viewer",
+    ("POST", "/api/v1/hash-lists"): "analyst",
+    ("GET", "/api/v1/hash-lists/{name}"): "intake",
+    ("POST", "/api/v1/hash-lists/{name}/entries"): "legal",
+    ("DELETE", "/api/v1/hash-lists/{name}"): "qa",
 }
 PUBLIC = {("POST", "/api/v1/auth/token")}
 SAMPLE = {

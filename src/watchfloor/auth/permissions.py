@@ -27,16 +27,20 @@ class Permission(StrEnum):
     AUDIT_READ = "audit:read"
     WEBHOOKS_MANAGE = "webhooks:manage"
     USERS_MANAGE = "users:manage"
+    HASH_LISTS_READ = "hash_lists:read"  # which lists exist and their sizes, never their hashes
+    HASH_LISTS_MANAGE = "hash_lists:manage"  # create, import into, delete
 
 
 P = Permission
 _READ = {P.CASES_READ, P.QUEUES_READ, P.REPORTS_READ}
 _WORK = _READ | {P.CASES_WORK, P.CASES_DECIDE, P.EVIDENCE_READ, P.REPORTS_CREATE}
+# Those who work or review cases may see which hash list a match came from; leads keep the lists.
+_WORK |= {P.HASH_LISTS_READ}
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ANALYST: frozenset(_WORK),
-    Role.LEAD: frozenset(_WORK | {P.CASES_ASSIGN_ANY, P.AUDIT_READ}),
-    Role.QA: frozenset(_READ | {P.EVIDENCE_READ, P.AUDIT_READ}),
+    Role.LEAD: frozenset(_WORK | {P.CASES_ASSIGN_ANY, P.AUDIT_READ, P.HASH_LISTS_MANAGE}),
+    Role.QA: frozenset(_READ | {P.EVIDENCE_READ, P.AUDIT_READ, P.HASH_LISTS_READ}),
     Role.LEGAL: frozenset(_WORK | {P.AUDIT_READ}),
     Role.ADMIN: frozenset(set(Permission)),
     Role.VIEWER: frozenset(_READ),

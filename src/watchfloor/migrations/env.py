@@ -8,7 +8,8 @@ import watchfloor.audit.models
 import watchfloor.auth.models
 import watchfloor.cases.models
 import watchfloor.intake.models
-import watchfloor.notify.models  # noqa: F401 - every table must be imported to be compared
+import watchfloor.notify.models
+import watchfloor.triage.models  # noqa: F401 - every table must be imported to be compared
 from watchfloor.db import Base, make_engine
 
 config = context.config

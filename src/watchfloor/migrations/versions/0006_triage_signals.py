@@ -27,12 +27,16 @@ def _json(name: str, empty: str) -> sa.Column[object]:
 
 def upgrade() -> None:
     with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("risk_score", sa.Double(), server_default="0", nullable=False))
+        batch_op.add_column(
+            sa.Column("risk_score", sa.Double(), server_default="0", nullable=False)
+        )
         batch_op.add_column(_json("harm_areas", "[]"))
         batch_op.add_column(sa.Column("suggested_policy", sa.String(length=32), nullable=True))
         batch_op.add_column(_json("triage_flags", "[]"))
     with op.batch_alter_table("reports", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("risk_score", sa.Double(), server_default="0", nullable=False))
+        batch_op.add_column(
+            sa.Column("risk_score", sa.Double(), server_default="0", nullable=False)
+        )
         batch_op.add_column(_json("area_scores", "{}"))
         batch_op.add_column(_json("harm_areas", "[]"))
         batch_op.add_column(_json("triage_flags", "[]"))
