@@ -34,6 +34,9 @@ FORBIDDEN_ROLE: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/webhooks"): "lead",
     ("POST", "/api/v1/webhooks"): "analyst",
     ("DELETE", "/api/v1/webhooks/{name}"): "legal",
+    ("GET", "/api/v1/subjects/{subject_id}"): "intake",
+    ("GET", "/api/v1/subjects/{subject_id}/related"): "intake",
+    ("GET", "/api/v1/reports/{report_id}/similar"): "intake",
 }
 PUBLIC = {("POST", "/api/v1/auth/token")}
 SAMPLE = {
@@ -41,6 +44,7 @@ SAMPLE = {
     "{key}": "CASE-000001",
     "{name}": "general",
     "{prefix}": "wf_abcdefg",
+    "{subject_id}": "1",
 }
 
 
