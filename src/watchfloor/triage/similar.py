@@ -33,7 +33,7 @@ def index_texts(session: Session, *, items: list[tuple[int, str]], now: datetime
     Two multi-row inserts for the whole batch.
     """
     signatures: list[dict[str, object]] = []
-    bands: list[dict[str, object]] = []
+    bands: list[dict[str, int]] = []
     for report_id, text in items:
         sig = minhash.signature(text)
         if sig is None:
