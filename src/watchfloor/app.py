@@ -17,6 +17,7 @@ from watchfloor.queues.api import router as queues_router
 from watchfloor.runtime import Runtime
 from watchfloor.settings import get_settings
 from watchfloor.triage.hash_api import router as hash_lists_router
+from watchfloor.triage.link_api import router as linking_router
 
 _HOME = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Watchfloor</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#111}
@@ -55,6 +56,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         audit_router,
         webhooks_router,
         hash_lists_router,
+        linking_router,
     ):
         app.include_router(router)
 

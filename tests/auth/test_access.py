@@ -39,6 +39,9 @@ FORBIDDEN_ROLE: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/hash-lists/{name}"): "intake",
     ("POST", "/api/v1/hash-lists/{name}/entries"): "legal",
     ("DELETE", "/api/v1/hash-lists/{name}"): "qa",
+    ("GET", "/api/v1/subjects/{subject_id}"): "intake",
+    ("GET", "/api/v1/subjects/{subject_id}/related"): "intake",
+    ("GET", "/api/v1/reports/{report_id}/similar"): "intake",
 }
 PUBLIC = {("POST", "/api/v1/auth/token")}
 SAMPLE = {
@@ -46,6 +49,7 @@ SAMPLE = {
     "{key}": "CASE-000001",
     "{name}": "general",
     "{prefix}": "wf_abcdefg",
+    "{subject_id}": "1",
 }
 
 

@@ -7,7 +7,18 @@ import binascii
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from watchfloor.triage import identifiers
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 
@@ -31,11 +42,33 @@ class ReporterIn(BaseModel):
 
 
 class IdentifierIn(BaseModel):
-    """Another handle on the subject: email, phone, ip, device, payment_fingerprint, domain…"""
+    """Another handle on the subject. Subjects that share one are linked.
+
+    Known kinds are checked and stored in one canonical form: ``email``, ``domain``, ``phone``
+    (E.164 when it has its country code), ``ip``, ``device_id``, ``payment_fingerprint``,
+    ``api_key_owner`` (the organisation or account that owns an API key). Any other kind
+    (``client_id``, ``owner_account``…) is kept as given.
+    """
 
     model_config = ConfigDict(extra="forbid")
     kind: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
     value: Ident
+
+    @field_validator("kind")
+    @classmethod
+    def _canonical_kind(cls, kind: str) -> str:
+        return identifiers.canonical_kind(kind)
+
+    @field_validator("value")
+    @classmethod
+    def _canonical_value(cls, value: str, info: ValidationInfo) -> str:
+        kind = info.data.get("kind")
+        if kind is None:  # the kind was invalid and is reported on its own
+            return value
+        try:
+            return identifiers.normalise(kind, value)
+        except identifiers.BadIdentifier as exc:
+            raise ValueError(f"not a valid {kind}: {exc}") from None
 
 
 class SubjectIn(BaseModel):

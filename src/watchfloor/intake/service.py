@@ -26,6 +26,7 @@ from watchfloor.intake.schemas import (
     ReportOut,
     SubjectIn,
 )
+from watchfloor.triage import identifiers as link_keys
 from watchfloor.triage.taxonomy import Priority
 
 
@@ -71,10 +72,12 @@ def upsert_subjects_for_update(
         returning=[table.c.id, table.c.kind, table.c.external_id],
     )
     ids = {(kind, ext): sid for sid, kind, ext in rows}
+    # Values arrive canonical (IdentifierIn normalises them); an e-mail also brings its domain.
     identifiers = {
-        (ids[key], ident.kind, ident.value.lower() if ident.kind == "email" else ident.value)
+        (ids[key], kind, value)
         for key, s in unique.items()
         for ident in s.identifiers
+        for kind, value in [(ident.kind, ident.value), *link_keys.derived(ident.kind, ident.value)]
     }
     insert_ignoring_conflicts(
         session,

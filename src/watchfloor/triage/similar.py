@@ -1,0 +1,125 @@
+"""Near-duplicate report text: the same scam template sent by many accounts is one campaign.
+
+At intake each report's text gets a MinHash signature and its LSH band keys (triage.minhash);
+a search reads the reports sharing a band key with the asked-for one, then keeps those whose whole
+signatures agree enough, so a lucky band collision never counts as similarity.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import Table, func, insert, select
+from sqlalchemy.orm import Session
+
+from watchfloor.cases.models import Case
+from watchfloor.cases.schemas import case_key
+from watchfloor.db import one_of
+from watchfloor.intake import service as intake
+from watchfloor.intake.models import Report
+from watchfloor.triage import minhash
+from watchfloor.triage.link_models import ReportTextBand, ReportTextSignature
+from watchfloor.triage.link_schemas import SimilarOut, SimilarReport
+
+# Reports sharing most band keys are checked first; past this many the rest are not checked.
+MAX_CANDIDATES = 5000
+EXCERPT = 200
+
+
+def index_texts(session: Session, *, items: list[tuple[int, str]], now: datetime) -> None:
+    """Store the signature and band keys of each (report id, text); too-short texts are skipped.
+
+    Two multi-row inserts for the whole batch.
+    """
+    signatures: list[dict[str, object]] = []
+    bands: list[dict[str, int]] = []
+    for report_id, text in items:
+        sig = minhash.signature(text)
+        if sig is None:
+            continue
+        signatures.append({"report_id": report_id, "signature": sig, "indexed_at": now})
+        bands.extend(
+            {"band_key": key, "report_id": report_id} for key in set(minhash.band_keys(sig))
+        )
+    if signatures:
+        session.execute(insert(cast(Table, ReportTextSignature.__table__)), signatures)
+        session.execute(insert(cast(Table, ReportTextBand.__table__)), bands)
+
+
+def similar_reports(
+    session: Session, *, report_id: int, min_similarity: float = 0.6, limit: int = 50
+) -> SimilarOut:
+    """Reports whose text has an estimated Jaccard similarity of at least ``min_similarity`` with
+    this report's, most similar first, with their cases. NotFound for an unknown report."""
+    report = intake.get_or_raise(session, report_id=report_id)
+    own = session.get(ReportTextSignature, report_id)
+    if own is None:
+        return SimilarOut(
+            report_id=report_id,
+            case=case_key(report.case_id),
+            indexed=False,
+            min_similarity=min_similarity,
+            reports=[],
+            cases=[],
+            capped=False,
+        )
+    Band = ReportTextBand
+    candidates = session.scalars(
+        select(Band.report_id)
+        .where(one_of(session, Band.band_key, minhash.band_keys(own.signature)))
+        .where(Band.report_id != report_id)
+        .group_by(Band.report_id)
+        .order_by(func.count().desc(), Band.report_id.desc())
+        .limit(MAX_CANDIDATES + 1)
+    ).all()
+    capped = len(candidates) > MAX_CANDIDATES
+    scored: list[tuple[float, int]] = []
+    if candidates:
+        for rid, sig in session.execute(
+            select(ReportTextSignature.report_id, ReportTextSignature.signature).where(
+                one_of(session, ReportTextSignature.report_id, list(candidates[:MAX_CANDIDATES]))
+            )
+        ):
+            score = minhash.resemblance(own.signature, sig)
+            if score >= min_similarity:
+                scored.append((score, rid))
+    scored.sort(key=lambda s: (-s[0], -s[1]))
+    top = dict((rid, score) for score, rid in scored[:limit])
+    rows = (
+        session.execute(
+            select(Report, Case.status)
+            .join(Case, Case.id == Report.case_id)
+            .where(one_of(session, Report.id, list(top)))
+        ).all()
+        if top
+        else []
+    )
+    found = [
+        SimilarReport(
+            report_id=r.id,
+            case=case_key(r.case_id),
+            case_status=status,
+            subject_id=r.subject_id,
+            harm_area=r.harm_area,
+            received_at=r.received_at,
+            similarity=round(top[r.id], 3),
+            excerpt=_excerpt(r.text),
+        )
+        for r, status in rows
+    ]
+    found.sort(key=lambda s: (-top[s.report_id], -s.report_id))
+    return SimilarOut(
+        report_id=report_id,
+        case=case_key(report.case_id),
+        indexed=True,
+        min_similarity=min_similarity,
+        reports=found,
+        cases=sorted({s.case for s in found}),
+        capped=capped,
+    )
+
+
+def _excerpt(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= EXCERPT else line[: EXCERPT - 1] + "…"
