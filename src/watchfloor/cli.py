@@ -13,7 +13,7 @@ from watchfloor import logs
 from watchfloor.errors import ConfigError, WatchfloorError
 
 if TYPE_CHECKING:
-    from watchfloor.runtime import Runtime
+    from watchfloor.runtime import Config, Runtime
 
 app = typer.Typer(
     help="Watchfloor: intake, triage, queues, cases and audit for safety response teams.",
@@ -25,10 +25,12 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="People and machine clients.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 config_app = typer.Typer(help="Configuration files under config/.", no_args_is_help=True)
+policy_app = typer.Typer(help="The policy taxonomy (config/taxonomy.yaml).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(config_app, name="config")
+app.add_typer(policy_app, name="policy")
 
 
 def _runtime() -> Runtime:
@@ -180,6 +182,62 @@ def config_check() -> None:
     typer.echo(
         f"OK: {len(rt.config.taxonomy.harm_areas)} harm areas, "
         f"{len(rt.config.queues.queues)} queues, SLA targets for P0-P3"
+    )
+
+
+def _config() -> Config:
+    from watchfloor.runtime import load_config
+    from watchfloor.settings import get_settings
+
+    return load_config(get_settings())
+
+
+@policy_app.command("list")
+def policy_list() -> None:
+    """Every harm area and its policies, one line each."""
+    taxonomy = _config().taxonomy
+    typer.echo(f"taxonomy version {taxonomy.version}")
+    for area in taxonomy.harm_areas:
+        typer.echo(f"{area.id}  {area.title}  [{area.severity}, {area.skill}, {area.sla_class}]")
+        for policy in area.policies:
+            typer.echo(f"  {policy.id:<18} {policy.title}  [{area.severity_of(policy).label}]")
+
+
+@policy_app.command("show")
+def policy_show(
+    policy_id: Annotated[str, typer.Argument(metavar="ID", help="A policy id or a harm area id.")],
+) -> None:
+    """Print one policy (definition, examples, severity, skill, SLA class) or one harm area."""
+    taxonomy = _config().taxonomy
+    found = taxonomy.policy(policy_id.upper())
+    if found is not None:
+        area, policy = found
+        typer.echo(f"{policy.id}: {policy.title}")
+        typer.echo(f"harm area:  {area.id} ({area.title})")
+        typer.echo(f"severity:   {area.severity_of(policy).label}")
+        typer.echo(f"skill:      {area.skill_of(policy)}")
+        typer.echo(f"SLA class:  {area.sla_class_of(policy)}")
+        typer.echo(f"taxonomy:   version {taxonomy.version}")
+        typer.echo(f"\n{policy.definition}")
+        for heading, examples in (
+            ("Violating", policy.violating),
+            ("Not violating", policy.non_violating),
+        ):
+            if examples:
+                typer.echo(f"\n{heading}:")
+                for example in examples:
+                    typer.echo(f"  - {example}")
+        return
+    if policy_id.lower() in taxonomy.area_ids:
+        area = taxonomy.area(policy_id.lower())
+        typer.echo(f"{area.id}: {area.title}")
+        typer.echo(area.description)
+        typer.echo(f"severity {area.severity}, skill {area.skill}, SLA class {area.sla_class}")
+        for policy in area.policies:
+            typer.echo(f"  {policy.id:<18} {policy.title}")
+        return
+    raise WatchfloorError(
+        f"no policy or harm area {policy_id!r}; 'watchfloor policy list' shows them all"
     )
 
 

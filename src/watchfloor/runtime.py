@@ -29,11 +29,12 @@ class Config:
 
 def load_config(settings: Settings) -> Config:
     """Read and validate config/; raises ConfigError naming the file, line and field."""
-    taxonomy = load_taxonomy(settings.config_dir)
+    sla = load_sla(settings.config_dir)
+    taxonomy = load_taxonomy(settings.config_dir, sla_classes=set(sla.classes))
     return Config(
         taxonomy=taxonomy,
         queues=load_queues(settings.config_dir, taxonomy),
-        sla=load_sla(settings.config_dir),
+        sla=sla,
         triager=RulesTriager(load_rules(settings.config_dir, taxonomy)),
     )
 
