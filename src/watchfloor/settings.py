@@ -66,10 +66,11 @@ class Settings(BaseSettings):
             if not (getattr(self, name) or "").strip()
         ]
         if missing:
+            verb = "is" if len(missing) == 1 else "are"
             raise ValueError(
-                "WATCHFLOOR_LLM_ENABLED is true but "
-                + " and ".join(missing)
-                + " is not set; set it, or turn LLM assistance off"
+                f"WATCHFLOOR_LLM_ENABLED is true but {' and '.join(missing)} {verb} not set: "
+                "set them (e.g. https://api.openai.com/v1 and a model name), or turn LLM "
+                "assistance off"
             )
         url = (self.llm_base_url or "").strip()
         if not url.startswith(("http://", "https://")):

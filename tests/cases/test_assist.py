@@ -100,7 +100,13 @@ def test_a_good_answer_comes_from_the_model(
     system, user = body["messages"]
     assert system["role"] == "system" and user["role"] == "user"
     # The written policy is in the system message; the report only in the user message.
-    assert "VT-THREAT: Credible threats of violence" in system["content"]
+    assert "### VT-THREAT: Credible threats of violence (priority P0)" in system["content"]
+    assert (
+        "Definition: A statement of intent to seriously harm or kill a specific person, group "
+        "or place, with detail, timing or means that make it credible." in system["content"]
+    )
+    assert "- I know where you live and I'm coming tonight with a knife" in system["content"]
+    assert "- I could kill for a coffee right now" in system["content"]
     assert THREAT not in system["content"]
     assert THREAT in user["content"]
     assert "<<<REPORT 1" in user["content"] and "<<<END REPORT" in user["content"]

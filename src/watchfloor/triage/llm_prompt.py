@@ -140,23 +140,41 @@ def _relevant_areas(case: CaseText, taxonomy: Taxonomy) -> set[str]:
     return placed | {"unclassified"}
 
 
-def _policy_text(policy: Policy, *, with_examples: bool) -> list[str]:
-    return [f"- {policy.id}: {policy.title}"]
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _policy_text(area: HarmArea, policy: Policy, *, with_examples: bool) -> list[str]:
+    lines = [
+        f"### {policy.id}: {policy.title} (priority {area.severity_of(policy).label})",
+        f"Definition: {_one_line(policy.definition)}",
+    ]
+    if with_examples and policy.violating:
+        lines.append("Violating examples:")
+        lines.extend(f"- {_one_line(e)}" for e in policy.violating)
+    if with_examples and policy.non_violating:
+        lines.append("Not violating (look-alikes):")
+        lines.extend(f"- {_one_line(e)}" for e in policy.non_violating)
+    return lines
 
 
 def _area_text(area: HarmArea, *, with_examples: bool) -> list[str]:
-    lines = [f"## {area.id}: {area.title} (usual priority {area.default_priority})"]
+    lines = [
+        f"## Harm area {area.id}: {area.title} (usual priority {area.severity})",
+        _one_line(area.description),
+        "",
+    ]
     for policy in area.policies:
-        lines.extend(_policy_text(policy, with_examples=with_examples))
+        lines.extend(_policy_text(area, policy, with_examples=with_examples))
+        lines.append("")
     return lines
 
 
 def policy_text(taxonomy: Taxonomy, *, detailed: set[str]) -> str:
-    """The written policies: every area and policy, with examples for the ``detailed`` areas."""
-    lines: list[str] = []
+    """The written policies: every area and definition, with examples for the ``detailed`` areas."""
+    lines = [f"Policy version {taxonomy.version}.", ""]
     for area in taxonomy.harm_areas:
         lines.extend(_area_text(area, with_examples=area.id in detailed))
-        lines.append("")
     return "\n".join(lines).strip()
 
 
