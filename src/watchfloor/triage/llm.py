@@ -85,7 +85,7 @@ def _content(body: bytes) -> tuple[str, str | None] | LlmFailure:
         message = choice["message"]
     except (ValueError, KeyError, IndexError, TypeError):
         return LlmFailure("LLM server's response was not a chat completion", "malformed")
-    model = parsed.get("model") if isinstance(parsed.get("model"), str) else None
+    model = parsed["model"][:200] if isinstance(parsed.get("model"), str) else None
     if not isinstance(message, dict):
         return LlmFailure("LLM server's response was not a chat completion", "malformed")
     if message.get("refusal"):
