@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-insecure-secret-change-me"  # noqa: S105 - refused outside development
@@ -43,11 +43,44 @@ class Settings(BaseSettings):
     webhook_backoff_max_seconds: float = Field(default=3600.0, gt=0)
     worker_poll_seconds: float = Field(default=1.0, gt=0)
 
+    # Optional LLM assistance on cases (off by default): any OpenAI-compatible chat endpoint, e.g.
+    # https://api.openai.com/v1 or a local server running an open safety model.
+    llm_enabled: bool = False
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None  # optional: local servers often need none
+    llm_timeout_seconds: float = Field(default=20.0, gt=0, le=600)
+    llm_max_input_chars: int = Field(default=12_000, ge=500, le=1_000_000)
+
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEV_SECRET:
             raise ValueError(
                 "WATCHFLOOR_SECRET_KEY must be set to a private random value in production"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_half_configured_llm(self) -> Settings:
+        if not self.llm_enabled:
+            return self
+        missing = [
+            f"WATCHFLOOR_{name.upper()}"
+            for name in ("llm_base_url", "llm_model")
+            if not (getattr(self, name) or "").strip()
+        ]
+        if missing:
+            verb = "is" if len(missing) == 1 else "are"
+            raise ValueError(
+                f"WATCHFLOOR_LLM_ENABLED is true but {' and '.join(missing)} {verb} not set: "
+                "set them (e.g. https://api.openai.com/v1 and a model name), or turn LLM "
+                "assistance off"
+            )
+        url = (self.llm_base_url or "").strip()
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(
+                f"WATCHFLOOR_LLM_BASE_URL must start with http:// or https://, got {url!r} "
+                "(e.g. https://api.openai.com/v1)"
             )
         return self
 

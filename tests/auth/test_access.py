@@ -22,6 +22,7 @@ FORBIDDEN_ROLE: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/cases/{key}"): "intake",
     ("POST", "/api/v1/cases/{key}/transitions"): "viewer",
     ("POST", "/api/v1/cases/{key}/decision"): "qa",
+    ("POST", "/api/v1/cases/{key}/assist"): "viewer",
     ("GET", "/api/v1/queues"): "intake",
     ("POST", "/api/v1/queues/{name}/next"): "viewer",
     ("GET", "/api/v1/auth/me"): None,

@@ -9,10 +9,17 @@ from fastapi import APIRouter, Depends, Query
 from watchfloor.auth import service as users
 from watchfloor.auth.models import User
 from watchfloor.auth.permissions import Permission, can
-from watchfloor.cases import flows
+from watchfloor.cases import assist, flows
 from watchfloor.cases import service as cases
 from watchfloor.cases.lifecycle import Status
-from watchfloor.cases.schemas import CaseDetail, CaseOut, CasePage, DecisionIn, TransitionIn
+from watchfloor.cases.schemas import (
+    AssistOut,
+    CaseDetail,
+    CaseOut,
+    CasePage,
+    DecisionIn,
+    TransitionIn,
+)
 from watchfloor.deps import BeforeId, ClockDep, DbSession, RuntimeDep, require
 from watchfloor.errors import Forbidden, Invalid
 from watchfloor.http_errors import responses
@@ -120,3 +127,20 @@ def decide(
         taxonomy=runtime.config.taxonomy,
     )
     return flows.case_detail(db, case=case, with_evidence=True)
+
+
+@router.post("/{key}/assist", response_model=AssistOut, responses=responses(401, 403, 404))
+def assist_case(
+    key: str, db: DbSession, clock: ClockDep, runtime: RuntimeDep, user: Decider
+) -> AssistOut:
+    """Advice on a case from the configured language model (if on), else from offline triage.
+
+    Sends only report text, never evidence. Falls back to the offline triage, naming why, when
+    the model is off, slow, unreachable or answers outside the schema or the taxonomy.
+    """
+    material = assist.gather(db, key=key)
+    # Hold no transaction (nor pooled connection) while the model thinks, for up to the timeout.
+    db.commit()
+    advice = assist.advise(material, settings=runtime.settings, taxonomy=runtime.config.taxonomy)
+    assist.record(db, clock, key=material.key, advice=advice, actor=user, settings=runtime.settings)
+    return advice.out

@@ -191,3 +191,20 @@ class CaseDetail(CaseOut):
 class CasePage(BaseModel):
     cases: list[CaseOut]
     next_before: int | None = Field(description="Pass as before= to get the next page.")
+
+
+class AssistOut(BaseModel):
+    """Advice on a case: from the language model, or from the offline triage when it is off or fails."""
+
+    source: Literal["llm", "offline"]
+    model: str | None = Field(description="The model that answered; null for offline advice.")
+    harm_area: str
+    policy_id: str | None
+    violation: bool | None = Field(description="null when offline: triage does not judge it.")
+    confidence: float | None = Field(description="0-1 from the model; null when offline.")
+    priority: str
+    rationale: str
+    summary: str
+    fallback_reason: str | None = Field(
+        description="Why the offline advice was given instead, e.g. 'LLM timed out after 20s'."
+    )

@@ -148,9 +148,12 @@ def subject_of(session: Session, *, subject_id: int) -> tuple[Subject, Sequence[
     return subject, idents
 
 
-def reports_of_case(session: Session, *, case_id: int) -> Sequence[Report]:
+def reports_of_case(
+    session: Session, *, case_id: int, limit: int | None = None
+) -> Sequence[Report]:
+    """The case's reports, oldest first; the first ``limit`` when given."""
     return session.scalars(
-        select(Report).where(Report.case_id == case_id).order_by(Report.id)
+        select(Report).where(Report.case_id == case_id).order_by(Report.id).limit(limit)
     ).all()
 
 
