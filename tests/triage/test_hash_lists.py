@@ -238,3 +238,46 @@ def test_analysts_read_but_do_not_manage(
     assert r.status_code == 403
     assert client.delete(f"{URL}/ro", headers=analyst.headers).status_code == 403
     assert client.get(URL, headers=make_user("viewer").headers).status_code == 403
+
+
+def test_intake_makes_a_report_with_matching_evidence_p0_and_names_the_list(
+    client: TestClient, lead: Person, make_user: Callable[..., Person]
+) -> None:
+    import base64
+
+    from tests.factories import report
+
+    make_list(client, lead, "ncmec-demo")
+    upload(client, lead, "ncmec-demo", f"algorithm,value\npdq,{compute(encode(pattern(1))).pdq}\n")
+    submitter = make_user("intake")
+    image = base64.b64encode(resized_jpeg(pattern(1))).decode()
+    evidence = [
+        {
+            "kind": "file",
+            "filename": "a.jpg",
+            "media_type": "image/jpeg",
+            "content_base64": image,
+            "sensitivity": "graphic",
+        }
+    ]
+    r = client.post(
+        "/api/v1/reports",
+        json=report(1, text="see the attached picture", evidence=evidence),
+        headers=submitter.headers,
+    )
+    assert r.status_code == 201, r.text
+    result = r.json()
+    assert (result["harm_area"], result["priority"], result["risk"]) == ("child_safety", "P0", 1.0)
+    assert result["reasons"][0].startswith("image matched hash list 'ncmec-demo' (child safety)")
+    case = client.get(f"/api/v1/cases/{result['case']}", headers=lead.headers).json()
+    assert case["queue"] == "life-safety" and case["priority"] == "P0"
+    assert case["reasons"][0].startswith("image matched hash list 'ncmec-demo'")
+    # An unrelated image on another report triggers nothing.
+    other = base64.b64encode(encode(pattern(7))).decode()
+    evidence[0]["content_base64"] = other
+    r = client.post(
+        "/api/v1/reports",
+        json=report(2, text="see the attached picture", evidence=evidence),
+        headers=submitter.headers,
+    )
+    assert r.json()["priority"] != "P0"

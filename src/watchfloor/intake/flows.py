@@ -24,8 +24,8 @@ from watchfloor.intake import service as intake
 from watchfloor.intake.models import Report
 from watchfloor.intake.schemas import IngestResult, ReportIn
 from watchfloor.runtime import Config
-from watchfloor.triage import similar
-from watchfloor.triage.rules import TriageInput
+from watchfloor.triage import hash_lists, similar
+from watchfloor.triage.rules import HashHit, TriageInput
 from watchfloor.triage.scoring import TriageResult
 from watchfloor.triage.taxonomy import Priority
 
@@ -124,9 +124,20 @@ def _ingest(
     news: list[_New] = []
     if fresh:
         prior = cases.prior_violations(session, subject_ids=set(subject_ids.values()))
+        files = [
+            (i, ev.content()) for i in fresh for ev in reports[i].evidence if ev.kind == "file"
+        ]
+        matches = hash_lists.match_evidence(session, files) if files else {}
         verdicts = config.triager.triage_many(
             [
-                _triage_input(reports[i], prior.get(subject_ids[_subject_key(reports[i])], 0))
+                _triage_input(
+                    reports[i],
+                    prior.get(subject_ids[_subject_key(reports[i])], 0),
+                    tuple(
+                        HashHit(m.list_name, m.harm_area, m.child_safety, m.reason)
+                        for m in matches.get(i, [])
+                    ),
+                )
                 for i in fresh
             ]
         )
@@ -338,7 +349,9 @@ def _subject_key(report: ReportIn) -> tuple[str, str]:
     return (report.subject.kind, report.subject.id)
 
 
-def _triage_input(report: ReportIn, prior_violations: int) -> TriageInput:
+def _triage_input(
+    report: ReportIn, prior_violations: int, hash_matches: tuple[HashHit, ...]
+) -> TriageInput:
     return TriageInput(
         text=report.text,
         reporter_kind=report.reporter.kind,
@@ -347,6 +360,7 @@ def _triage_input(report: ReportIn, prior_violations: int) -> TriageInput:
         language=report.language,
         source=report.source,
         prior_violations=prior_violations,
+        hash_matches=hash_matches,
     )
 
 
