@@ -111,8 +111,9 @@ def clock() -> SettableClock:
 
 
 @pytest.fixture
-def settings(db_url: str) -> Settings:
-    return Settings(database_url=db_url, environment="test")
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    # Each test has its own model directory: none promoted, so the shipped base model is used.
+    return Settings(database_url=db_url, environment="test", triage_model_dir=tmp_path / "models")
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationError,
     ValidationInfo,
     field_validator,
 )
@@ -100,8 +101,8 @@ def parse_labels_flag(value: str, areas: list[str]) -> LabelMapping:
         return LabelMapping.model_validate(
             {"name": "flag", "areas": mapping}, context={"areas": areas}
         )
-    except ValueError as exc:
-        raise Invalid(f"--labels: {exc}") from None
+    except ValidationError as exc:
+        raise Invalid(f"--labels: {exc.errors()[0]['msg']}") from None
 
 
 def read_examples(path: Path, mapping: LabelMapping) -> list[Example]:

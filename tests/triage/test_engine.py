@@ -1,0 +1,157 @@
+"""The triage engine end to end: the classifier's reasons on cases, failure never blocks intake,
+and `watchfloor triage eval` / `train` as an operator runs them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import orjson
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.cli_runner import run_cli
+from tests.conftest import Person
+from tests.factories import report
+from watchfloor.runtime import Runtime
+from watchfloor.sim.demo import seed_demo
+from watchfloor.triage import service as triage
+from watchfloor.triage.service import TriageEngine
+
+
+@pytest.fixture
+def people(make_user: Callable[..., Person]) -> dict[str, Person]:
+    return {r: make_user(r) for r in ("intake", "analyst")}
+
+
+def test_the_classifier_places_what_no_rule_names_and_says_so(
+    client: TestClient, people: dict[str, Person]
+) -> None:
+    text = (
+        "URGENT! Your mobile number has been awarded a 2000 pound bonus. "
+        "To collect call 09066362206 now, 150p per minute"
+    )
+    r = client.post("/api/v1/reports", json=report(1, text=text), headers=people["intake"].headers)
+    assert r.status_code == 201, r.text
+    result = r.json()
+    assert result["harm_area"] == "fraud_scams" and result["flags"] == []
+    assert any(x.startswith("classifier scored fraud_scams ") for x in result["reasons"])
+    assert 0.5 <= result["risk"] <= 1
+    case = client.get(f"/api/v1/cases/{result['case']}", headers=people["analyst"].headers).json()
+    assert case["risk"] == result["risk"] and "fraud_scams" in case["harm_areas"]
+    assert case["reports"][0]["area_scores"]["fraud_scams"] > 0.5
+
+
+class BrokenClassifier:
+    thresholds: dict[str, float] = {}
+
+    def scores(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        raise MemoryError("model could not be scored")
+
+
+def test_a_classifier_failure_never_blocks_intake(
+    client: TestClient, runtime: Runtime, people: dict[str, Person]
+) -> None:
+    engine = runtime.config.triager
+    assert isinstance(engine, TriageEngine)
+    engine.classifier = BrokenClassifier()  # type: ignore[assignment]
+    r = client.post(
+        "/api/v1/reports",
+        json=report(1, text="I am going to kill myself tonight"),
+        headers=people["intake"].headers,
+    )
+    assert r.status_code == 201, r.text
+    result = r.json()
+    assert (result["harm_area"], result["priority"]) == ("self_harm", "P0")
+    assert result["flags"] == ["classifier_failed"]
+    assert result["reasons"][-1] == "classifier unavailable: triaged by rules only"
+    case = client.get(f"/api/v1/cases/{result['case']}", headers=people["analyst"].headers).json()
+    assert case["flags"] == ["classifier_failed"]
+
+
+def write_jsonl(path: Path, rows: list[dict[str, object]]) -> Path:
+    path.write_bytes(b"\n".join(orjson.dumps(r) for r in rows))
+    return path
+
+
+def test_eval_prints_the_figures_for_labelled_data(tmp_path: Path) -> None:
+    rows = [
+        {
+            "text": "Congratulations you have won a prize, call 09061701461 to claim",
+            "label": "spam",
+        },
+        {"text": "WINNER! claim your 1000 cash reward now, txt WIN to 80086", "label": "spam"},
+        {"text": "are we still on for lunch tomorrow?", "label": "ham"},
+        {"text": "running late, see you at 7", "label": "ham"},
+    ]
+    data = write_jsonl(tmp_path / "sms.jsonl", rows)
+    done = run_cli("sqlite://", "triage", "eval", str(data), "--labels", "spam=fraud_scams,ham=")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert out.startswith("flag: 4 rows, accuracy 1.000")
+    assert "fraud_scams" in out and "AUPRC" in out and "reports/s" in out
+    assert "false-positive rate on benign look-alikes: 0.000" in out
+
+
+@pytest.mark.parametrize(
+    ("rows", "args", "expected"),
+    [
+        (
+            [{"text": "x", "label": "odd"}],
+            ["--labels", "spam=fraud_scams"],
+            ":1: label label='odd' is not in the mapping",
+        ),
+        (
+            [{"text": "x", "label": "spam"}],
+            ["--labels", "spam=lizards"],
+            "unknown harm area(s) lizards",
+        ),
+        (
+            [{"label": "spam"}],
+            ["--labels", "spam=fraud_scams"],
+            ":1: each line needs a 'text' string",
+        ),
+        ([{"text": "x", "label": "spam"}], [], "no label mapping known for this file"),
+    ],
+)
+def test_eval_bad_input_is_one_line(
+    tmp_path: Path, rows: list[dict[str, object]], args: list[str], expected: str
+) -> None:
+    data = write_jsonl(tmp_path / "set.jsonl", rows)
+    done = run_cli("sqlite://", "triage", "eval", str(data), *args)
+    assert done.returncode != 0
+    assert expected in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_train_learns_from_decided_cases_and_promotes_only_if_no_worse(
+    runtime: Runtime, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_demo(runtime, reports=300)
+    models = tmp_path / "models"
+    done = run_cli(db_url, "triage", "train", WATCHFLOOR_TRIAGE_MODEL_DIR=str(models))
+    assert done.returncode == 0, done.stderr
+    assert "current model on the held-out part" in done.stdout
+    assert "candidate model on the held-out part" in done.stdout
+    assert "reports of decided cases" in done.stdout
+    assert "PROMOTED" in done.stdout
+    assert (models / "active.npz").exists()
+    assert triage.model_path(models) == models / "active.npz"
+    # A candidate that scores lower than the model in use is kept aside, not used.
+    active = (models / "active.npz").read_bytes()
+    scores = iter([0.5, 0.9])  # candidate, then current
+    monkeypatch.setattr(triage, "_score", lambda model, examples, name: (next(scores), name))
+    from watchfloor.db import session_scope
+
+    with session_scope(runtime.sessions) as session:
+        outcome = triage.train(
+            session,
+            runtime.clock,
+            taxonomy=runtime.config.taxonomy,
+            model_dir=models,
+            data_dir=None,
+            mappings=[],
+            actor="test",
+        )
+    assert not outcome.promoted and outcome.candidate.exists()
+    assert (models / "active.npz").read_bytes() == active
