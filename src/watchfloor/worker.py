@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from watchfloor.notify.delivery import deliver_due
 from watchfloor.runtime import Runtime
+from watchfloor.triage import similar
 
 log = logging.getLogger("watchfloor.worker")
 
@@ -26,6 +27,11 @@ JOBS: list[Job] = [
         "deliver-webhooks",
         "Send due outbox events to webhook endpoints, with retries and backoff.",
         lambda rt: deliver_due(rt.sessions, rt.clock, rt.settings),
+    ),
+    Job(
+        "index-texts",
+        "Give new reports' text its near-duplicate signature, so campaigns can be found.",
+        lambda rt: similar.index_pending(rt.sessions, rt.clock),
     ),
 ]
 

@@ -10,7 +10,9 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import Person
 from tests.factories import report
-from watchfloor.triage import minhash
+from watchfloor.runtime import Runtime
+from watchfloor.triage import minhash, similar
+from watchfloor.worker import run_once
 
 REPORTS = "/api/v1/reports"
 TEMPLATE = (
@@ -34,21 +36,26 @@ def people(make_user: Callable[..., Person]) -> dict[str, Person]:
     return {r: make_user(r) for r in ("intake", "analyst", "viewer")}
 
 
-def submit(client: TestClient, who: Person, texts: list[str]) -> list[dict[str, Any]]:
+def submit(
+    client: TestClient, who: Person, texts: list[str], runtime: Runtime
+) -> list[dict[str, Any]]:
+    """Send the texts as one batch, then let the worker's index-texts job index them."""
     batch = [report(i, text=t) for i, t in enumerate(texts)]  # a different account each
     r = client.post(f"{REPORTS}/batch", json={"reports": batch}, headers=who.headers)
     assert r.status_code == 200, r.text
+    assert run_once(runtime) >= len(texts)
+    assert similar.index_pending(runtime.sessions, runtime.clock) == 0  # all done, once each
     results: list[dict[str, Any]] = r.json()["results"]
     return results
 
 
 def test_one_template_with_small_edits_is_found_and_other_text_is_not(
-    client: TestClient, people: dict[str, Person]
+    client: TestClient, people: dict[str, Person], runtime: Runtime
 ) -> None:
     scams = [TEMPLATE.format(**v) for v in VARIANTS]
     # One more sender, a word changed and one dropped.
     scams.append(scams[0].replace("anniversary", "birthday").replace(" by gift card", " in gifts"))
-    out = submit(client, people["intake"], [*scams, UNRELATED, "scam!! see above"])
+    out = submit(client, people["intake"], [*scams, UNRELATED, "scam!! see above"], runtime)
     first, *others = out[:4]
 
     r = client.get(f"{REPORTS}/{first['report_id']}/similar", headers=people["viewer"].headers)
@@ -87,11 +94,13 @@ def test_one_template_with_small_edits_is_found_and_other_text_is_not(
     assert len(one["reports"]) == 1 and one["reports"][0]["similarity"] == scores[0]
 
 
-def test_unknown_reports_and_bad_parameters(client: TestClient, people: dict[str, Person]) -> None:
+def test_unknown_reports_and_bad_parameters(
+    client: TestClient, people: dict[str, Person], runtime: Runtime
+) -> None:
     who = people["analyst"].headers
     r = client.get(f"{REPORTS}/999/similar", headers=who)
     assert r.status_code == 404 and r.json()["detail"] == "no report 999"
-    rid = submit(client, people["intake"], [UNRELATED])[0]["report_id"]
+    rid = submit(client, people["intake"], [UNRELATED], runtime)[0]["report_id"]
     for query, field in (
         ("min_similarity=0.1", "min_similarity"),
         ("min_similarity=2", "min_similarity"),

@@ -24,7 +24,7 @@ from watchfloor.intake import service as intake
 from watchfloor.intake.models import Report
 from watchfloor.intake.schemas import IngestResult, ReportIn
 from watchfloor.runtime import Config
-from watchfloor.triage import hash_lists, similar
+from watchfloor.triage import hash_lists
 from watchfloor.triage.rules import HashHit, TriageInput
 from watchfloor.triage.scoring import TriageResult
 from watchfloor.triage.taxonomy import Priority
@@ -293,7 +293,6 @@ def _place(
     for pair, case in open_cases.items():
         if pair in groups:
             _attach(session, now, config, case, groups[pair], actor)
-    similar.index_texts(session, items=[(n.report_id, n.report.text) for n in news], now=now)
 
 
 def _attach(

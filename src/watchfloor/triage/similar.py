@@ -1,21 +1,21 @@
 """Near-duplicate report text: the same scam template sent by many accounts is one campaign.
 
-At intake each report's text gets a MinHash signature and its LSH band keys (triage.minhash);
-a search reads the reports sharing a band key with the asked-for one, then keeps those whose whole
+The worker (job ``index-texts``) gives each new report's text a MinHash signature and its LSH
+band keys (triage.minhash), seconds after intake, so intake itself stays fast; a search reads the reports sharing a band key with the asked-for one, then keeps those whose whole
 signatures agree enough, so a lucky band collision never counts as similarity.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import Table, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from watchfloor.cases.models import Case
 from watchfloor.cases.schemas import case_key
-from watchfloor.db import one_of
+from watchfloor.clock import Clock
+from watchfloor.db import insert_ignoring_conflicts, one_of, session_scope
 from watchfloor.intake import service as intake
 from watchfloor.intake.models import Report
 from watchfloor.triage import minhash
@@ -24,27 +24,48 @@ from watchfloor.triage.link_schemas import SimilarOut, SimilarReport
 
 # Reports sharing most band keys are checked first; past this many the rest are not checked.
 MAX_CANDIDATES = 5000
+# How far below the newest indexed report the worker looks for reports still to index.
+CATCH_UP = 20_000
 EXCERPT = 200
 
 
 def index_texts(session: Session, *, items: list[tuple[int, str]], now: datetime) -> None:
-    """Store the signature and band keys of each (report id, text); too-short texts are skipped.
+    """Store the signature and band keys of each (report id, text).
 
-    Two multi-row inserts for the whole batch.
+    A text too short to be campaign evidence gets an empty signature and no band keys, so it is
+    marked done. Two multi-row inserts for the whole batch; rows another worker stored first
+    are skipped.
     """
     signatures: list[dict[str, object]] = []
     bands: list[dict[str, int]] = []
     for report_id, text in items:
         sig = minhash.signature(text)
-        if sig is None:
-            continue
-        signatures.append({"report_id": report_id, "signature": sig, "indexed_at": now})
-        bands.extend(
-            {"band_key": key, "report_id": report_id} for key in set(minhash.band_keys(sig))
-        )
-    if signatures:
-        session.execute(insert(cast(Table, ReportTextSignature.__table__)), signatures)
-        session.execute(insert(cast(Table, ReportTextBand.__table__)), bands)
+        signatures.append({"report_id": report_id, "signature": sig or b"", "indexed_at": now})
+        if sig is not None:
+            bands.extend(
+                {"band_key": key, "report_id": report_id} for key in set(minhash.band_keys(sig))
+            )
+    insert_ignoring_conflicts(session, ReportTextSignature.__table__, signatures, ["report_id"])
+    insert_ignoring_conflicts(session, ReportTextBand.__table__, bands, ["band_key", "report_id"])
+
+
+def index_pending(sessions: sessionmaker[Session], clock: Clock, *, batch: int = 1000) -> int:
+    """Index reports that have no signature yet, oldest first; how many were indexed.
+
+    It looks a little below the newest indexed report, so a report whose transaction committed
+    after a later one was indexed is still found; the first run indexes everything stored.
+    """
+    with session_scope(sessions) as session:
+        top = session.scalar(select(func.max(ReportTextSignature.report_id))) or 0
+        rows = session.execute(
+            select(Report.id, Report.text)
+            .outerjoin(ReportTextSignature, ReportTextSignature.report_id == Report.id)
+            .where(Report.id > top - CATCH_UP, ReportTextSignature.report_id.is_(None))
+            .order_by(Report.id)
+            .limit(batch)
+        ).all()
+        index_texts(session, items=[(rid, text) for rid, text in rows], now=clock.now())
+    return len(rows)
 
 
 def similar_reports(
@@ -54,7 +75,7 @@ def similar_reports(
     this report's, most similar first, with their cases. NotFound for an unknown report."""
     report = intake.get_or_raise(session, report_id=report_id)
     own = session.get(ReportTextSignature, report_id)
-    if own is None:
+    if own is None or not own.signature:  # not indexed yet, or too short to index
         return SimilarOut(
             report_id=report_id,
             case=case_key(report.case_id),
