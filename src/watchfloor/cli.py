@@ -291,6 +291,37 @@ def triage_eval(
     typer.echo(evaluation.render(f"{label_map.name}{part}", report, breakdown=by_group))
 
 
+@triage_app.command("demo-set")
+def triage_demo_set(
+    file: Annotated[Path, typer.Argument(help="Where to write the JSON lines.")],
+    count: Annotated[int, typer.Option(min=1, max=100_000)] = 3000,
+    seed: Annotated[
+        int, typer.Option(help="Another seed than training's (11) gives new texts.")
+    ] = 2027,
+) -> None:
+    """Write labelled demo reports (text, harm area, P0) to evaluate with: the only set here
+    that says which reports are P0. Its mapping is config/datasets/demo.yaml."""
+    from datetime import UTC, datetime, timedelta
+
+    import orjson
+
+    from watchfloor.sim.demo_reports import generate_labelled_reports
+
+    end = datetime(2026, 1, 2, tzinfo=UTC)
+    rows = generate_labelled_reports(count, start=end - timedelta(days=1), end=end, seed=seed)
+    try:
+        file.write_bytes(
+            b"\n".join(
+                orjson.dumps({"text": r.report.text, "harm_area": r.intended_area, "p0": r.p0})
+                for r in rows
+            )
+            + b"\n"
+        )
+    except OSError as exc:
+        raise WatchfloorError(f"{file}: cannot write: {exc.strerror}") from exc
+    typer.echo(f"wrote {count} labelled demo reports to {file}")
+
+
 @triage_app.command("train")
 def triage_train(
     data_dir: Annotated[

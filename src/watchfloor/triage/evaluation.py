@@ -62,8 +62,8 @@ def evaluate(
         )
         for area in areas
     ]
-    if len(areas) != 1:
-        figures.append(_figures(ANY, harm, flagged_any, any_score))
+    # Flagged in any harm area counts too: sets label harm more coarsely than the taxonomy does.
+    figures.append(_figures(ANY, harm, flagged_any, any_score))
     correct = [h == f for h, f in zip(harm, flagged_any, strict=True)]
     benign = [f for h, f in zip(harm, flagged_any, strict=True) if not h]
     p0_rows = [got for e, got in zip(examples, p0, strict=True) if e.p0]
