@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo serve worker test lint typecheck unit bench clean
+.PHONY: install demo serve worker test lint typecheck unit bench eval model clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Watchfloor needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -39,6 +39,19 @@ test: lint typecheck unit ## what CI runs
 bench: $(STAMP)
 	$(BIN)/python bench/intake.py
 	$(BIN)/python bench/claim.py
+	$(BIN)/python bench/triage.py
+
+DATA ?= ../shared/data
+eval: $(STAMP) ## triage quality on every labelled set in $(DATA) (see config/datasets/)
+	$(BIN)/watchfloor triage demo-set /tmp/demo_reports.jsonl
+	for f in hatecheck/normalized.jsonl xstest/normalized.jsonl davidson_hate_offensive/normalized.jsonl \
+	         sms_spam_collection/normalized.jsonl smishing_mishra_soni/normalized.jsonl \
+	         do_not_answer/normalized.jsonl toxicchat_train/normalized_train.jsonl; do \
+	  [ -f $(DATA)/$$f ] && $(BIN)/watchfloor triage eval $(DATA)/$$f; echo; done
+	$(BIN)/watchfloor triage eval /tmp/demo_reports.jsonl --mapping config/datasets/demo.yaml
+
+model: $(STAMP) ## rebuild the shipped classifier from the project's data and $(DATA)'s trainable sets
+	$(BIN)/watchfloor triage train --base --data-dir $(DATA)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache watchfloor.db watchfloor.db-*
