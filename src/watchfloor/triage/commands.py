@@ -1,0 +1,290 @@
+"""The ``watchfloor policy``, ``triage`` and ``hashes`` commands (registered in watchfloor.cli)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from watchfloor.errors import WatchfloorError
+
+if TYPE_CHECKING:
+    from watchfloor.runtime import Config, Runtime
+
+policy_app = typer.Typer(help="The policy taxonomy (config/taxonomy.yaml).", no_args_is_help=True)
+triage_app = typer.Typer(
+    help="The triage engine: evaluate it, and retrain its classifier.", no_args_is_help=True
+)
+hashes_app = typer.Typer(help="Hash lists that evidence is matched against.", no_args_is_help=True)
+
+
+def _runtime() -> Runtime:
+    from watchfloor.runtime import Runtime
+    from watchfloor.settings import get_settings
+
+    return Runtime.create(get_settings())
+
+
+def _config() -> Config:
+    from watchfloor.runtime import load_config
+    from watchfloor.settings import get_settings
+
+    return load_config(get_settings())
+
+
+@policy_app.command("list")
+def policy_list() -> None:
+    """Every harm area and its policies, one line each."""
+    taxonomy = _config().taxonomy
+    typer.echo(f"taxonomy version {taxonomy.version}")
+    for area in taxonomy.harm_areas:
+        typer.echo(f"{area.id}  {area.title}  [{area.severity}, {area.skill}, {area.sla_class}]")
+        for policy in area.policies:
+            typer.echo(f"  {policy.id:<18} {policy.title}  [{area.severity_of(policy).label}]")
+
+
+@policy_app.command("show")
+def policy_show(
+    policy_id: Annotated[str, typer.Argument(metavar="ID", help="A policy id or a harm area id.")],
+) -> None:
+    """Print one policy (definition, examples, severity, skill, SLA class) or one harm area."""
+    taxonomy = _config().taxonomy
+    found = taxonomy.policy(policy_id.upper())
+    if found is not None:
+        area, policy = found
+        typer.echo(f"{policy.id}: {policy.title}")
+        typer.echo(f"harm area:  {area.id} ({area.title})")
+        typer.echo(f"severity:   {area.severity_of(policy).label}")
+        typer.echo(f"skill:      {area.skill_of(policy)}")
+        typer.echo(f"SLA class:  {area.sla_class_of(policy)}")
+        typer.echo(f"taxonomy:   version {taxonomy.version}")
+        typer.echo(f"\n{policy.definition}")
+        for heading, examples in (
+            ("Violating", policy.violating),
+            ("Not violating", policy.non_violating),
+        ):
+            if examples:
+                typer.echo(f"\n{heading}:")
+                for example in examples:
+                    typer.echo(f"  - {example}")
+        return
+    if policy_id.lower() in taxonomy.area_ids:
+        area = taxonomy.area(policy_id.lower())
+        typer.echo(f"{area.id}: {area.title}")
+        typer.echo(area.description)
+        typer.echo(f"severity {area.severity}, skill {area.skill}, SLA class {area.sla_class}")
+        for policy in area.policies:
+            typer.echo(f"  {policy.id:<18} {policy.title}")
+        return
+    raise WatchfloorError(
+        f"no policy or harm area {policy_id!r}; 'watchfloor policy list' shows them all"
+    )
+
+
+@triage_app.command("eval")
+def triage_eval(
+    file: Annotated[Path, typer.Argument(help="JSON lines: a 'text' and the set's label fields.")],
+    mapping: Annotated[
+        Path | None, typer.Option(help="YAML mapping labels to harm areas (config/datasets/).")
+    ] = None,
+    labels: Annotated[
+        str | None,
+        typer.Option(help="Mapping as a flag: 'spam=fraud_scams,ham=' (empty area = benign)."),
+    ] = None,
+    all_rows: Annotated[
+        bool, typer.Option("--all-rows", help="Also rows of the part the model trained on.")
+    ] = False,
+    rules_only: Annotated[
+        bool, typer.Option("--rules-only", help="Without the classifier.")
+    ] = False,
+    by_group: Annotated[bool, typer.Option(help="Accuracy per group (e.g. functionality).")] = True,
+) -> None:
+    """Precision, recall, F1, AUPRC per harm area, look-alike false positives, P0 recall, speed."""
+    from watchfloor.triage import evaluation
+    from watchfloor.triage.datasets import find_mapping, parse_labels_flag, read_examples
+    from watchfloor.triage.service import TriageEngine, evaluate_engine
+
+    config = _config()
+    areas = config.taxonomy.area_ids
+    if labels is not None:
+        label_map = parse_labels_flag(labels, areas)
+    else:
+        label_map = find_mapping(file, mapping, _config_dir() / "datasets", areas)
+    examples = read_examples(file, label_map)
+    held_out_only = label_map.trainable and not all_rows
+    if held_out_only:
+        examples = [e for e in examples if e.holdout]
+    if not examples:
+        raise WatchfloorError(f"{file}: no rows to evaluate")
+    engine = config.triager
+    if rules_only and isinstance(engine, TriageEngine):
+        engine = TriageEngine(engine.taxonomy, engine.rules, None)
+    report = evaluate_engine(engine, examples)
+    part = " (held-out part: the model trained on the rest)" if held_out_only else ""
+    typer.echo(evaluation.render(f"{label_map.name}{part}", report, breakdown=by_group))
+
+
+@triage_app.command("demo-set")
+def triage_demo_set(
+    file: Annotated[Path, typer.Argument(help="Where to write the JSON lines.")],
+    count: Annotated[int, typer.Option(min=1, max=100_000)] = 3000,
+    seed: Annotated[
+        int, typer.Option(help="Another seed than training's (11) gives new texts.")
+    ] = 2027,
+) -> None:
+    """Write labelled demo reports (text, harm area, P0) to evaluate with: the only set here
+    that says which reports are P0. Its mapping is config/datasets/demo.yaml."""
+    from datetime import UTC, datetime, timedelta
+
+    import orjson
+
+    from watchfloor.sim.demo_reports import generate_labelled_reports
+
+    end = datetime(2026, 1, 2, tzinfo=UTC)
+    rows = generate_labelled_reports(count, start=end - timedelta(days=1), end=end, seed=seed)
+    try:
+        file.write_bytes(
+            b"\n".join(
+                orjson.dumps({"text": r.report.text, "harm_area": r.intended_area, "p0": r.p0})
+                for r in rows
+            )
+            + b"\n"
+        )
+    except OSError as exc:
+        raise WatchfloorError(f"{file}: cannot write: {exc.strerror}") from exc
+    typer.echo(f"wrote {count} labelled demo reports to {file}")
+
+
+@triage_app.command("train")
+def triage_train(
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where public sets live (e.g. ../shared/data); only trainable ones are used."
+        ),
+    ] = None,
+    base: Annotated[
+        bool,
+        typer.Option("--base", help="Rebuild the model shipped in the package (maintainers)."),
+    ] = False,
+) -> None:
+    """Refit the classifier on resolved cases (and the shipped data); promote it only if it is no
+    worse than the current model on the held-out part."""
+    from watchfloor.db import session_scope
+    from watchfloor.triage import service as triage
+    from watchfloor.triage.datasets import mappings_in
+
+    if data_dir is not None and not data_dir.is_dir():
+        raise WatchfloorError(f"--data-dir {data_dir}: not a directory")
+    rt = _runtime()
+    mappings = list(mappings_in(rt.settings.config_dir / "datasets", rt.config.taxonomy.area_ids))
+    if base:
+        path = triage.train_base(rt.config.taxonomy, data_dir, mappings)
+        typer.echo(f"wrote the shipped base model: {path}")
+        return
+    with session_scope(rt.sessions) as session:
+        outcome = triage.train(
+            session,
+            rt.clock,
+            taxonomy=rt.config.taxonomy,
+            model_dir=rt.settings.triage_model_dir,
+            data_dir=data_dir,
+            mappings=mappings,
+            actor="cli:triage-train",
+        )
+    typer.echo(outcome.table)
+    typer.echo(
+        f"\ntrained on {outcome.examples} examples ({outcome.decided} reports of decided cases); "
+        f"held out {outcome.held_out}"
+    )
+    if outcome.promoted:
+        typer.echo(f"PROMOTED: {outcome.candidate.name} is now the model in use")
+    else:
+        typer.echo(
+            f"KEPT the current model: the candidate's mean AUPRC {outcome.candidate_score:.3f} "
+            f"is below the current {outcome.current_score or 0:.3f}; candidate left at "
+            f"{outcome.candidate}"
+        )
+
+
+def _config_dir() -> Path:
+    from watchfloor.settings import get_settings
+
+    return get_settings().config_dir
+
+
+@hashes_app.command("import")
+def hashes_import(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The hash file.")
+    ],
+    list_name: Annotated[str, typer.Option("--list", help="The list to add to (made if missing).")],
+    fmt: Annotated[
+        str, typer.Option("--format", help="csv (algorithm,value,label) or threatexchange.")
+    ] = "csv",
+    harm_area: Annotated[
+        str | None,
+        typer.Option(
+            help="Harm area of a new list (default: child_safety if "
+            "--child-safety, else unclassified)."
+        ),
+    ] = None,
+    child_safety: Annotated[
+        bool | None,
+        typer.Option("--child-safety/--not-child-safety", help="A match makes a case P0."),
+    ] = None,
+) -> None:
+    """Add a file's hashes to a list, all or none; the list is created if it does not exist."""
+    from watchfloor.db import session_scope
+    from watchfloor.triage import hash_lists
+    from watchfloor.triage.hash_schemas import HashListIn
+
+    runtime = _runtime()
+    data = file.read_bytes()
+    with session_scope(runtime.sessions) as session:
+        existing = hash_lists.get(session, name=list_name)
+        if existing is None:
+            body = HashListIn(
+                name=list_name,
+                harm_area=harm_area or ("child_safety" if child_safety else "unclassified"),
+                child_safety=bool(child_safety),
+                source=fmt,
+            )
+            hash_lists.create(
+                session,
+                runtime.clock,
+                name=body.name,
+                harm_area=body.harm_area,
+                child_safety=body.child_safety,
+                source=body.source,
+                description=None,
+                taxonomy=runtime.config.taxonomy,
+                actor="system:cli",
+            )
+        else:
+            hash_lists.check_settings(existing, harm_area=harm_area, child_safety=child_safety)
+        result = hash_lists.import_file(
+            session, runtime.clock, name=list_name, data=data, fmt=fmt, actor="system:cli"
+        )
+    skipped = "".join(f", skipped {n} {why}" for why, n in result.skipped.items())
+    typer.echo(
+        f"{list_name}: added {result.added}, {result.duplicates} already there{skipped}; "
+        f"{result.entry_count} hashes on the list"
+    )
+
+
+@hashes_app.command("list")
+def hashes_list() -> None:
+    """Every hash list: name, harm area, child safety, source and size."""
+    from watchfloor.db import session_scope
+    from watchfloor.triage import hash_lists
+
+    runtime = _runtime()
+    with session_scope(runtime.sessions) as session:
+        found = hash_lists.list_all(session)
+    if not found:
+        typer.echo("no hash lists; add one with 'watchfloor hashes import FILE --list NAME'")
+    for h in found:
+        flag = "child-safety" if h.child_safety else "-"
+        typer.echo(f"{h.name}\t{h.harm_area}\t{flag}\t{h.source}\t{h.entry_count} hashes")
