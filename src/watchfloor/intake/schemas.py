@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -106,7 +107,12 @@ class EvidenceIn(BaseModel):
         return self
 
     def content(self) -> bytes:
-        """The file bytes (empty for text evidence)."""
+        """The file bytes (empty for text evidence); decoded once, when the report is validated,
+        then shared by hash matching and storage."""
+        return self._decoded
+
+    @cached_property
+    def _decoded(self) -> bytes:
         if self.content_base64 is None:
             return b""
         try:
