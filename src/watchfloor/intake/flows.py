@@ -204,7 +204,7 @@ def _place(
     """Store new reports, each on the open case for its subject and harm area, or a new case."""
     groups: dict[Pair, list[_New]] = {}
     for n in news:
-        n.pair = (subject_ids[(n.report.subject.kind, n.report.subject.id)], n.verdict.harm_area)
+        n.pair = (subject_ids[_subject_key(n.report)], n.verdict.harm_area)
         groups.setdefault(n.pair, []).append(n)
     open_cases = cases.open_cases_for_update(session, pairs=set(groups), since=now - link_window)
 
@@ -308,9 +308,7 @@ def _attach(
     case.harm_areas = list(
         dict.fromkeys([*case.harm_areas, *(a for n in members for a in n.verdict.harm_areas)])
     )
-    flags = sorted({*case.triage_flags, *(f for n in members for f in n.verdict.flags)})
-    if flags != case.triage_flags:
-        case.triage_flags = flags
+    case.triage_flags = sorted({*case.triage_flags, *(f for n in members for f in n.verdict.flags)})
     if lead.verdict.priority < case.priority:
         case.priority = int(lead.verdict.priority)
         case.triage_reasons = [*lead.verdict.reasons, *case.triage_reasons]
@@ -382,7 +380,7 @@ def _report_row(
         "reported_at": r.reported_at or now,
         "reporter_kind": r.reporter.kind,
         "reporter_id": r.reporter.id,
-        "subject_id": subject_ids[(r.subject.kind, r.subject.id)],
+        "subject_id": subject_ids[_subject_key(r)],
         "case_id": n.case_id,
         "text": r.text,
         "category_hint": r.category,

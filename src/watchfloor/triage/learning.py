@@ -66,13 +66,29 @@ def demo_examples(count: int = DEMO_EXAMPLES) -> list[Example]:
     ]
 
 
-def public_examples(data_dir: Path, mappings: Iterable[LabelMapping]) -> list[Example]:
-    """The training part of every set whose licence allows it."""
-    out = []
+def trainable_sets(
+    data_dir: Path | None, mappings: Iterable[LabelMapping]
+) -> tuple[list[Example], list[str]]:
+    """Every row (training and held-out parts) of the sets whose licence allows training a
+    shipped model and that are present under ``data_dir``; and the names of those sets."""
+    rows: list[Example] = []
+    names: list[str] = []
     for m in mappings:
-        if m.trainable and m.file and (data_dir / m.file).exists():
-            out += [e for e in read_examples(data_dir / m.file, m) if not e.holdout]
-    return out
+        if data_dir and m.trainable and m.file and (data_dir / m.file).exists():
+            rows += read_examples(data_dir / m.file, m)
+            names.append(m.name)
+    return rows, names
+
+
+def shipped_examples(taxonomy: Taxonomy, public: list[Example]) -> list[Example]:
+    """What every model learns from: the seed corpus, the policy examples (three times: they
+    are few and written with care), demo reports and the public sets' training part."""
+    return [
+        *seed_examples(),
+        *policy_examples(taxonomy) * 3,
+        *demo_examples(),
+        *(e for e in public if not e.holdout),
+    ]
 
 
 def _fold(text: str) -> int:

@@ -24,15 +24,9 @@ from watchfloor.cases.models import Decision
 from watchfloor.clock import Clock
 from watchfloor.intake.models import Report as StoredReport
 from watchfloor.triage.classifier import TextClassifier
-from watchfloor.triage.datasets import Example, LabelMapping, is_holdout, read_examples
+from watchfloor.triage.datasets import Example, LabelMapping, is_holdout
 from watchfloor.triage.evaluation import ANY, Report, evaluate, render
-from watchfloor.triage.learning import (
-    demo_examples,
-    fit_with_thresholds,
-    policy_examples,
-    public_examples,
-    seed_examples,
-)
+from watchfloor.triage.learning import fit_with_thresholds, shipped_examples, trainable_sets
 from watchfloor.triage.rules import Rules, TriageInput
 from watchfloor.triage.scoring import (
     CLASSIFIER_FAILED,
@@ -158,14 +152,9 @@ def train(
     """Refit on everything we may learn from plus the team's decisions; promote the new model
     only if it is no worse than the current one on the held-out part (mean AUPRC over areas)."""
     decided = decided_examples(session, taxonomy)
-    public = public_examples(data_dir, mappings) if data_dir else []
-    held_out = [e for e in decided if e.holdout]
-    if data_dir:
-        for m in mappings:
-            if m.trainable and m.file and (data_dir / m.file).exists():
-                held_out += [e for e in read_examples(data_dir / m.file, m) if e.holdout]
-    base = [*seed_examples(), *policy_examples(taxonomy) * 3, *demo_examples(), *public]
-    training = base + [e for e in decided if not e.holdout]
+    public, names = trainable_sets(data_dir, mappings)
+    held_out = [e for e in [*decided, *public] if e.holdout]
+    training = [*shipped_examples(taxonomy, public), *(e for e in decided if not e.holdout)]
     now = clock.now()
     candidate = fit_with_thresholds(
         training,
@@ -174,7 +163,7 @@ def train(
             "trained_at": now.isoformat(),
             "taxonomy_version": taxonomy.version,
             "decided_cases_reports": len(decided) - sum(e.holdout for e in decided),
-            "public_sets": [m.name for m in mappings if m.trainable],
+            "public_sets": names,
         },
     )
     path = model_dir / "candidates" / f"{now:%Y%m%dT%H%M%S}.npz"
@@ -249,15 +238,8 @@ def evaluate_engine(engine: Triager, examples: list[Example], chunk: int = 1000)
 def train_base(taxonomy: Taxonomy, data_dir: Path | None, mappings: list[LabelMapping]) -> Path:
     """Rebuild the model shipped in the package from the project's own seed data, the demo
     generator and the public sets whose licence allows it (their training part)."""
-    public = public_examples(data_dir, mappings) if data_dir else []
-    examples = [*seed_examples(), *policy_examples(taxonomy) * 3, *demo_examples(), *public]
-    used = sorted(
-        {
-            m.name
-            for m in mappings
-            if m.trainable and m.file and data_dir and (data_dir / m.file).exists()
-        }
-    )
+    public, used = trainable_sets(data_dir, mappings)
+    examples = shipped_examples(taxonomy, public)
     model = fit_with_thresholds(
         examples,
         taxonomy.area_ids,
