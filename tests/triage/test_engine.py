@@ -155,3 +155,41 @@ def test_train_learns_from_decided_cases_and_promotes_only_if_no_worse(
         )
     assert not outcome.promoted and outcome.candidate.exists()
     assert (models / "active.npz").read_bytes() == active
+
+
+def test_a_subject_with_two_violations_gets_its_next_report_raised(
+    client: TestClient, people: dict[str, Person]
+) -> None:
+    decision = {
+        "policy_id": "FR-PHISHING",
+        "violation": True,
+        "rationale": "Phishing link confirmed against the policy.",
+        "actions": [{"kind": "remove_content"}],
+    }
+    text = "phishing: verify your account here"
+    subject = {"kind": "account", "id": "acct-repeat"}
+    for n in (1, 2):
+        r = client.post(
+            "/api/v1/reports",
+            json=report(n, text=text, subject=subject),
+            headers=people["intake"].headers,
+        )
+        key = r.json()["case"]
+        assert "prior violations" not in " ".join(r.json()["reasons"])
+        claimed = client.post("/api/v1/queues/fraud-scams/next", headers=people["analyst"].headers)
+        assert claimed.json()["key"] == key
+        done = client.post(
+            f"/api/v1/cases/{key}/decision", json=decision, headers=people["analyst"].headers
+        )
+        assert done.status_code == 201, done.text
+    r = client.post(
+        "/api/v1/reports",
+        json=report(3, text=text, subject=subject),
+        headers=people["intake"].headers,
+    )
+    result = r.json()
+    assert result["priority"] == "P1"
+    assert "subject has 2 prior violations → raised P2 to P1" in result["reasons"]
+    case = client.get(f"/api/v1/cases/{result['case']}", headers=people["analyst"].headers).json()
+    # The phishing rule names its policy, even though the classifier leads the reasons.
+    assert case["suggested_policy"] == "FR-PHISHING"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from watchfloor.auth.models import User
@@ -60,8 +60,13 @@ def decide(
         rationale=decision.rationale,
         created_at=now,
     )
+    earlier = session.scalar(
+        select(func.count()).where(Decision.case_id == case.id, Decision.violation)
+    )
     session.add(row)
     session.flush()
+    if decision.violation and not earlier:  # a case counts once, however often it is reopened
+        intake.record_violation(session, subject_id=case.subject_id)
     subject, identifiers = intake.subject_of(session, subject_id=case.subject_id)
     context = {
         "case": {

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from watchfloor.audit import service as audit
 from watchfloor.auth.models import User
 from watchfloor.cases.lifecycle import OPEN_STATUSES, IllegalTransition, Status, next_status
-from watchfloor.cases.models import Case, Decision
+from watchfloor.cases.models import Case
 from watchfloor.cases.schemas import parse_case_key
 from watchfloor.clock import Clock
 from watchfloor.db import one_of
@@ -194,16 +194,3 @@ def count_by_queue(session: Session) -> dict[str, dict[str, int]]:
     for queue, priority, n in rows:
         counts.setdefault(queue, {})[Priority(priority).label] = n
     return counts
-
-
-def prior_violations(session: Session, *, subject_ids: set[int]) -> dict[int, int]:
-    """Per subject, how many of its cases were decided a violation (its history, for triage)."""
-    if not subject_ids:
-        return {}
-    rows = session.execute(
-        select(Case.subject_id, func.count(func.distinct(Decision.case_id)))
-        .join(Decision, Decision.case_id == Case.id)
-        .where(one_of(session, Case.subject_id, sorted(subject_ids)), Decision.violation)
-        .group_by(Case.subject_id)
-    ).all()
-    return {subject_id: n for subject_id, n in rows}

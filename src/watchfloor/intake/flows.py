@@ -103,15 +103,17 @@ def _ingest(
     existing = intake.find_existing(session, keys=list(dict.fromkeys(keys)))
     unseen = {k for k in keys if k not in existing}
     subject_ids: dict[tuple[str, str], int] = {}
+    stored: dict[tuple[str, str], intake.StoredSubject] = {}
     if unseen:
         # Lock the subjects of the new reports, then look again: a request that stored one of
         # them while we waited for the lock has committed by now, and its report is a repeat.
         # (Where writers take turns for the whole transaction, as on SQLite, nobody could have.)
-        subject_ids = intake.upsert_subjects_for_update(
+        stored = intake.upsert_subjects_for_update(
             session,
             subjects=[r.subject for r in reports if (r.source, r.external_id) in unseen],
             now=now,
         )
+        subject_ids = {key: s.id for key, s in stored.items()}
         if not writers_take_turns(session):
             existing.update(intake.find_existing(session, keys=sorted(unseen)))
     first_index: dict[tuple[str, str], int] = {}
@@ -123,7 +125,6 @@ def _ingest(
 
     news: list[_New] = []
     if fresh:
-        prior = cases.prior_violations(session, subject_ids=set(subject_ids.values()))
         files = [
             (i, ev.content()) for i in fresh for ev in reports[i].evidence if ev.kind == "file"
         ]
@@ -132,7 +133,7 @@ def _ingest(
             [
                 _triage_input(
                     reports[i],
-                    prior.get(subject_ids[_subject_key(reports[i])], 0),
+                    stored[_subject_key(reports[i])].violations,
                     tuple(
                         HashHit(m.list_name, m.harm_area, m.child_safety, m.reason)
                         for m in matches.get(i, [])

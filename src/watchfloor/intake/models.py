@@ -22,6 +22,8 @@ class Subject(Base):
     external_id: Mapped[str] = mapped_column(String(512))
     display_name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime]
+    # How many of its cases were decided a violation: its history, which triage reads at intake.
+    violations: Mapped[int] = mapped_column(default=0)
 
 
 class SubjectIdentifier(Base):

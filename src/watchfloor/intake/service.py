@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from watchfloor.cases.schemas import case_key
@@ -42,10 +42,15 @@ def find_existing(
     return {(r.source, r.external_id): r for r in rows}
 
 
+class StoredSubject(NamedTuple):
+    id: int
+    violations: int  # cases of this subject decided a violation
+
+
 def upsert_subjects_for_update(
     session: Session, *, subjects: list[SubjectIn], now: datetime
-) -> dict[tuple[str, str], int]:
-    """Make sure every subject exists; return their ids by (kind, id), each row locked.
+) -> dict[tuple[str, str], StoredSubject]:
+    """Make sure every subject exists; return them by (kind, id), each row locked.
 
     The lock makes concurrent reports about one subject take turns, so two of them never open
     two cases for the same harm.
@@ -69,9 +74,10 @@ def upsert_subjects_for_update(
         ],
         ["kind", "external_id"],
         refresh=["display_name"],
-        returning=[table.c.id, table.c.kind, table.c.external_id],
+        returning=[table.c.id, table.c.kind, table.c.external_id, table.c.violations],
     )
-    ids = {(kind, ext): sid for sid, kind, ext in rows}
+    stored = {(kind, ext): StoredSubject(sid, n) for sid, kind, ext, n in rows}
+    ids = {key: s.id for key, s in stored.items()}
     # Values arrive canonical (IdentifierIn normalises them); an e-mail also brings its domain.
     identifiers = {
         (ids[key], kind, value)
@@ -85,7 +91,14 @@ def upsert_subjects_for_update(
         [{"subject_id": sid, "kind": k, "value": v} for sid, k, v in sorted(identifiers)],
         ["subject_id", "kind", "value"],
     )
-    return ids
+    return stored
+
+
+def record_violation(session: Session, *, subject_id: int) -> None:
+    """Count one more case of this subject decided a violation."""
+    session.execute(
+        update(Subject).where(Subject.id == subject_id).values(violations=Subject.violations + 1)
+    )
 
 
 def insert_reports(session: Session, rows: list[dict[str, Any]], *, ids: list[int]) -> None:

@@ -116,7 +116,8 @@ def combine(
         risk=lead.confidence,
         area_scores={a: round(s, 4) for a, s in (scores or {}).items() if s >= 0.05},
         harm_areas=harm_areas,
-        policy=lead.policy,
+        # The policy a rule named for the lead harm area, even when another signal leads it.
+        policy=next((p.policy for p in placements if p.area == lead.area and p.policy), None),
         flags=list(flags),
     )
     raises: list[tuple[int, str]] = []
