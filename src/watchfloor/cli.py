@@ -114,6 +114,29 @@ def demo(
             worker_proc.wait(timeout=10)
 
 
+@app.command()
+def handoff(
+    hours: Annotated[float, typer.Option(min=0.5, max=24, help="Length of the next shift.")] = 8,
+    record: Annotated[
+        str | None, typer.Option(metavar="USERNAME", help="Also record that USERNAME took it.")
+    ] = None,
+) -> None:
+    """Print the shift hand-off brief; with --record, mark the hand-off as taken."""
+    from watchfloor.auth import service as auth
+    from watchfloor.db import session_scope
+    from watchfloor.oncall import brief as brief_text
+    from watchfloor.oncall import handoff as handoffs
+
+    rt = _runtime()
+    with session_scope(rt.sessions) as session:
+        typer.echo(brief_text.render(handoffs.brief(session, rt.clock, shift_hours=hours)))
+        if record is not None:
+            done = handoffs.record(
+                session, rt.clock, by=auth.get_or_raise(session, username=record), note=""
+            )
+            typer.echo(f"\nrecorded: hand-off {done.id} taken by {done.by}")
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Apply schema migrations (SQLite or PostgreSQL, from WATCHFLOOR_DATABASE_URL)."""

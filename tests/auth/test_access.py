@@ -43,6 +43,8 @@ FORBIDDEN_ROLE: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/subjects/{subject_id}"): "intake",
     ("GET", "/api/v1/subjects/{subject_id}/related"): "intake",
     ("GET", "/api/v1/reports/{report_id}/similar"): "intake",
+    ("GET", "/api/v1/handoff"): "intake",
+    ("POST", "/api/v1/handoff"): "analyst",
 }
 PUBLIC = {("POST", "/api/v1/auth/token")}
 SAMPLE = {

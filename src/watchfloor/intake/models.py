@@ -50,7 +50,7 @@ class Report(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(64))
     external_id: Mapped[str] = mapped_column(String(256))
-    received_at: Mapped[datetime]
+    received_at: Mapped[datetime] = mapped_column(index=True)  # volume by hour (hand-off)
     reported_at: Mapped[datetime]
     reporter_kind: Mapped[str] = mapped_column(String(32))
     reporter_id: Mapped[str | None] = mapped_column(String(256))

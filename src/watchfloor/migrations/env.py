@@ -11,6 +11,7 @@ import watchfloor.intake.models
 import watchfloor.notify.models
 import watchfloor.triage.models  # noqa: F401 - every table must be imported to be compared
 from watchfloor.db import Base, make_engine
+from watchfloor.oncall import handoff_models  # noqa: F401 - its table, like the models above
 from watchfloor.triage import link_models  # noqa: F401 - its tables, like the models above
 
 config = context.config

@@ -1,0 +1,64 @@
+"""What the shift hand-off brief shows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
+
+
+class UrgentCaseOut(BaseModel):
+    key: str
+    priority: str
+    harm_area: str
+    status: str
+    queue: str
+    assignee: str | None = Field(description="None: nobody holds it.")
+    summary: str
+    created_at: datetime
+
+
+class DueCaseOut(BaseModel):
+    key: str
+    priority: str
+    harm_area: str
+    assignee: str | None
+    clock: str = Field(description="first_action or resolution")
+    due_at: datetime
+
+
+class PageOut(BaseModel):
+    at: datetime
+    severity: str
+    state: str
+    summary: str
+
+
+class VolumeOut(BaseModel):
+    harm_area: str
+    last_hour: int
+    same_hour_last_week: int
+    unusual: bool
+
+
+class HandoffBrief(BaseModel):
+    generated_at: datetime
+    since: datetime = Field(description="The last recorded hand-off, or one shift ago.")
+    last_handoff_by: str | None
+    next_shift_until: datetime
+    urgent_open: list[UrgentCaseOut]
+    due_next_shift: list[DueCaseOut]
+    pages: list[PageOut]
+    volume: list[VolumeOut]
+
+
+class HandoffIn(BaseModel):
+    note: Annotated[str, StringConstraints(max_length=4000)] = ""
+
+
+class HandoffRecordOut(BaseModel):
+    id: int
+    at: datetime
+    by: str
+    note: str
