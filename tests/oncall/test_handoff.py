@@ -49,6 +49,7 @@ def test_the_brief_shows_urgent_cases_due_times_and_unusual_volume(
     assert urgent[threat["case"]]["assignee"] == people["analyst"].username == claimed["assignee"]
     assert urgent[crisis["case"]]["assignee"] is None
     assert brief["last_handoff_by"] is None
+    assert brief["urgent_open_total"] == len(urgent) == 2
     due = [(d["key"], d["clock"]) for d in brief["due_next_shift"]]
     assert (crisis["case"], "first_action") in due  # P0: 15 minutes, overdue already
     assert due.index((crisis["case"], "first_action")) < len(due) - 1

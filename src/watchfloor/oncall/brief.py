@@ -39,7 +39,7 @@ def render(brief: HandoffBrief) -> str:
         f"Shift hand-off at {_t(brief.generated_at)} "
         f"(since {_t(brief.since)}; next shift until {_t(brief.next_shift_until)})",
         "",
-        f"Open P0/P1 ({len(brief.urgent_open)}):",
+        f"Open P0/P1 ({_count(len(brief.urgent_open), brief.urgent_open_total)}):",
     ]
     for c in brief.urgent_open:
         owner = c.assignee or "UNASSIGNED"
@@ -61,6 +61,10 @@ def render(brief: HandoffBrief) -> str:
     if brief.last_handoff_by:
         lines += ["", f"Last hand-off recorded by {brief.last_handoff_by} at {_t(brief.since)}."]
     return "\n".join(lines)
+
+
+def _count(shown: int, total: int) -> str:
+    return str(total) if shown == total else f"{total}, the {shown} most urgent shown"
 
 
 def _t(at: datetime) -> str:

@@ -47,6 +47,10 @@ def brief(session: Session, clock: Clock, *, shift_hours: float = 8.0) -> Handof
         last_handoff_by=last.username if last else None,
         next_shift_until=until,
         urgent_open=_urgent(session),
+        urgent_open_total=session.scalar(
+            select(func.count()).where(Case.status.in_(OPEN), Case.priority <= int(Priority.P1))
+        )
+        or 0,
         due_next_shift=_due(session, until),
         pages=_pages(session, since),
         volume=rules.volume_rows(

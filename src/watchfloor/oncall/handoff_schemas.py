@@ -47,7 +47,8 @@ class HandoffBrief(BaseModel):
     since: datetime = Field(description="The last recorded hand-off, or one shift ago.")
     last_handoff_by: str | None
     next_shift_until: datetime
-    urgent_open: list[UrgentCaseOut]
+    urgent_open: list[UrgentCaseOut] = Field(description="At most 200, most urgent first.")
+    urgent_open_total: int
     due_next_shift: list[DueCaseOut]
     pages: list[PageOut]
     volume: list[VolumeOut]
