@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -166,7 +167,7 @@ def train(
             "public_sets": names,
         },
     )
-    path = model_dir / "candidates" / f"{now:%Y%m%dT%H%M%S}.npz"
+    path = model_dir / "candidates" / f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}.npz"
     candidate.save(path)
     current = load_classifier(model_dir)
     cand_score, table = _score(candidate, held_out, "candidate")
