@@ -23,7 +23,9 @@ FOREVER = datetime.max.replace(tzinfo=UTC) - timedelta(days=2)
 HORIZON_DAYS = 3660
 
 
-@dataclass(frozen=True)
+# Compared and hashed by identity: a calendar is built once from config, and hashing its hours
+# on every cached day lookup would cost more than the lookup saves.
+@dataclass(frozen=True, eq=False)
 class Calendar:
     """When an SLA clock runs: always (``tz`` None), or ``hours[weekday]`` windows minus holidays."""
 

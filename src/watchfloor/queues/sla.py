@@ -275,8 +275,10 @@ class SlaConfig(BaseModel):
 
     def policy(self, priority: Priority | int, harm_area: str | None = None) -> Policy:
         """The policy for a case of this priority in this harm area (the default if none)."""
-        p = Priority(priority)
-        return self._policies.get((harm_area, p)) or self._policies[(None, p)]
+        # Priority is an IntEnum, so a plain int finds the same key; no conversion per case.
+        policies = self.__pydantic_private__["_policies"]  # type: ignore[index]
+        found: Policy | None = policies.get((harm_area, priority))
+        return found if found is not None else policies[(None, priority)]
 
     def legal_deadline(self, sla_class: str | None, opened_at: datetime) -> datetime | None:
         cls = self.classes.get(sla_class) if sla_class else None
@@ -297,6 +299,15 @@ class SlaConfig(BaseModel):
         """
         policy = self.policy(priority, harm_area)
         cal = policy.calendar
+        if cal.tz is None and legal_due_at is None:  # 24x7 and no legal cap: plain arithmetic
+            start = opened_at + paused
+            fraction = self.warning_fraction
+            return Deadlines(
+                start + policy.first_action,
+                start + policy.first_action * fraction,
+                start + policy.resolution,
+                start + policy.resolution * fraction,
+            )
 
         def one(target: timedelta) -> tuple[datetime, datetime]:
             due = add(cal, opened_at, target + paused)
