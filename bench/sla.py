@@ -166,8 +166,17 @@ def recompute(url: str, settings: Settings, chunk: int = 20_000) -> tuple[float,
     ).where(c.status.notin_(["resolved", "closed"]))
     start = time.perf_counter()
     with engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=chunk).execute(stmt)
-        for part in result.partitions():
+        if engine.dialect.name == "postgresql":
+            # The driver already returns aware UTC datetimes: skip the per-value type hooks.
+            sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
+            cur = conn.connection.dbapi_connection.cursor(name="sla_recompute")  # type: ignore[union-attr,call-arg]
+            cur.itersize = chunk
+            cur.execute(sql)
+            parts: Any = iter(lambda: cur.fetchmany(chunk), [])
+        else:
+            result = conn.execution_options(stream_results=True, yield_per=chunk).execute(stmt)
+            parts = result.partitions()
+        for part in parts:
             for prio, area, opened, paused_s, paused_at, legal, acted, resolved, fb, rb in part:
                 d = sla.deadlines(
                     priority=prio,
