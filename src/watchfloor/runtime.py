@@ -31,6 +31,8 @@ def load_config(settings: Settings) -> Config:
     """Read and validate config/; raises ConfigError naming the file, line and field."""
     sla = load_sla(settings.config_dir)
     taxonomy = load_taxonomy(settings.config_dir, sla_classes=set(sla.classes))
+    # Again, now that the harm areas its overrides may name are known.
+    sla = load_sla(settings.config_dir, harm_areas={a.id for a in taxonomy.harm_areas})
     return Config(
         taxonomy=taxonomy,
         queues=load_queues(settings.config_dir, taxonomy),

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from watchfloor.notify.delivery import deliver_due
+from watchfloor.queues import sla_flows
 from watchfloor.runtime import Runtime
 from watchfloor.triage import similar
 
@@ -32,6 +33,13 @@ JOBS: list[Job] = [
         "index-texts",
         "Give new reports' text its near-duplicate signature, so campaigns can be found.",
         lambda rt: similar.index_pending(rt.sessions, rt.clock),
+    ),
+    Job(
+        "sla-sweep",
+        "Record SLA warnings and breaches; escalate breached cases, notify the lead, page on-call.",
+        lambda rt: sla_flows.sweep_once(
+            rt.sessions, rt.clock, sla=rt.config.sla, queues=rt.config.queues
+        ),
     ),
 ]
 

@@ -35,6 +35,7 @@ PriorityQuery = Annotated[str | None, Query(pattern=r"^[Pp][0-3]$", description=
 @router.get("", response_model=CasePage, responses=responses(401, 403, 422))
 def list_cases(
     db: DbSession,
+    clock: ClockDep,
     user: Reader,
     status: Annotated[list[Status] | None, Query()] = None,
     harm_area: Annotated[str | None, Query(max_length=64)] = None,
@@ -68,23 +69,25 @@ def list_cases(
     )
     names = flows.usernames(db, {c.assignee_id for c in rows})
     return CasePage(
-        cases=[flows.case_out(c, names.get(c.assignee_id or 0)) for c in rows],
+        cases=[flows.case_out(c, names.get(c.assignee_id or 0), now=clock.now()) for c in rows],
         next_before=rows[-1].id if len(rows) == limit else None,
     )
 
 
 @router.get("/{key}", response_model=CaseDetail, responses=responses(401, 403, 404))
-def get_case(key: str, db: DbSession, user: Reader) -> CaseDetail:
-    """One case with its subject, reports, decisions and the delivery of each action."""
+def get_case(key: str, db: DbSession, clock: ClockDep, user: Reader) -> CaseDetail:
+    """One case with its subject, reports, decisions, the delivery of each action, its SLA clocks."""
     case = cases.get_or_raise(db, key=key)
-    return flows.case_detail(db, case=case, with_evidence=can(user.role, Permission.EVIDENCE_READ))
+    return flows.case_detail(
+        db, case=case, with_evidence=can(user.role, Permission.EVIDENCE_READ), now=clock.now()
+    )
 
 
 @router.post(
     "/{key}/transitions", response_model=CaseOut, responses=responses(401, 403, 404, 409, 422)
 )
 def transition(
-    key: str, body: TransitionIn, db: DbSession, clock: ClockDep, user: Worker
+    key: str, body: TransitionIn, db: DbSession, clock: ClockDep, runtime: RuntimeDep, user: Worker
 ) -> CaseOut:
     """Move a case through its lifecycle (assign, escalate, request_info, …).
 
@@ -101,10 +104,17 @@ def transition(
         if not can(assignee.role, Permission.CASES_WORK):
             raise Forbidden(f"{assignee.username} ({assignee.role}) cannot work cases")
     case = cases.transition(
-        db, clock, case=case, action=body.action, actor=user, assignee=assignee, note=body.note
+        db,
+        clock,
+        case=case,
+        action=body.action,
+        actor=user,
+        assignee=assignee,
+        note=body.note,
+        sla=runtime.config.sla,
     )
     names = flows.usernames(db, {case.assignee_id})
-    return flows.case_out(case, names.get(case.assignee_id or 0))
+    return flows.case_out(case, names.get(case.assignee_id or 0), now=clock.now())
 
 
 @router.post(
@@ -126,7 +136,7 @@ def decide(
         can_act_for_others=can(user.role, Permission.CASES_ASSIGN_ANY),
         taxonomy=runtime.config.taxonomy,
     )
-    return flows.case_detail(db, case=case, with_evidence=True)
+    return flows.case_detail(db, case=case, with_evidence=True, now=clock.now())
 
 
 @router.post("/{key}/assist", response_model=AssistOut, responses=responses(401, 403, 404))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -17,6 +19,7 @@ from watchfloor.cases.schemas import (
     DecisionIn,
     DecisionOut,
     DeliveryOut,
+    SlaOut,
     SubjectOut,
 )
 from watchfloor.clock import Clock
@@ -24,6 +27,7 @@ from watchfloor.errors import Invalid
 from watchfloor.intake import service as intake
 from watchfloor.intake.schemas import EvidenceOut, ReporterIn
 from watchfloor.notify import service as notify
+from watchfloor.queues import sla_service
 from watchfloor.triage.taxonomy import Priority, Taxonomy
 
 
@@ -124,7 +128,8 @@ def decide(
     return case
 
 
-def case_out(case: Case, assignee: str | None) -> CaseOut:
+def case_out(case: Case, assignee: str | None, *, now: datetime | None = None) -> CaseOut:
+    """The case as the API shows it; its SLA clocks as of ``now`` (default: its last change)."""
     return CaseOut(
         key=case.key,
         harm_area=case.harm_area,
@@ -149,6 +154,7 @@ def case_out(case: Case, assignee: str | None) -> CaseOut:
         first_action_at=case.first_action_at,
         resolved_at=case.resolved_at,
         allowed_actions=allowed_actions(Status(case.status)),
+        sla=SlaOut.model_validate(sla_service.view(case, now or case.updated_at)),
     )
 
 
@@ -160,7 +166,9 @@ def usernames(session: Session, ids: set[int | None]) -> dict[int, str]:
     return {user_id: name for user_id, name in rows}
 
 
-def case_detail(session: Session, *, case: Case, with_evidence: bool) -> CaseDetail:
+def case_detail(
+    session: Session, *, case: Case, with_evidence: bool, now: datetime | None = None
+) -> CaseDetail:
     """Everything about one case: subject, reports (evidence if allowed), decisions and deliveries."""
     subject, identifiers = intake.subject_of(session, subject_id=case.subject_id)
     reports = intake.reports_of_case(session, case_id=case.id)
@@ -188,7 +196,7 @@ def case_detail(session: Session, *, case: Case, with_evidence: bool) -> CaseDet
             )
         )
     names = usernames(session, {case.assignee_id, *(d.decided_by_id for d in decisions)})
-    base = case_out(case, names.get(case.assignee_id) if case.assignee_id else None)
+    base = case_out(case, names.get(case.assignee_id) if case.assignee_id else None, now=now)
     return CaseDetail(
         **base.model_dump(),
         subject=SubjectOut(

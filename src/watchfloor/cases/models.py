@@ -11,6 +11,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from watchfloor.cases.schemas import case_key
 from watchfloor.db import Base
 
+# Written out so both databases can use the partial indexes below for the sweep's query.
+FIRST_ACTION_RUNNING = (
+    "first_action_at IS NULL AND first_action_breached_at IS NULL AND sla_paused_at IS NULL"
+)
+RESOLVE_RUNNING = "resolved_at IS NULL AND resolve_breached_at IS NULL AND sla_paused_at IS NULL"
+
 
 class Case(Base):
     """One or more reports about the same subject and harm, worked and decided as one."""
@@ -30,6 +36,19 @@ class Case(Base):
         # What linking reads: an open case about this subject and harm area.
         Index("ix_cases_subject_area", "subject_id", "harm_area", "status"),
         Index("ix_cases_assignee_status", "assignee_id", "status"),
+        # What the SLA sweep reads: running clocks whose warning time has come.
+        Index(
+            "ix_cases_sla_first_action",
+            "first_action_warn_at",
+            postgresql_where=text(FIRST_ACTION_RUNNING),
+            sqlite_where=text(FIRST_ACTION_RUNNING),
+        ),
+        Index(
+            "ix_cases_sla_resolve",
+            "resolve_warn_at",
+            postgresql_where=text(RESOLVE_RUNNING),
+            sqlite_where=text(RESOLVE_RUNNING),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,6 +76,18 @@ class Case(Base):
     resolve_due_at: Mapped[datetime]
     first_action_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
+    # SLA clocks (queues/sla.py): due and warning times move later by the clock time spent paused
+    # (pending_info, or resolved until reopened); a legal clock caps them. Each warned/breached
+    # marker is set once, by the sweep, with its audited event.
+    first_action_warn_at: Mapped[datetime]
+    resolve_warn_at: Mapped[datetime]
+    legal_due_at: Mapped[datetime | None]
+    sla_paused_at: Mapped[datetime | None]
+    sla_paused_seconds: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    first_action_warned_at: Mapped[datetime | None]
+    first_action_breached_at: Mapped[datetime | None]
+    resolve_warned_at: Mapped[datetime | None]
+    resolve_breached_at: Mapped[datetime | None]
 
     @property
     def key(self) -> str:

@@ -113,6 +113,26 @@ class SubjectOut(BaseModel):
     identifiers: list[dict[str, str]]
 
 
+class SlaClockOut(BaseModel):
+    due_at: datetime
+    warn_at: datetime = Field(description="When the warning fraction of the clock has run.")
+    state: Literal["ok", "warning", "breached", "paused", "met"]
+    remaining_seconds: int = Field(
+        description="Until due: negative once overdue; frozen while paused or once stopped."
+    )
+    breached_at: datetime | None = Field(description="When the sweep recorded the breach.")
+
+
+class SlaOut(BaseModel):
+    """The case's SLA clocks: time to first action and time to resolution."""
+
+    first_action: SlaClockOut
+    resolution: SlaClockOut
+    paused_since: datetime | None = Field(description="Set while pending_info or resolved.")
+    paused_seconds: int = Field(description="Calendar time the clocks were paused, in total.")
+    legal_due_at: datetime | None = Field(description="The legal deadline capping both clocks.")
+
+
 class CaseOut(BaseModel):
     key: str
     harm_area: str
@@ -137,6 +157,7 @@ class CaseOut(BaseModel):
     first_action_at: datetime | None
     resolved_at: datetime | None
     allowed_actions: list[str]
+    sla: SlaOut
 
 
 class CaseReportOut(BaseModel):

@@ -18,6 +18,8 @@ from watchfloor.cases.schemas import parse_case_key
 from watchfloor.clock import Clock
 from watchfloor.db import one_of
 from watchfloor.errors import Conflict, NotFound
+from watchfloor.queues import sla_service
+from watchfloor.queues.sla import SlaConfig
 from watchfloor.triage.taxonomy import Priority
 
 
@@ -143,9 +145,15 @@ def transition(
     assignee: User | None = None,
     note: str | None = None,
     audit_extra: dict[str, Any] | None = None,
+    sla: SlaConfig | None = None,
 ) -> Case:
-    """Apply lifecycle ``action`` to a locked ``case``, record it, and return the case."""
+    """Apply lifecycle ``action`` to a locked ``case``, record it, and return the case.
+
+    The case's SLA clocks pause and resume with its status; pass ``sla`` so a resumed clock
+    counts its pause in calendar time (without it, wall-clock time).
+    """
     new_status = ensure_allowed(case, action)
+    old_status = Status(case.status)
     before = snapshot(case)
     now = clock.now()
     if action == "assign":
@@ -160,6 +168,9 @@ def transition(
         case.first_action_at = now
     case.status = new_status.value
     case.updated_at = now
+    clock_change = sla_service.on_status_change(
+        case, before=old_status, after=new_status, now=now, sla=sla
+    )
     after = snapshot(case)
     audit.record(
         session,
@@ -169,7 +180,12 @@ def transition(
         object_type="case",
         object_id=case.key,
         before=before,
-        after={**after, **({"note": note} if note else {}), **(audit_extra or {})},
+        after={
+            **after,
+            **({"note": note} if note else {}),
+            **clock_change,
+            **(audit_extra or {}),
+        },
     )
     return case
 

@@ -23,6 +23,7 @@ from watchfloor.errors import Conflict, Invalid
 from watchfloor.intake import service as intake
 from watchfloor.intake.models import Report
 from watchfloor.intake.schemas import IngestResult, ReportIn
+from watchfloor.queues import sla_service
 from watchfloor.runtime import Config
 from watchfloor.triage import hash_lists
 from watchfloor.triage.rules import HashHit, TriageInput
@@ -216,8 +217,12 @@ def _place(
         members = groups[pair]
         lead = min(members, key=lambda n: n.verdict.priority)
         first = members[0].report
-        first_due, resolve_due = config.sla.due(
-            lead.verdict.priority, now, _sla_class(config, pair[1], lead.verdict.policy)
+        clocks = sla_service.start_columns(
+            config.sla,
+            priority=lead.verdict.priority,
+            harm_area=pair[1],
+            sla_class=_sla_class(config, pair[1], lead.verdict.policy),
+            opened_at=now,
         )
         rows.append(
             {
@@ -244,8 +249,7 @@ def _place(
                 "created_at": now,
                 "updated_at": now,
                 "last_report_at": now,
-                "first_action_due_at": first_due,
-                "resolve_due_at": resolve_due,
+                **clocks,
                 "first_action_at": None,
                 "resolved_at": None,
             }
@@ -314,11 +318,10 @@ def _attach(
         case.priority = int(lead.verdict.priority)
         case.triage_reasons = [*lead.verdict.reasons, *case.triage_reasons]
         case.suggested_policy = lead.verdict.policy or case.suggested_policy
-        case.first_action_due_at, case.resolve_due_at = config.sla.due(
-            lead.verdict.priority,
-            case.created_at,
-            _sla_class(config, case.harm_area, case.suggested_policy),
+        case.legal_due_at = config.sla.legal_deadline(
+            _sla_class(config, case.harm_area, case.suggested_policy), case.created_at
         )
+        sla_service.reschedule(case, config.sla)
         if case.assignee_id is None:
             case.queue = config.queues.route(
                 harm_area=case.harm_area,

@@ -1,0 +1,281 @@
+"""SLA benchmark (issue #4): recomputing due times and breach states for 1,000,000 open cases.
+
+Run: .venv/bin/python bench/sla.py sweep [--cases 1000000] [--db postgresql|sqlite|both]
+
+Seeds open cases in bulk (COPY on PostgreSQL, executemany on SQLite; not timed), spread over
+every harm area and priority, opened over the last ten days, one in ten paused (pending_info),
+so privacy cases run on the office-hours calendar and the rest on 24x7. Then times:
+- recompute: stream every open case from the database in chunks and compute, with the pure SLA
+  module, both clocks' due and warning times and their state (ok/warning/breached/paused/met);
+- select: the sweep's query for the cases with a warning or breach to record (the partial
+  indexes), counted over the whole table;
+- batch: one sweep transaction of 500 cases (markers, audit events, outbox events, escalation).
+Target: recompute + select under 10 s. Prints seconds and the ratio to target.
+
+The ``next`` half (routing) goes in this file as another subcommand: add a function taking
+the parsed arguments and register it in ``COMMANDS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import sqlalchemy as sa
+
+from harness import database
+from watchfloor.cases.models import Case
+from watchfloor.clock import SettableClock
+from watchfloor.db import make_engine, make_sessionmaker, session_scope
+from watchfloor.queues import sla_flows
+from watchfloor.queues.sla import clock_state
+from watchfloor.runtime import load_config
+from watchfloor.settings import Settings
+from watchfloor.triage.taxonomy import Priority
+
+TARGET_SECONDS = 10.0
+NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
+COLUMNS = (
+    "id",
+    "harm_area",
+    "priority",
+    "status",
+    "queue",
+    "subject_id",
+    "summary",
+    "created_at",
+    "updated_at",
+    "last_report_at",
+    "first_action_due_at",
+    "resolve_due_at",
+    "first_action_warn_at",
+    "resolve_warn_at",
+    "legal_due_at",
+    "sla_paused_at",
+    "sla_paused_seconds",
+    "first_action_at",
+    "risk_score",
+    "report_count",
+)
+
+JSON_LISTS = ("triage_reasons", "harm_areas", "triage_flags")
+
+
+def _rows(n: int, settings: Settings) -> Any:
+    """Case rows as tuples in COLUMNS order, with due times the real SLA config gives."""
+    config = load_config(settings)
+    rng = random.Random(4)
+    areas = [a.id for a in config.taxonomy.harm_areas]
+    for i in range(1, n + 1):
+        area = rng.choice(areas)
+        priority = Priority(rng.choice((0, 1, 1, 2, 2, 2, 3, 3)))
+        opened = NOW - timedelta(seconds=rng.randrange(10 * 86400))
+        d = config.sla.deadlines(priority=priority, harm_area=area, opened_at=opened)
+        paused = NOW - timedelta(seconds=rng.randrange(3600)) if i % 10 == 0 else None
+        acted = opened + timedelta(minutes=5) if i % 3 == 0 else None
+        yield (
+            i,
+            area,
+            int(priority),
+            "pending_info" if paused else ("assigned" if acted else "triaged"),
+            area,
+            1,
+            "bench case",
+            opened,
+            opened,
+            opened,
+            d.first_action_due_at,
+            d.resolve_due_at,
+            d.first_action_warn_at,
+            d.resolve_warn_at,
+            None,
+            paused,
+            0.0,
+            acted,
+            0.0,
+            1,
+        )
+
+
+def seed(url: str, n: int, settings: Settings) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO subjects (id, kind, external_id, created_at, violations)"
+                " VALUES (1, 'account', 'bench', :at, 0)"
+            ),
+            {"at": NOW},
+        )
+    if engine.dialect.name == "postgresql":
+        raw = engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            cols = ", ".join([*COLUMNS, *JSON_LISTS])
+            with cur.copy(f"COPY cases ({cols}) FROM STDIN") as copy:
+                for row in _rows(n, settings):
+                    copy.write_row((*row, *(["[]"] * len(JSON_LISTS))))
+            cur.execute("SELECT setval('cases_id_seq', %s)", (n,))
+            raw.commit()
+        finally:
+            raw.close()
+        with engine.begin() as conn:
+            conn.execute(sa.text("ANALYZE cases"))
+    else:
+        table = Case.__table__
+        chunk: list[dict[str, Any]] = []
+        with engine.begin() as conn:
+            for row in _rows(n, settings):
+                chunk.append(
+                    {**dict(zip(COLUMNS, row, strict=True)), **{k: [] for k in JSON_LISTS}}
+                )
+                if len(chunk) == 20_000:
+                    conn.execute(sa.insert(table), chunk)
+                    chunk = []
+            if chunk:
+                conn.execute(sa.insert(table), chunk)
+            conn.execute(sa.text("ANALYZE"))
+    engine.dispose()
+
+
+def recompute(url: str, settings: Settings, chunk: int = 20_000) -> tuple[float, Counter[str]]:
+    """Stream every open case and compute both clocks' deadlines and states; (seconds, states)."""
+    sla = load_config(settings).sla
+    engine = make_engine(url)
+    states: Counter[str] = Counter()
+    c = Case.__table__.c
+    stmt = sa.select(
+        c.priority,
+        c.harm_area,
+        c.created_at,
+        c.sla_paused_seconds,
+        c.sla_paused_at,
+        c.legal_due_at,
+        c.first_action_at,
+        c.resolved_at,
+        c.first_action_breached_at,
+        c.resolve_breached_at,
+    ).where(c.status.notin_(["resolved", "closed"]))
+    start = time.perf_counter()
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            # The driver already returns aware UTC datetimes: skip the per-value type hooks.
+            sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
+            cur = conn.connection.dbapi_connection.cursor(name="sla_recompute")  # type: ignore[union-attr,call-arg]
+            cur.itersize = chunk
+            cur.execute(sql)
+            parts: Any = iter(lambda: cur.fetchmany(chunk), [])
+        else:
+            result = conn.execution_options(stream_results=True, yield_per=chunk).execute(stmt)
+            parts = result.partitions()
+        for part in parts:
+            for prio, area, opened, paused_s, paused_at, legal, acted, resolved, fb, rb in part:
+                d = sla.deadlines(
+                    priority=prio,
+                    harm_area=area,
+                    opened_at=opened,
+                    paused=timedelta(seconds=paused_s),
+                    legal_due_at=legal,
+                )
+                first, _ = clock_state(
+                    due_at=d.first_action_due_at,
+                    warn_at=d.first_action_warn_at,
+                    done_at=acted,
+                    paused_at=paused_at,
+                    breached_at=fb,
+                    now=NOW,
+                )
+                resolution, _ = clock_state(
+                    due_at=d.resolve_due_at,
+                    warn_at=d.resolve_warn_at,
+                    done_at=resolved,
+                    paused_at=paused_at,
+                    breached_at=rb,
+                    now=NOW,
+                )
+                states[f"first_action:{first}"] += 1
+                states[f"resolution:{resolution}"] += 1
+    seconds = time.perf_counter() - start
+    engine.dispose()
+    return seconds, states
+
+
+def select_due(url: str) -> tuple[float, int]:
+    """The sweep's query over the whole table: (seconds, cases with something to record)."""
+    engine = make_engine(url)
+    start = time.perf_counter()
+    with engine.connect() as conn:
+        found = conn.scalar(
+            sa.select(sa.func.count()).select_from(Case).where(sla_flows._crossed(NOW))
+        )
+    seconds = time.perf_counter() - start
+    engine.dispose()
+    return seconds, int(found or 0)
+
+
+def one_batch(url: str, settings: Settings) -> tuple[float, int]:
+    config = load_config(settings)
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    start = time.perf_counter()
+    with session_scope(sessions) as session:
+        done = sla_flows.sweep(
+            session, SettableClock(NOW), sla=config.sla, queues=config.queues, limit=500
+        )
+    seconds = time.perf_counter() - start
+    engine.dispose()
+    return seconds, done
+
+
+def sweep_bench(args: argparse.Namespace) -> None:
+    kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    for kind in kinds:
+        with database(kind) as url:
+            settings = Settings(database_url=url, environment="test")
+            t0 = time.perf_counter()
+            seed(url, args.cases, settings)
+            print(f"[{kind}] seeded {args.cases:,} open cases in {time.perf_counter() - t0:.1f} s")
+            rec_s, states = recompute(url, settings)
+            sel_s, due = select_due(url)
+            batch_s, events = one_batch(url, settings)
+            total = rec_s + sel_s
+            print(
+                f"[{kind}] recompute due times + states: {rec_s:.2f} s "
+                f"({args.cases / rec_s:,.0f} cases/s)"
+            )
+            print(
+                f"[{kind}] sweep query: {sel_s:.2f} s, {due:,} cases with a warning or breach due"
+            )
+            print(
+                f"[{kind}] one sweep batch (500 cases): {batch_s:.2f} s, {events} events recorded"
+            )
+            print(f"[{kind}] states: " + ", ".join(f"{k}={v:,}" for k, v in sorted(states.items())))
+            print(
+                f"[{kind}] total {total:.2f} s; ratio to the {TARGET_SECONDS:.0f} s target: "
+                f"{total / TARGET_SECONDS:.2f}"
+            )
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {"sweep": sweep_bench}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sweep = sub.add_parser("sweep", help="recompute due times and breach states for N cases")
+    sweep.add_argument("--cases", type=int, default=1_000_000)
+    sweep.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    args = parser.parse_args()
+    COMMANDS[args.command](args)
+
+
+if __name__ == "__main__":
+    main()

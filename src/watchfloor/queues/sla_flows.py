@@ -1,0 +1,273 @@
+"""The SLA sweep: warnings and breaches of running clocks, and the escalation a breach brings.
+
+Each warning and each breach happens once per case and clock: the sweep sets the clock's marker
+in the same transaction as the audited event and the outbox events, on rows it holds locked
+(``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite lets one writer at a time), so sweeps may run
+concurrently and as often as wanted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from watchfloor.audit import service as audit
+from watchfloor.cases import service as cases
+from watchfloor.cases.models import FIRST_ACTION_RUNNING, RESOLVE_RUNNING, Case
+from watchfloor.clock import Clock
+from watchfloor.db import session_scope
+from watchfloor.errors import WatchfloorError
+from watchfloor.notify import service as notify
+from watchfloor.queues.routing import QueueConfig
+from watchfloor.queues.sla import SlaConfig
+from watchfloor.triage.taxonomy import Priority
+
+log = logging.getLogger("watchfloor.sla")
+ACTOR = "system:sla-sweep"
+CLOCKS = ("first_action", "resolution")
+
+
+def _crossed(now: datetime) -> Any:
+    """Running clocks whose warning time has come and that still have a warning or breach due."""
+    return or_(
+        and_(
+            text(FIRST_ACTION_RUNNING),
+            Case.first_action_warn_at <= now,
+            or_(Case.first_action_warned_at.is_(None), Case.first_action_due_at <= now),
+        ),
+        and_(
+            text(RESOLVE_RUNNING),
+            Case.resolve_warn_at <= now,
+            or_(Case.resolve_warned_at.is_(None), Case.resolve_due_at <= now),
+        ),
+    )
+
+
+def due_cases(session: Session, now: datetime, *, limit: int) -> list[Case]:
+    """Up to ``limit`` cases with a warning or breach to record, locked; others' rows skipped."""
+    return list(
+        session.scalars(
+            select(Case)
+            .where(_crossed(now))
+            .order_by(Case.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        ).all()
+    )
+
+
+def sweep(
+    session: Session,
+    clock: Clock,
+    *,
+    sla: SlaConfig,
+    queues: QueueConfig,
+    limit: int = 500,
+) -> int:
+    """Record the warnings and breaches due now on up to ``limit`` cases; how many were recorded."""
+    now = clock.now()
+    done = 0
+    for case in due_cases(session, now, limit=limit):
+        for name in CLOCKS:
+            step = _step(case, name, now)
+            if step == "breach":
+                _breach(session, clock, case=case, name=name, sla=sla, queues=queues)
+                done += 1
+            elif step == "warning":
+                _warn(session, clock, case=case, name=name, sla=sla)
+                done += 1
+    return done
+
+
+def _fields(name: str) -> tuple[str, str, str, str, str]:
+    prefix = "first_action" if name == "first_action" else "resolve"
+    done = "first_action_at" if name == "first_action" else "resolved_at"
+    return (
+        f"{prefix}_warn_at",
+        f"{prefix}_due_at",
+        f"{prefix}_warned_at",
+        f"{prefix}_breached_at",
+        done,
+    )
+
+
+def _step(case: Case, name: str, now: datetime) -> str | None:
+    warn_at, due_at, warned, breached, done = _fields(name)
+    if getattr(case, done) is not None or case.sla_paused_at is not None:
+        return None
+    if getattr(case, breached) is None and getattr(case, due_at) <= now:
+        return "breach"
+    if getattr(case, warned) is None and getattr(case, warn_at) <= now:
+        return "warning"
+    return None
+
+
+def _about(case: Case, name: str) -> dict[str, Any]:
+    _, due_at, _, _, _ = _fields(name)
+    return {
+        "case": {
+            "key": case.key,
+            "harm_area": case.harm_area,
+            "priority": Priority(case.priority).label,
+            "queue": case.queue,
+            "status": case.status,
+            "assignee_id": case.assignee_id,
+        },
+        "clock": name,
+        "due_at": getattr(case, due_at).isoformat(),
+    }
+
+
+def _warn(session: Session, clock: Clock, *, case: Case, name: str, sla: SlaConfig) -> None:
+    now = clock.now()
+    _, _, warned, _, _ = _fields(name)
+    setattr(case, warned, now)
+    data = {**_about(case, name), "fraction": sla.warning_fraction}
+    audit.record(
+        session,
+        at=now,
+        actor=ACTOR,
+        action="sla.warning",
+        object_type="case",
+        object_id=case.key,
+        after=data,
+    )
+    notify.enqueue(session, clock, event_type="sla.warning", data=data)
+
+
+def _breach(
+    session: Session,
+    clock: Clock,
+    *,
+    case: Case,
+    name: str,
+    sla: SlaConfig,
+    queues: QueueConfig,
+) -> None:
+    now = clock.now()
+    _, _, warned, breached, _ = _fields(name)
+    setattr(case, breached, now)
+    if getattr(case, warned) is None:
+        setattr(case, warned, now)  # a late sweep records the breach, not a stale warning too
+    breached_priority = Priority(case.priority)
+    data = _about(case, name)
+    before = cases.snapshot(case)
+    rule = sla.escalation
+    if rule.raise_priority and case.priority > Priority.P0:
+        case.priority -= 1
+        if case.assignee_id is None:
+            case.queue = queues.route(
+                harm_area=case.harm_area,
+                priority=Priority(case.priority).label,
+                region=case.region,
+                language=case.language,
+            )
+        case.updated_at = now
+    escalated = cases.snapshot(case)
+    audit.record(
+        session,
+        at=now,
+        actor=ACTOR,
+        action="sla.breached",
+        object_type="case",
+        object_id=case.key,
+        before=before,
+        after={**escalated, "clock": name, "due_at": data["due_at"]},
+    )
+    notify.enqueue(
+        session,
+        clock,
+        event_type="sla.breached",
+        data={**data, "escalated_to": {"priority": escalated["priority"], "queue": case.queue}},
+    )
+    _notify_shift_lead(session, clock, case=case, data=data, schedule=rule.shift_lead_schedule)
+    if breached_priority in rule.page_priorities:
+        _page(session, clock, case=case, name=name, priority=breached_priority, sla=sla)
+
+
+def _notify_shift_lead(
+    session: Session, clock: Clock, *, case: Case, data: dict[str, Any], schedule: str | None
+) -> None:
+    leads: list[str] = []
+    if schedule is not None and (on_call := _on_call()) is not None:
+        try:
+            leads = on_call(session, schedule, clock.now())
+        except WatchfloorError as exc:  # no such schedule: the event still goes out, unnamed
+            log.warning("shift lead unknown for %s: %s", case.key, exc)
+    event = {**data, "notify": "shift_lead", "schedule": schedule, "shift_leads": leads}
+    notify.enqueue(session, clock, event_type="sla.escalated", data=event)
+    audit.record(
+        session,
+        at=clock.now(),
+        actor=ACTOR,
+        action="sla.shift_lead_notified",
+        object_type="case",
+        object_id=case.key,
+        after={"clock": data["clock"], "schedule": schedule, "shift_leads": leads},
+    )
+
+
+def _page(
+    session: Session, clock: Clock, *, case: Case, name: str, priority: Priority, sla: SlaConfig
+) -> None:
+    clock_title = "first action" if name == "first_action" else "resolution"
+    schedule = sla.escalation.page_schedule
+    summary = f"{case.key} ({priority.label}, {case.harm_area}) breached its {clock_title} SLA"
+    dedup_key = f"sla-breach:{case.key}:{name}"
+    request = {
+        "schedule": schedule,
+        "summary": summary,
+        "severity": priority.label,
+        "case_key": case.key,
+        "dedup_key": dedup_key,
+        "actor": ACTOR,
+    }
+    try:
+        from watchfloor.oncall import service as oncall  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:  # on-call not installed: ask for the page through the outbox
+        notify.enqueue(session, clock, event_type="page.requested", data=request)
+        audit.record(
+            session,
+            at=clock.now(),
+            actor=ACTOR,
+            action="sla.page_requested",
+            object_type="case",
+            object_id=case.key,
+            after=request,
+        )
+        return
+    oncall.page(
+        session,
+        clock,
+        schedule=schedule,
+        summary=summary,
+        severity=priority.label,
+        case_key=case.key,
+        dedup_key=dedup_key,
+        actor=ACTOR,
+    )
+
+
+def _on_call() -> Callable[[Session, str, datetime], list[str]] | None:
+    try:
+        from watchfloor.oncall.service import (  # type: ignore[import-not-found,unused-ignore]
+            on_call,
+        )
+    except ImportError:
+        return None
+    found: Callable[[Session, str, datetime], list[str]] = on_call
+    return found
+
+
+def sweep_once(
+    sessions: sessionmaker[Session], clock: Clock, *, sla: SlaConfig, queues: QueueConfig
+) -> int:
+    """One batch of the sweep in its own transaction (the worker's ``sla-sweep`` job)."""
+    with session_scope(sessions) as session:
+        return sweep(session, clock, sla=sla, queues=queues)

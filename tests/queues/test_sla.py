@@ -1,0 +1,306 @@
+"""SLA clocks through the API: pauses, reopen, business hours, warnings, breach escalation."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from tests.cli_runner import run_cli
+from tests.conftest import Person
+from tests.factories import report
+from tests.receiver import webhook_receiver
+from watchfloor.app import create_app
+from watchfloor.clock import SettableClock
+from watchfloor.db import session_scope
+from watchfloor.notify.models import Delivery, OutboxEvent
+from watchfloor.queues import sla_flows
+from watchfloor.runtime import Runtime
+from watchfloor.settings import Settings
+from watchfloor.worker import run_once
+
+ROOT_CONFIG = Path(__file__).resolve().parents[2] / "config"
+PHISHING = "phishing: verify your account here"
+DECISION = {
+    "policy_id": "FR-PHISHING",
+    "violation": True,
+    "rationale": "Phishing links sent to many users, confirmed against the policy.",
+    "actions": [{"kind": "remove_content"}],
+}
+
+
+@pytest.fixture
+def people(make_user: Callable[..., Person]) -> dict[str, Person]:
+    return {r: make_user(r) for r in ("intake", "analyst", "admin", "lead")}
+
+
+def open_case(client: TestClient, people: dict[str, Person], n: int = 1) -> dict[str, Any]:
+    r = client.post(
+        "/api/v1/reports", json=report(n, text=PHISHING), headers=people["intake"].headers
+    )
+    assert r.status_code in (200, 201), r.text
+    return get(client, people, r.json()["case"])
+
+
+def get(client: TestClient, people: dict[str, Person], key: str) -> dict[str, Any]:
+    r = client.get(f"/api/v1/cases/{key}", headers=people["lead"].headers)
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+def move(client: TestClient, people: dict[str, Person], key: str, action: str) -> dict[str, Any]:
+    r = client.post(
+        f"/api/v1/cases/{key}/transitions",
+        json={"action": action},
+        headers=people["analyst"].headers,
+    )
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def audit(client: TestClient, people: dict[str, Person], key: str, action: str) -> list[Any]:
+    r = client.get(
+        "/api/v1/audit", params={"object_id": key, "action": action}, headers=people["lead"].headers
+    )
+    assert r.status_code == 200, r.text
+    return list(r.json())
+
+
+def sweep(runtime: Runtime) -> int:
+    return sla_flows.sweep_once(
+        runtime.sessions, runtime.clock, sla=runtime.config.sla, queues=runtime.config.queues
+    )
+
+
+def test_every_case_shows_its_clocks(
+    client: TestClient, clock: SettableClock, people: dict[str, Person]
+) -> None:
+    case = open_case(client, people)
+    assert case["priority"] == "P2"
+    opened = at(case["created_at"])
+    sla = case["sla"]
+    assert at(sla["first_action"]["due_at"]) == opened + timedelta(hours=8)
+    assert at(sla["first_action"]["warn_at"]) == opened + timedelta(hours=6)
+    assert at(sla["resolution"]["due_at"]) == opened + timedelta(hours=72)
+    assert sla["first_action"]["state"] == "ok"
+    assert sla["first_action"]["remaining_seconds"] == 8 * 3600
+    assert at(case["first_action_due_at"]) == opened + timedelta(hours=8)  # claim ordering
+    clock.advance(timedelta(hours=9))
+    listed = client.get("/api/v1/cases", headers=people["lead"].headers).json()["cases"][0]
+    assert listed["sla"]["first_action"]["state"] == "breached"
+    assert listed["sla"]["first_action"]["remaining_seconds"] == -3600
+    r = client.post("/api/v1/queues/fraud-scams/next", headers=people["analyst"].headers)
+    assert r.json()["sla"]["first_action"]["state"] == "breached"  # acted on late
+
+
+def test_pending_info_pauses_and_resumes_the_clock(
+    client: TestClient, clock: SettableClock, people: dict[str, Person]
+) -> None:
+    key = open_case(client, people)["key"]
+    client.post("/api/v1/queues/fraud-scams/next", headers=people["analyst"].headers)
+    due = at(get(client, people, key)["sla"]["resolution"]["due_at"])
+    clock.advance(timedelta(hours=1))
+    paused = move(client, people, key, "request_info")["sla"]
+    assert paused["resolution"]["state"] == "paused"
+    assert paused["first_action"]["state"] == "met"
+    assert paused["paused_since"] is not None
+    clock.advance(timedelta(hours=100))  # long past the original due time: no breach
+    frozen = get(client, people, key)["sla"]["resolution"]
+    assert frozen["state"] == "paused" and frozen["remaining_seconds"] == 71 * 3600
+    assert sweep(clientless_runtime(client)) == 0
+    resumed = move(client, people, key, "info_received")["sla"]
+    assert at(resumed["resolution"]["due_at"]) == due + timedelta(hours=100)
+    assert resumed["resolution"]["state"] == "ok"
+    assert resumed["resolution"]["remaining_seconds"] == 71 * 3600
+    assert resumed["paused_since"] is None and resumed["paused_seconds"] == 100 * 3600
+    [event] = audit(client, people, key, "case.info_received")
+    assert event["after"]["sla_resumed"]["paused_seconds"] == 100 * 3600
+
+
+def clientless_runtime(client: TestClient) -> Runtime:
+    runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    return runtime
+
+
+def test_reopen_resumes_the_resolution_clock(
+    client: TestClient, clock: SettableClock, people: dict[str, Person]
+) -> None:
+    key = open_case(client, people)["key"]
+    client.post("/api/v1/queues/fraud-scams/next", headers=people["analyst"].headers)
+    due = at(get(client, people, key)["sla"]["resolution"]["due_at"])
+    clock.advance(timedelta(hours=2))
+    r = client.post(
+        f"/api/v1/cases/{key}/decision", json=DECISION, headers=people["analyst"].headers
+    )
+    assert r.status_code == 201, r.text
+    done = r.json()["sla"]["resolution"]
+    assert done["state"] == "met" and done["remaining_seconds"] == 70 * 3600
+    clock.advance(timedelta(days=30))
+    assert get(client, people, key)["sla"]["resolution"]["state"] == "met"
+    reopened = move(client, people, key, "reopen")["sla"]["resolution"]
+    assert reopened["state"] == "ok"
+    assert at(reopened["due_at"]) == due + timedelta(days=30)
+    assert reopened["remaining_seconds"] == 70 * 3600
+
+
+def test_warning_then_breach_escalates_once_each(
+    client: TestClient, runtime: Runtime, clock: SettableClock, people: dict[str, Person]
+) -> None:
+    with webhook_receiver() as hook:
+        r = client.post(
+            "/api/v1/webhooks",
+            json={"name": "sla", "url": hook.url},
+            headers=people["admin"].headers,
+        )
+        hook.secret = r.json()["secret"]
+        # Start 80 h back, so the clock is near real time again when the worker delivers at
+        # the end (the receiver checks signature timestamps as the standard says).
+        clock.set(clock.now() - timedelta(hours=80))
+        case = open_case(client, people)
+        key = case["key"]
+        clock.advance(timedelta(hours=6) - timedelta(seconds=1))
+        assert sweep(runtime) == 0
+        clock.advance(timedelta(seconds=1))  # 75 % of the 8 h first-action target
+        assert sweep(runtime) == 1
+        assert sweep(runtime) == 0  # idempotent
+        shown = get(client, people, key)
+        assert shown["sla"]["first_action"]["state"] == "warning"
+        [warning] = audit(client, people, key, "sla.warning")
+        assert warning["after"]["clock"] == "first_action" and warning["after"]["fraction"] == 0.75
+
+        clock.advance(timedelta(hours=2))
+        assert sweep(runtime) == 1
+        assert sweep(runtime) == 0
+        shown = get(client, people, key)
+        assert shown["priority"] == "P1" and shown["sla"]["first_action"]["state"] == "breached"
+        assert shown["sla"]["first_action"]["breached_at"] is not None
+        [breach] = audit(client, people, key, "sla.breached")
+        assert breach["before"]["priority"] == "P2" and breach["after"]["priority"] == "P1"
+        assert audit(client, people, key, "sla.shift_lead_notified")
+        assert not audit(client, people, key, "sla.page_requested")  # it breached as a P2
+
+        # The resolution clock breaches as a P1: escalate to P0 and page on-call, once.
+        clock.advance(timedelta(hours=72))
+        assert run_once(runtime) >= 1  # the worker's sla-sweep job
+        assert sweep(runtime) == 0
+        shown = get(client, people, key)
+        assert shown["priority"] == "P0"
+        assert shown["sla"]["resolution"]["state"] == "breached"
+        [page] = audit(client, people, key, "sla.page_requested")
+        assert page["after"]["severity"] == "P1" and page["after"]["case_key"] == key
+        while run_once(runtime):
+            pass
+        with session_scope(runtime.sessions) as session:
+            events = session.execute(
+                select(OutboxEvent.event_type, OutboxEvent.payload).order_by(OutboxEvent.id)
+            ).all()
+            delivered = session.scalar(
+                select(func.count()).select_from(Delivery).where(Delivery.status == "delivered")
+            )
+        mine = [t for t, p in events if key in (p.get("case", {}).get("key"), p.get("case_key"))]
+        assert mine == [
+            "sla.warning",
+            "sla.breached",
+            "sla.escalated",
+            "sla.breached",
+            "sla.escalated",
+            "page.requested",
+        ]
+        received = [p["type"] for p in hook.received]
+        assert sorted(received) == sorted(mine) and hook.bad_signatures == 0
+        assert delivered == len(mine)
+        # The sweep found the resolution clock already past due: a breach, not a stale warning.
+        assert len(audit(client, people, key, "sla.warning")) == 1
+
+
+def test_office_hours_calendar_moves_a_friday_evening_case_to_monday(
+    settings: Settings, tmp_path: Path, make_user: Callable[..., Person], runtime: Runtime
+) -> None:
+    conf = tmp_path / "conf"
+    shutil.copytree(ROOT_CONFIG, conf, ignore=shutil.ignore_patterns("datasets"))
+    text = (conf / "sla.yaml").read_text()
+    (conf / "sla.yaml").write_text(
+        text.replace("harm_areas:\n", "harm_areas:\n  fraud_scams:\n    calendar: eu-office\n", 1)
+    )
+    friday = SettableClock(datetime(2026, 1, 9, 18, 0, tzinfo=UTC))  # Dublin is on UTC in winter
+    office = Runtime.create(settings.model_copy(update={"config_dir": conf}), clock=friday)
+    people = {r: make_user(r) for r in ("intake", "analyst", "lead")}
+    try:
+        with TestClient(create_app(office), raise_server_exceptions=False) as client:
+            case = open_case(client, people)
+            sla = case["sla"]
+            # 8 office hours from Monday 09:00 end Monday 17:00; 72 (8.5 a day) end 13:00 Thursday week.
+            assert at(sla["first_action"]["due_at"]) == datetime(2026, 1, 12, 17, 0, tzinfo=UTC)
+            assert at(sla["first_action"]["warn_at"]) == datetime(2026, 1, 12, 15, 0, tzinfo=UTC)
+            assert at(sla["resolution"]["due_at"]) == datetime(2026, 1, 22, 13, 0, tzinfo=UTC)
+            friday.set(datetime(2026, 1, 12, 8, 59, tzinfo=UTC))  # the weekend did not count
+            assert get(client, people, case["key"])["sla"]["first_action"]["state"] == "ok"
+            assert sweep(office) == 0
+    finally:
+        office.engine.dispose()
+
+
+@pytest.fixture
+def bad_config(tmp_path: Path) -> Iterator[Path]:
+    conf = tmp_path / "conf"
+    shutil.copytree(ROOT_CONFIG, conf, ignore=shutil.ignore_patterns("datasets"))
+    yield conf
+
+
+@pytest.mark.parametrize(
+    ("replace", "by", "expected"),
+    [
+        (
+            "Europe/Dublin",
+            "Europe/Atlantis",
+            "calendars.eu-office.time_zone: Value error, unknown time zone 'Europe/Atlantis'",
+        ),
+        (
+            'mon: "09:00-17:30", tue',
+            'mon: "09:00-17:70", tue',
+            "calendars.eu-office.hours.mon: Value error, '09:00-17:70' is not a window",
+        ),
+        (
+            "    calendar: eu-office",
+            "    calendar: moon-office",
+            "harm_areas.privacy.calendar: Value error, unknown calendar 'moon-office'",
+        ),
+        (
+            "  spam_manipulation:",
+            "  lizards:",
+            "harm_areas.lizards.[key]: Value error, unknown harm area 'lizards'",
+        ),
+        (
+            "warning_fraction: 0.75",
+            "warning_fraction: 1.5",
+            "warning_fraction: Input should be less than 1",
+        ),
+    ],
+)
+def test_bad_sla_config_names_file_line_and_field(
+    db_url: str, bad_config: Path, replace: str, by: str, expected: str
+) -> None:
+    path = bad_config / "sla.yaml"
+    text = path.read_text()
+    assert replace in text
+    path.write_text(text.replace(replace, by, 1))
+    line = next(i for i, row in enumerate(path.read_text().splitlines(), 1) if by in row)
+    done = run_cli(db_url, "config", "check", WATCHFLOOR_CONFIG_DIR=str(bad_config))
+    assert done.returncode == 2, done.stdout
+    assert f"{path}:{line}: {expected}" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_the_worker_lists_the_sweep(db_url: str) -> None:
+    done = run_cli(db_url, "worker", "--list")
+    assert done.returncode == 0 and "sla-sweep" in done.stdout
