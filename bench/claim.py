@@ -83,7 +83,12 @@ def analyst(
     for _ in range(6):
         with session_scope(rt.sessions) as s:
             queues.claim_next(
-                s, rt.clock, queues=rt.config.queues, queue="fraud-scams", analyst=user
+                s,
+                rt.clock,
+                queues=rt.config.queues,
+                queue="fraud-scams",
+                analyst=user,
+                taxonomy=rt.config.taxonomy,
             )
     if barrier is not None:
         barrier.wait()
@@ -96,7 +101,12 @@ def analyst(
         start = time.perf_counter()
         with session_scope(rt.sessions) as s:
             case = queues.claim_next(
-                s, rt.clock, queues=rt.config.queues, queue="fraud-scams", analyst=user
+                s,
+                rt.clock,
+                queues=rt.config.queues,
+                queue="fraud-scams",
+                analyst=user,
+                taxonomy=rt.config.taxonomy,
             )
             key = case.key if case else None
         latencies.append((time.perf_counter() - start) * 1000)

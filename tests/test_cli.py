@@ -108,3 +108,35 @@ def test_worker_lists_its_jobs(db: str) -> None:
 def test_unknown_command_is_a_usage_error(db: str) -> None:
     done = run("frobnicate", db=db)
     assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+def test_users_profile_shows_and_changes_only_the_options_given(db: str) -> None:
+    assert run("users", "create", "ana", "--role", "analyst", db=db).returncode == 0
+    done = run(
+        "users", "profile", "ana", "--skills", "fraud,self_harm", "--languages", "en,DE", db=db
+    )
+    assert done.returncode == 0, done.stderr
+    assert "skills:          fraud_scams, self_harm" in done.stdout
+    assert "languages:       en, de" in done.stdout
+    done = run("users", "profile", "ana", "--max-open", "4", "--time-zone", "Asia/Tokyo", db=db)
+    assert "fraud_scams, self_harm" in done.stdout  # kept
+    assert "open cases:      0 of 4" in done.stdout and "Asia/Tokyo" in done.stdout
+    shown = run("users", "profile", "ana", db=db)
+    assert shown.stdout == done.stdout.replace(" updated", "")
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("--skills", "astrology"), "error: unknown skill 'astrology'; skills are harm areas:"),
+        (("--time-zone", "Mars/Base"), "error: invalid time_zone: Value error, unknown time zone"),
+        (("--graphic-budget", "-5"), "error: invalid graphic_daily_budget"),
+    ],
+)
+def test_users_profile_bad_input_is_one_line(db: str, args: tuple[str, ...], expected: str) -> None:
+    assert run("users", "create", "bo", "--role", "analyst", db=db).returncode == 0
+    done = run("users", "profile", "bo", *args, db=db)
+    assert done.returncode == 1
+    assert done.stderr.startswith(expected) and len(done.stderr.strip().splitlines()) == 1
+    missing = run("users", "profile", "nobody", db=db)
+    assert missing.stderr.strip() == "error: no user named 'nobody'"

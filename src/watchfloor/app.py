@@ -14,6 +14,7 @@ from watchfloor.http_errors import RequestGuard, install
 from watchfloor.intake.api import router as intake_router
 from watchfloor.notify.api import router as webhooks_router
 from watchfloor.oncall.handoff_api import router as handoff_router
+from watchfloor.queues.api import next_router
 from watchfloor.queues.api import router as queues_router
 from watchfloor.runtime import Runtime
 from watchfloor.settings import get_settings
@@ -53,6 +54,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         intake_router,
         cases_router,
         queues_router,
+        next_router,
         auth_router,
         audit_router,
         webhooks_router,

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from watchfloor import logs
+from watchfloor.auth.commands import users_profile
 from watchfloor.errors import ConfigError, WatchfloorError
 from watchfloor.triage.commands import hashes_app, policy_app, triage_app
 
@@ -28,6 +29,7 @@ audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=Tr
 config_app = typer.Typer(help="Configuration files under config/.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+users_app.command("profile")(users_profile)
 app.add_typer(audit_app, name="audit")
 app.add_typer(config_app, name="config")
 app.add_typer(policy_app, name="policy")

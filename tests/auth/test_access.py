@@ -25,6 +25,9 @@ FORBIDDEN_ROLE: dict[tuple[str, str], str | None] = {
     ("POST", "/api/v1/cases/{key}/assist"): "viewer",
     ("GET", "/api/v1/queues"): "intake",
     ("POST", "/api/v1/queues/{name}/next"): "viewer",
+    ("POST", "/api/v1/next"): "viewer",
+    ("GET", "/api/v1/users/{username}/profile"): "analyst",
+    ("PUT", "/api/v1/users/{username}/profile"): "analyst",
     ("GET", "/api/v1/auth/me"): None,
     ("GET", "/api/v1/auth/tokens"): None,
     ("DELETE", "/api/v1/auth/tokens/{prefix}"): None,
@@ -53,6 +56,7 @@ SAMPLE = {
     "{name}": "general",
     "{prefix}": "wf_abcdefg",
     "{subject_id}": "1",
+    "{username}": "nobody",
 }
 
 

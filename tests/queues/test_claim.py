@@ -107,6 +107,7 @@ def test_twenty_concurrent_claimers_never_share_a_case(
                         queues=runtime.config.queues,
                         queue="fraud-scams",
                         analyst=user,
+                        taxonomy=runtime.config.taxonomy,
                     )
                     if case is None:
                         return

@@ -8,16 +8,30 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from watchfloor.auth import service as auth
 from watchfloor.auth.models import User
 from watchfloor.auth.permissions import Permission, Role, can
-from watchfloor.auth.schemas import TokenInfo, TokenOut, TokenRequest, UserCreate, UserOut
-from watchfloor.deps import ClockDep, CurrentUser, DbSession, require
+from watchfloor.auth.schemas import (
+    MeOut,
+    ProfileIn,
+    ProfileOut,
+    TokenInfo,
+    TokenOut,
+    TokenRequest,
+    UserCreate,
+    Username,
+    UserOut,
+)
+from watchfloor.clock import Clock
+from watchfloor.deps import ClockDep, CurrentUser, DbSession, RuntimeDep, require
 from watchfloor.http_errors import responses
+from watchfloor.queues import service as queues
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 Admin = Annotated[User, Depends(require(Permission.USERS_MANAGE))]
+ProfileManager = Annotated[User, Depends(require(Permission.PROFILES_MANAGE))]
 TOKEN_TTL = timedelta(days=30)
 
 
@@ -47,10 +61,23 @@ def issue_token(body: TokenRequest, db: DbSession, clock: ClockDep) -> TokenOut 
     )
 
 
-@router.get("/auth/me", response_model=UserOut, responses=responses(401))
-def me(user: CurrentUser) -> UserOut:
-    """The caller."""
-    return UserOut.model_validate(user)
+def profile_out(db: Session, clock: Clock, user: User) -> ProfileOut:
+    """``user``'s routing profile with what it counts today."""
+    fields = auth.profile_dict(auth.profile_of(db, user=user))
+    return ProfileOut(
+        username=user.username,
+        **fields,
+        open_cases=queues.open_cases(db, user=user),
+        graphic_cases_today=queues.graphic_cases_today(
+            db, clock, user=user, time_zone=fields["time_zone"]
+        ),
+    )
+
+
+@router.get("/auth/me", response_model=MeOut, responses=responses(401))
+def me(db: DbSession, clock: ClockDep, user: CurrentUser) -> MeOut:
+    """The caller, with their routing profile (skills, languages, limits, today's counts)."""
+    return MeOut(**UserOut.model_validate(user).model_dump(), profile=profile_out(db, clock, user))
 
 
 @router.get("/auth/tokens", response_model=list[TokenInfo], responses=responses(401))
@@ -91,3 +118,42 @@ def create_user(body: UserCreate, db: DbSession, clock: ClockDep, admin: Admin) 
         actor=f"user:{admin.username}",
     )
     return UserOut.model_validate(user)
+
+
+UsernamePath = Annotated[Username, Path(description="Whose profile")]
+
+
+@router.get(
+    "/users/{username}/profile", response_model=ProfileOut, responses=responses(401, 403, 404)
+)
+def get_profile(
+    username: UsernamePath, db: DbSession, clock: ClockDep, _lead: ProfileManager
+) -> ProfileOut:
+    """A user's routing profile (no profile yet: no skills or languages set, no limits)."""
+    return profile_out(db, clock, auth.get_or_raise(db, username=username))
+
+
+@router.put(
+    "/users/{username}/profile",
+    response_model=ProfileOut,
+    responses=responses(401, 403, 404, 422),
+)
+def put_profile(
+    username: UsernamePath,
+    body: ProfileIn,
+    db: DbSession,
+    clock: ClockDep,
+    runtime: RuntimeDep,
+    lead: ProfileManager,
+) -> ProfileOut:
+    """Replace a user's routing profile (an omitted field takes its default); audited."""
+    user = auth.get_or_raise(db, username=username)
+    auth.set_profile(
+        db,
+        clock,
+        user=user,
+        taxonomy=runtime.config.taxonomy,
+        changes=body.model_dump(),
+        actor=f"user:{lead.username}",
+    )
+    return profile_out(db, clock, user)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from watchfloor.db import Base
@@ -39,3 +39,36 @@ class ApiToken(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class AnalystProfile(Base):
+    """What an analyst may be routed: skills, languages and their limits. No row: no limits.
+
+    ``skills`` are harm area ids and ``languages`` lower-case language tags; empty means any.
+    ``graphic_daily_budget`` counts graphic cases handed out by ``next`` per day in ``time_zone``.
+    """
+
+    __tablename__ = "analyst_profiles"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    skills: Mapped[list[str]] = mapped_column(default=list)
+    languages: Mapped[list[str]] = mapped_column(default=list)
+    region: Mapped[str | None] = mapped_column(String(16))
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    max_open_cases: Mapped[int | None]
+    graphic_daily_budget: Mapped[int | None]
+    updated_at: Mapped[datetime]
+
+
+class GraphicExposure(Base):
+    """A graphic case handed to an analyst: what their daily exposure budget counts."""
+
+    __tablename__ = "graphic_exposures"
+    __table_args__ = (Index("ix_graphic_exposures_user_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    at: Mapped[datetime]

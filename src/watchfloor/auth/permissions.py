@@ -27,6 +27,7 @@ class Permission(StrEnum):
     AUDIT_READ = "audit:read"
     WEBHOOKS_MANAGE = "webhooks:manage"
     USERS_MANAGE = "users:manage"
+    PROFILES_MANAGE = "profiles:manage"  # analysts' skills, languages and limits
     HASH_LISTS_READ = "hash_lists:read"  # which lists exist and their sizes, never their hashes
     HASH_LISTS_MANAGE = "hash_lists:manage"  # create, import into, delete
 
@@ -39,7 +40,9 @@ _WORK |= {P.HASH_LISTS_READ}
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ANALYST: frozenset(_WORK),
-    Role.LEAD: frozenset(_WORK | {P.CASES_ASSIGN_ANY, P.AUDIT_READ, P.HASH_LISTS_MANAGE}),
+    Role.LEAD: frozenset(
+        _WORK | {P.CASES_ASSIGN_ANY, P.AUDIT_READ, P.HASH_LISTS_MANAGE, P.PROFILES_MANAGE}
+    ),
     Role.QA: frozenset(_READ | {P.EVIDENCE_READ, P.AUDIT_READ, P.HASH_LISTS_READ}),
     Role.LEGAL: frozenset(_WORK | {P.AUDIT_READ}),
     Role.ADMIN: frozenset(set(Permission)),

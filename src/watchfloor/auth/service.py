@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -13,10 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from watchfloor.audit import service as audit
-from watchfloor.auth.models import ApiToken, User
+from watchfloor.auth.models import AnalystProfile, ApiToken, User
 from watchfloor.auth.permissions import Role
 from watchfloor.clock import Clock
-from watchfloor.errors import Conflict, NotFound, TooManyAttempts
+from watchfloor.errors import Conflict, Invalid, NotFound, TooManyAttempts
+from watchfloor.triage.taxonomy import Taxonomy
 
 LOCKOUT_AFTER = 10
 LOCKOUT_FOR = timedelta(minutes=15)
@@ -204,3 +206,88 @@ def revoke_token(
             after={"token": token.prefix, "name": token.name},
         )
     return token
+
+
+PROFILE_FIELDS = (
+    "skills",
+    "languages",
+    "region",
+    "time_zone",
+    "max_open_cases",
+    "graphic_daily_budget",
+)
+
+
+def expand_skills(taxonomy: Taxonomy, skills: list[str]) -> list[str]:
+    """Harm area ids for ``skills``: each a harm area id, or a taxonomy skill name standing for
+    every area that needs it ('fraud' → fraud_scams). Invalid names the first unknown one."""
+    areas: list[str] = []
+    for i, skill in enumerate(skills):
+        if skill in taxonomy.area_ids:
+            found = [skill]
+        else:
+            found = [a.id for a in taxonomy.harm_areas if a.skill == skill]
+        if not found:
+            msg = f"unknown skill {skill!r}; skills are harm areas: {', '.join(taxonomy.area_ids)}"
+            raise Invalid(msg, fields=[{"loc": ["body", "skills", i], "msg": msg}])
+        areas += [a for a in found if a not in areas]
+    return areas
+
+
+def profile_of(session: Session, *, user: User) -> AnalystProfile | None:
+    return session.get(AnalystProfile, user.id)
+
+
+def profile_dict(profile: AnalystProfile | None) -> dict[str, Any]:
+    """The profile's fields; no profile reads as the defaults (no skills, no limits)."""
+    if profile is None:
+        return {
+            "skills": [],
+            "languages": [],
+            "region": None,
+            "time_zone": "UTC",
+            "max_open_cases": None,
+            "graphic_daily_budget": None,
+        }
+    return {f: getattr(profile, f) for f in PROFILE_FIELDS}
+
+
+def set_profile(
+    session: Session,
+    clock: Clock,
+    *,
+    user: User,
+    taxonomy: Taxonomy,
+    changes: dict[str, Any],
+    actor: str,
+) -> AnalystProfile:
+    """Change ``user``'s routing profile: only the fields in ``changes``; audited."""
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise Invalid(f"unknown profile field(s): {', '.join(sorted(unknown))}")
+    if "skills" in changes:
+        changes = {**changes, "skills": expand_skills(taxonomy, list(changes["skills"]))}
+    if "languages" in changes:
+        langs = [str(x).lower() for x in changes["languages"]]
+        changes = {**changes, "languages": list(dict.fromkeys(langs))}
+    profile = profile_of(session, user=user)
+    before = profile_dict(profile)
+    if profile is None:
+        profile = AnalystProfile(user_id=user.id, updated_at=clock.now(), **before)
+        session.add(profile)
+    for name, value in changes.items():
+        setattr(profile, name, value)
+    profile.updated_at = clock.now()
+    session.flush()
+    after = profile_dict(profile)
+    audit.record(
+        session,
+        at=clock.now(),
+        actor=actor,
+        action="user.profile_updated",
+        object_type="user",
+        object_id=user.username,
+        before={k: v for k, v in before.items() if after[k] != v},
+        after={k: v for k, v in after.items() if before[k] != v},
+    )
+    return profile

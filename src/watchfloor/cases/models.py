@@ -33,6 +33,22 @@ class Case(Base):
             postgresql_where=text("assignee_id IS NULL AND status IN ('new', 'triaged')"),
             sqlite_where=text("assignee_id IS NULL AND status IN ('new', 'triaged')"),
         ),
+        # What `next` across every queue reads: by urgency, and the cases already due.
+        Index(
+            "ix_cases_waiting_urgency",
+            "priority",
+            "first_action_due_at",
+            "id",
+            postgresql_where=text("assignee_id IS NULL AND status IN ('new', 'triaged')"),
+            sqlite_where=text("assignee_id IS NULL AND status IN ('new', 'triaged')"),
+        ),
+        Index(
+            "ix_cases_waiting_due",
+            "first_action_due_at",
+            "id",
+            postgresql_where=text("assignee_id IS NULL AND status IN ('new', 'triaged')"),
+            sqlite_where=text("assignee_id IS NULL AND status IN ('new', 'triaged')"),
+        ),
         # What linking reads: an open case about this subject and harm area.
         Index("ix_cases_subject_area", "subject_id", "harm_area", "status"),
         Index("ix_cases_assignee_status", "assignee_id", "status"),

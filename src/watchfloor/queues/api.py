@@ -49,19 +49,59 @@ def list_queues(db: DbSession, runtime: RuntimeDep, user: Reader) -> list[QueueO
     ]
 
 
+def _claim(
+    db: DbSession, clock: ClockDep, runtime: RuntimeDep, user: User, queue: str | None
+) -> CaseOut | Response:
+    case = queues.claim_next(
+        db,
+        clock,
+        queues=runtime.config.queues,
+        queue=queue,
+        analyst=user,
+        taxonomy=runtime.config.taxonomy,
+    )
+    if case is None:
+        return Response(status_code=204)
+    return flows.case_out(case, user.username)
+
+
+_NEXT_DOC = """
+
+Only cases the caller is qualified for (their profile's skills and languages; none set: any),
+and no graphic case once their daily graphic budget is spent. Cases whose first-action deadline
+has passed or is within `due_margin_minutes` (config/queues.yaml) come first; within that and
+the rest: priority, then earliest first-action deadline, then oldest. 409 when the caller
+already holds their maximum of open cases."""
+
+
 @router.post(
     "/{name}/next",
     response_model=CaseOut,
     responses={
-        204: {"description": "Nothing is waiting in this queue"},
-        **responses(401, 403, 404),
+        204: {"description": "Nothing the caller may take is waiting in this queue"},
+        **responses(401, 403, 404, 409),
     },
+    description="Claim the most urgent waiting case of this queue." + _NEXT_DOC,
 )
 def claim_next(
     name: str, db: DbSession, clock: ClockDep, runtime: RuntimeDep, user: Worker
 ) -> CaseOut | Response:
-    """Claim the most urgent waiting case (priority, then earliest deadline, then oldest)."""
-    case = queues.claim_next(db, clock, queues=runtime.config.queues, queue=name, analyst=user)
-    if case is None:
-        return Response(status_code=204)
-    return flows.case_out(case, user.username)
+    return _claim(db, clock, runtime, user, name)
+
+
+next_router = APIRouter(prefix="/api/v1", tags=["queues"])
+
+
+@next_router.post(
+    "/next",
+    response_model=CaseOut,
+    responses={
+        204: {"description": "Nothing the caller may take is waiting in any queue"},
+        **responses(401, 403, 409),
+    },
+    description="Claim the most urgent waiting case of any queue." + _NEXT_DOC,
+)
+def claim_next_anywhere(
+    db: DbSession, clock: ClockDep, runtime: RuntimeDep, user: Worker
+) -> CaseOut | Response:
+    return _claim(db, clock, runtime, user, None)

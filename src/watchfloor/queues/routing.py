@@ -75,6 +75,13 @@ class Queue(BaseModel):
 class QueueConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     version: int
+    due_margin_minutes: int = Field(
+        default=15,
+        ge=0,
+        le=7 * 24 * 60,
+        description="`next` serves a case whose first-action deadline is this close (or past) "
+        "before any case that is not, whatever their priorities.",
+    )
     queues: list[Queue] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -1,19 +1,43 @@
-"""Queues at work: what is waiting where, and claiming the most urgent case."""
+"""Queues at work: what is waiting where, and giving an analyst the most urgent case they may take.
+
+The rule `next` follows (queue given or not):
+
+1. Only cases the analyst is qualified for: harm area among their skills (no skills set: any
+   area, as before profiles existed) and, when the case has a language, one they read (no
+   languages set: any). Once their graphic budget for the day is spent, no graphic case
+   (graphic harm area, or any evidence marked graphic).
+2. Due cases first: a case whose first-action deadline has passed or is at most
+   ``due_margin_minutes`` (config/queues.yaml) away comes before every case that is not, so a
+   low-priority queue is never starved past its SLA by a stream of fresh high-priority work.
+3. Within each of those two tiers: highest priority, then earliest first-action deadline, then
+   oldest.
+
+Each tier is one LIMIT 1 … FOR UPDATE SKIP LOCKED probe along a partial index of waiting cases
+(the second runs only when no due case is found), so concurrent claimers never wait on or get
+the same case. On SQLite, write transactions take turns instead.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select, text
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, exists, func, or_, select, text
 from sqlalchemy.orm import Session
 
-from watchfloor.auth.models import User
+from watchfloor.auth.models import AnalystProfile, GraphicExposure, User
 from watchfloor.cases import service as cases
 from watchfloor.cases.models import Case
 from watchfloor.clock import Clock
-from watchfloor.errors import NotFound
+from watchfloor.errors import Conflict, NotFound
+from watchfloor.intake.models import Evidence, Report
 from watchfloor.queues.routing import Queue, QueueConfig
+from watchfloor.triage.taxonomy import Taxonomy
 
-# Written out (not bound) so PostgreSQL can prove the partial index ix_cases_claimable applies.
+# Written out (not bound) so PostgreSQL can prove the partial indexes of waiting cases apply.
 _WAITING = text("cases.assignee_id IS NULL AND cases.status IN ('new', 'triaged')")
+# What counts against an analyst's maximum: every open case they hold.
+HELD_STATUSES = ("assigned", "in_review", "pending_info", "escalated")
 
 
 def get_or_raise(queues: QueueConfig, name: str) -> Queue:
@@ -24,25 +48,145 @@ def get_or_raise(queues: QueueConfig, name: str) -> Queue:
     return queue
 
 
-def claim_next(
-    session: Session, clock: Clock, *, queues: QueueConfig, queue: str, analyst: User
-) -> Case | None:
-    """Assign the most urgent waiting case of ``queue`` to ``analyst``; None if nothing waits.
+def day_start(now: datetime, time_zone: str) -> datetime:
+    """The UTC instant the day containing ``now`` began in ``time_zone`` (pure)."""
+    zone = ZoneInfo(time_zone)
+    local = now.astimezone(zone)
+    return datetime.combine(local.date(), time(0), tzinfo=zone).astimezone(UTC)
 
-    Most urgent: highest priority, then earliest first-action deadline, then oldest. Rows another
-    claimer holds are skipped, so concurrent claimers never wait on or get the same case.
-    """
-    get_or_raise(queues, queue)
-    case = session.scalar(
+
+def open_cases(session: Session, *, user: User) -> int:
+    """Open cases ``user`` holds (what their maximum counts)."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Case)
+            .where(Case.assignee_id == user.id, Case.status.in_(HELD_STATUSES))
+        )
+        or 0
+    )
+
+
+def graphic_cases_today(session: Session, clock: Clock, *, user: User, time_zone: str) -> int:
+    """Graphic cases `next` handed ``user`` since midnight in their time zone."""
+    since = day_start(clock.now(), time_zone)
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(GraphicExposure)
+            .where(GraphicExposure.user_id == user.id, GraphicExposure.at >= since)
+        )
+        or 0
+    )
+
+
+def _has_graphic_evidence() -> ColumnElement[bool]:
+    return exists(
+        select(1)
+        .select_from(Report)
+        .join(Evidence, Evidence.report_id == Report.id)
+        .where(Report.case_id == Case.id, Evidence.sensitivity == "graphic")
+    )
+
+
+def is_graphic(session: Session, *, case: Case, taxonomy: Taxonomy) -> bool:
+    """Whether working ``case`` exposes an analyst to graphic material."""
+    if case.harm_area in _graphic_areas(taxonomy):
+        return True
+    return bool(session.scalar(select(_has_graphic_evidence()).where(Case.id == case.id)))
+
+
+def _graphic_areas(taxonomy: Taxonomy) -> list[str]:
+    return [a.id for a in taxonomy.harm_areas if a.graphic]
+
+
+def _reads(languages: list[str]) -> ColumnElement[bool]:
+    """The case has no language, or one of ``languages``; 'pt' also reads 'pt-BR'."""
+    lang = func.lower(Case.language)
+    return or_(
+        Case.language.is_(None),
+        lang.in_(languages),
+        *(lang.like(f"{tag}-%") for tag in languages),
+    )
+
+
+def qualifications(
+    session: Session,
+    clock: Clock,
+    *,
+    analyst: User,
+    profile: AnalystProfile | None,
+    taxonomy: Taxonomy,
+) -> list[ColumnElement[bool]]:
+    """The conditions a case must meet for ``analyst``; Conflict when they may take no more."""
+    if profile is None:
+        return []
+    if profile.max_open_cases is not None:
+        held = open_cases(session, user=analyst)
+        if held >= profile.max_open_cases:
+            raise Conflict(
+                f"{analyst.username} holds {held} open case(s) and may hold at most "
+                f"{profile.max_open_cases} (max_open_cases); resolve or release one first",
+                limit=profile.max_open_cases,
+                open_cases=held,
+            )
+    conditions: list[ColumnElement[bool]] = []
+    if profile.skills:
+        conditions.append(Case.harm_area.in_(profile.skills))
+    if profile.languages:
+        conditions.append(_reads(profile.languages))
+    budget = profile.graphic_daily_budget
+    if budget is not None and (
+        budget == 0
+        or graphic_cases_today(session, clock, user=analyst, time_zone=profile.time_zone) >= budget
+    ):
+        conditions += [Case.harm_area.not_in(_graphic_areas(taxonomy)), ~_has_graphic_evidence()]
+    return conditions
+
+
+def claim_next(
+    session: Session,
+    clock: Clock,
+    *,
+    queues: QueueConfig,
+    queue: str | None,
+    analyst: User,
+    taxonomy: Taxonomy,
+) -> Case | None:
+    """Assign ``analyst`` the most urgent waiting case they are qualified for, from ``queue``
+    or (None) from any queue; None if nothing fits. The rule is in this module's docstring."""
+    if queue is not None:
+        get_or_raise(queues, queue)
+    # Locking the profile makes one analyst's claims take turns, so two at once cannot both
+    # pass the open-case limit or the graphic budget.
+    profile = session.scalar(
+        select(AnalystProfile).where(AnalystProfile.user_id == analyst.id).with_for_update()
+    )
+    conditions = qualifications(session, clock, analyst=analyst, profile=profile, taxonomy=taxonomy)
+    if queue is not None:
+        conditions.append(Case.queue == queue)
+    most_urgent = (
         select(Case)
-        .where(Case.queue == queue, _WAITING)
+        .where(_WAITING, *conditions)
         .order_by(Case.priority, Case.first_action_due_at, Case.id)
         .limit(1)
         .with_for_update(skip_locked=True)
         .execution_options(populate_existing=True)
     )
+    due_by = clock.now() + timedelta(minutes=queues.due_margin_minutes)
+    case = session.scalar(most_urgent.where(Case.first_action_due_at <= due_by))
+    if case is None:
+        case = session.scalar(most_urgent)
     if case is None:
         return None
+    graphic = is_graphic(session, case=case, taxonomy=taxonomy)
+    if graphic:
+        session.add(GraphicExposure(user_id=analyst.id, case_id=case.id, at=clock.now()))
     return cases.transition(
-        session, clock, case=case, action="assign", actor=analyst, audit_extra={"via": "claim"}
+        session,
+        clock,
+        case=case,
+        action="assign",
+        actor=analyst,
+        audit_extra={"via": "claim", **({"graphic": True} if graphic else {})},
     )

@@ -155,7 +155,12 @@ def _work_one(runtime: Runtime, clock: SettableClock, user: User, rng: random.Ra
     with session_scope(runtime.sessions) as session:
         for name in order:
             case = queues.claim_next(
-                session, clock, queues=runtime.config.queues, queue=name, analyst=user
+                session,
+                clock,
+                queues=runtime.config.queues,
+                queue=name,
+                analyst=user,
+                taxonomy=runtime.config.taxonomy,
             )
             if case is not None:
                 break
