@@ -13,6 +13,7 @@ from watchfloor.cases.api import router as cases_router
 from watchfloor.http_errors import RequestGuard, install
 from watchfloor.intake.api import router as intake_router
 from watchfloor.notify.api import router as webhooks_router
+from watchfloor.oncall.api import router as oncall_router
 from watchfloor.queues.api import router as queues_router
 from watchfloor.runtime import Runtime
 from watchfloor.settings import get_settings
@@ -57,6 +58,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         webhooks_router,
         hash_lists_router,
         linking_router,
+        oncall_router,
     ):
         app.include_router(router)
 
