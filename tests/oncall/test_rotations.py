@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -117,7 +118,7 @@ def test_a_daily_hand_off_stays_at_its_wall_clock_time_across_dst(
         assert local.hour in (hour, (hour + 1) % 24) and local.minute == 0
         assert s.end - s.start in (timedelta(hours=23), timedelta(hours=24), timedelta(hours=25))
     # Contiguous, and people take turns in order.
-    for a, b in zip(shifts, shifts[1:], strict=False):
+    for a, b in itertools.pairwise(shifts):
         assert a.end == b.start
         if people > 1:
             assert a.users != b.users
@@ -149,7 +150,7 @@ def test_who_is_on_call_matches_the_shift_list_and_the_gaps(
     # Shifts and gaps tile the window exactly.
     spans = sorted([(s.start, s.end) for s in shifts] + [(g.start, g.end) for g in gaps])
     assert spans[0][0] == start and spans[-1][1] == end
-    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:], strict=False))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(spans))
     for m in minutes:
         at = start + timedelta(minutes=m)
         shift = on_call_at(sched, at, [ov])
