@@ -26,14 +26,14 @@ class Job:
 
 JOBS: list[Job] = [
     Job(
-        "advance-pages",
-        "Escalate pages nobody acknowledged in time to the next level of their policy.",
-        lambda rt: advance_due(rt.sessions, rt.clock),
-    ),
-    Job(
         "deliver-webhooks",
         "Send due outbox events to webhook endpoints, with retries and backoff.",
         lambda rt: deliver_due(rt.sessions, rt.clock, rt.settings),
+    ),
+    Job(
+        "advance-pages",
+        "Escalate pages nobody acknowledged in time to the next level of their policy.",
+        lambda rt: advance_due(rt.sessions, rt.clock),
     ),
     Job(
         "send-email",
