@@ -30,7 +30,7 @@ def test_now_and_at_answer_for_every_schedule(
     assert now["safety-secondary"]["on_call"] == ["lead.noah"]
     r = client.get("/api/v1/oncall/now?at=2026-01-14T02:00:00Z", headers=viewer.headers)
     assert {s["schedule"]: s["on_call"] for s in r.json()}["safety-primary"] == ["apac.lee"]
-    for bad in ("yesterday", "2026-01-13T09:30:00"):
+    for bad in ("yesterday", "2026-01-13T09:30:00", "9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z"):
         r = client.get(f"/api/v1/oncall/now?at={bad}", headers=viewer.headers)
         assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["query", "at"], r.text
 

@@ -39,7 +39,8 @@ Reader = Annotated[User, Depends(require(Permission.ONCALL_READ))]
 Manager = Annotated[User, Depends(require(Permission.ONCALL_MANAGE))]
 Responder = Annotated[User, Depends(require(Permission.PAGES_RESPOND))]
 At = Annotated[datetime | None, Query(description="an ISO 8601 instant with offset; default now")]
-Weeks = Annotated[int, Query(ge=1, le=52)]
+Weeks = Annotated[int, Query(ge=1, le=26)]
+MAX_REACH = timedelta(days=5 * 366)
 
 
 def _aware(at: datetime | None, clock_now: datetime, name: str = "at") -> datetime:
@@ -51,6 +52,14 @@ def _aware(at: datetime | None, clock_now: datetime, name: str = "at") -> dateti
         raise Invalid(
             f"{name} needs a UTC offset, e.g. 2026-03-01T09:00:00Z",
             fields=[{"loc": ["query", name], "msg": "needs a UTC offset"}],
+        )
+    # Rotations are walked from their start: bound the question to a span worth asking about.
+    if abs(at - clock_now) > MAX_REACH:
+        raise Invalid(
+            f"{name} must be within {MAX_REACH.days} days of now",
+            fields=[
+                {"loc": ["query", name], "msg": f"must be within {MAX_REACH.days} days of now"}
+            ],
         )
     return at
 
