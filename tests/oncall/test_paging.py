@@ -39,7 +39,7 @@ def smtp_server() -> Iterator[tuple[Inbox, int]]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, ready_timeout=30)
     controller.start()
     try:
         yield inbox, port
