@@ -13,6 +13,7 @@ from watchfloor.cases.api import router as cases_router
 from watchfloor.http_errors import RequestGuard, install
 from watchfloor.intake.api import router as intake_router
 from watchfloor.notify.api import router as webhooks_router
+from watchfloor.oncall.api import router as oncall_router
 from watchfloor.oncall.handoff_api import router as handoff_router
 from watchfloor.queues.api import next_router
 from watchfloor.queues.api import router as queues_router
@@ -61,6 +62,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         hash_lists_router,
         linking_router,
         handoff_router,
+        oncall_router,
     ):
         app.include_router(router)
 

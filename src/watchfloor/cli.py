@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -12,6 +13,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from watchfloor import logs
 from watchfloor.auth.commands import users_profile
 from watchfloor.errors import ConfigError, WatchfloorError
+from watchfloor.oncall.commands import coverage_lines, oncall_app
 from watchfloor.triage.commands import hashes_app, policy_app, triage_app
 
 if TYPE_CHECKING:
@@ -35,6 +37,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(policy_app, name="policy")
 app.add_typer(triage_app, name="triage")
 app.add_typer(hashes_app, name="hashes")
+app.add_typer(oncall_app, name="oncall")
 
 
 def _runtime() -> Runtime:
@@ -208,8 +211,13 @@ def config_check() -> None:
     rt = _runtime()
     typer.echo(
         f"OK: {len(rt.config.taxonomy.harm_areas)} harm areas, "
-        f"{len(rt.config.queues.queues)} queues, SLA targets for P0-P3"
+        f"{len(rt.config.queues.queues)} queues, SLA targets for P0-P3, "
+        f"{len(rt.config.oncall.schedules)} on-call schedules"
     )
+    # Coverage is reported, not refused: a schedule may be meant to cover only office hours.
+    start = rt.clock.now().replace(microsecond=0)
+    for line in coverage_lines(start, start + timedelta(weeks=4))[0]:
+        typer.echo(line)
 
 
 def _one_line(exc: BaseException) -> str:

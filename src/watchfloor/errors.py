@@ -49,6 +49,13 @@ class Forbidden(WatchfloorError):
     code = "forbidden"
 
 
+class Unauthenticated(WatchfloorError):
+    """No valid credentials: a forged or malformed signed link, say."""
+
+    status = 401
+    code = "unauthenticated"
+
+
 class TooManyAttempts(WatchfloorError):
     status = 429
     code = "too_many_attempts"

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from watchfloor.clock import Clock, SystemClock
 from watchfloor.db import make_engine, make_sessionmaker
+from watchfloor.oncall.schedules import OncallConfig, load_oncall
 from watchfloor.queues.routing import QueueConfig, load_queues
 from watchfloor.queues.sla import SlaConfig, load_sla
 from watchfloor.settings import Settings
@@ -25,6 +26,7 @@ class Config:
     queues: QueueConfig
     sla: SlaConfig
     triager: Triager
+    oncall: OncallConfig
 
 
 def load_config(settings: Settings) -> Config:
@@ -42,6 +44,7 @@ def load_config(settings: Settings) -> Config:
             load_rules(settings.config_dir, taxonomy),
             load_classifier(settings.triage_model_dir) if settings.classifier else None,
         ),
+        oncall=load_oncall(settings.config_dir),
     )
 
 
@@ -56,10 +59,15 @@ class Runtime:
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
         engine = make_engine(settings.database_url)
+        config = load_config(settings)
+        sessions = make_sessionmaker(engine)
+        # Services that only get a Session (oncall.service.page, called from other rooms) find
+        # this runtime's configuration and settings on it.
+        sessions.configure(info={"watchfloor.config": config, "watchfloor.settings": settings})
         return cls(
             settings=settings,
             engine=engine,
-            sessions=make_sessionmaker(engine),
+            sessions=sessions,
             clock=clock or SystemClock(),
-            config=load_config(settings),
+            config=config,
         )

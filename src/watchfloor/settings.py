@@ -43,6 +43,19 @@ class Settings(BaseSettings):
     webhook_backoff_max_seconds: float = Field(default=3600.0, gt=0)
     worker_poll_seconds: float = Field(default=1.0, gt=0)
 
+    # Email (pages) over SMTP, sent by the worker from the email outbox; no host, no email.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = "watchfloor@localhost"
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Where people reach this server: the base of signed links in pages and calendar feed URLs.
+    public_url: str = "http://127.0.0.1:8000"
+    page_link_hours: float = Field(default=24.0, gt=0, description="signed ack links expire")
+    calendar_feed_days: int = Field(default=180, ge=1, le=3660)
+
     # Optional LLM assistance on cases (off by default): any OpenAI-compatible chat endpoint, e.g.
     # https://api.openai.com/v1 or a local server running an open safety model.
     llm_enabled: bool = False

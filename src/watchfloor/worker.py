@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from watchfloor.notify.delivery import deliver_due
+from watchfloor.notify.email import send_due_emails
+from watchfloor.oncall.paging import advance_due
 from watchfloor.queues import sla_flows
 from watchfloor.runtime import Runtime
 from watchfloor.triage import similar
@@ -28,6 +30,16 @@ JOBS: list[Job] = [
         "deliver-webhooks",
         "Send due outbox events to webhook endpoints, with retries and backoff.",
         lambda rt: deliver_due(rt.sessions, rt.clock, rt.settings),
+    ),
+    Job(
+        "advance-pages",
+        "Escalate pages nobody acknowledged in time to the next level of their policy.",
+        lambda rt: advance_due(rt.sessions, rt.clock),
+    ),
+    Job(
+        "send-email",
+        "Send queued email (pages) over SMTP, with retries and backoff.",
+        lambda rt: send_due_emails(rt.sessions, rt.clock, rt.settings),
     ),
     Job(
         "index-texts",

@@ -48,8 +48,28 @@ FORBIDDEN_ROLE: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/reports/{report_id}/similar"): "intake",
     ("GET", "/api/v1/handoff"): "intake",
     ("POST", "/api/v1/handoff"): "analyst",
+    ("GET", "/api/v1/oncall/now"): "intake",
+    ("GET", "/api/v1/oncall/check"): "intake",
+    ("GET", "/api/v1/oncall/overrides"): "intake",
+    ("POST", "/api/v1/oncall/overrides"): "analyst",
+    ("DELETE", "/api/v1/oncall/overrides/{override_id}"): "qa",
+    ("POST", "/api/v1/oncall/{schedule}/feed"): "intake",
+    ("POST", "/api/v1/pages"): "viewer",
+    ("GET", "/api/v1/pages"): "intake",
+    ("GET", "/api/v1/pages/{page_id}"): "intake",
+    ("POST", "/api/v1/pages/{page_id}/acknowledge"): "qa",
+    ("POST", "/api/v1/pages/{page_id}/resolve"): "viewer",
 }
-PUBLIC = {("POST", "/api/v1/auth/token")}
+# Opened without a bearer token: a password login, and URLs carrying a signed, expiring token
+# (calendar apps send no headers; a person woken by a page acknowledges from the message).
+PUBLIC = {
+    ("POST", "/api/v1/auth/token"),
+    ("GET", "/api/v1/oncall/{schedule}.ics"),
+    ("GET", "/api/v1/pages/{page_id}/ack"),
+    ("POST", "/api/v1/pages/{page_id}/ack"),
+    ("GET", "/api/v1/pages/{page_id}/resolve-link"),
+    ("POST", "/api/v1/pages/{page_id}/resolve-link"),
+}
 SAMPLE = {
     "{report_id}": "1",
     "{key}": "CASE-000001",
@@ -57,6 +77,9 @@ SAMPLE = {
     "{prefix}": "wf_abcdefg",
     "{subject_id}": "1",
     "{username}": "nobody",
+    "{override_id}": "1",
+    "{page_id}": "1",
+    "{schedule}": "safety-primary",
 }
 
 

@@ -12,7 +12,10 @@ from tests.cli_runner import run_cli
 from tests.conftest import Person
 from tests.factories import report
 from watchfloor.clock import SettableClock
+from watchfloor.db import session_scope
+from watchfloor.oncall import service as oncall
 from watchfloor.oncall.brief import is_unusual
+from watchfloor.runtime import Runtime
 
 
 @pytest.fixture
@@ -26,8 +29,8 @@ def send(client: TestClient, who: Person, n: int, text: str) -> dict[str, str]:
     return dict(r.json())
 
 
-def test_the_brief_shows_urgent_cases_due_times_and_unusual_volume(
-    client: TestClient, clock: SettableClock, people: dict[str, Person]
+def test_the_brief_shows_urgent_cases_due_times_pages_and_unusual_volume(
+    client: TestClient, clock: SettableClock, people: dict[str, Person], runtime: Runtime
 ) -> None:
     now = clock.now()
     clock.set(now - timedelta(days=7, minutes=30))
@@ -62,12 +65,44 @@ def test_the_brief_shows_urgent_cases_due_times_and_unusual_volume(
     }
     assert brief["volume"][0]["harm_area"] == "fraud_scams"  # unusual first
 
+    with session_scope(runtime.sessions) as session:
+        oncall.page(
+            session,
+            clock,
+            schedule=None,
+            summary=f"{crisis['case']} P0 unassigned",
+            severity="P0",
+            case_key=crisis["case"],
+            dedup_key=f"test:{crisis['case']}",
+            actor="test",
+        )
+    pages = client.get("/api/v1/handoff", headers=people["viewer"].headers).json()["pages"]
+    assert [(p["severity"], p["state"], p["case"]) for p in pages] == [
+        ("P0", "triggered", crisis["case"])
+    ]
+
+    clock.advance(timedelta(minutes=5))
     r = client.post(
         "/api/v1/handoff", json={"note": "P0 crisis unassigned"}, headers=people["lead"].headers
     )
     assert r.status_code == 201, r.text
     later = client.get("/api/v1/handoff?shift_hours=4", headers=people["viewer"].headers).json()
     assert later["since"] == r.json()["at"] and later["last_handoff_by"] == people["lead"].username
+    assert later["pages"] == []  # the page came before this hand-off
+    clock.advance(timedelta(minutes=1))
+    with session_scope(runtime.sessions) as session:
+        oncall.page(
+            session,
+            clock,
+            schedule=None,
+            summary="second",
+            severity="P1",
+            case_key=None,
+            dedup_key="test:second",
+            actor="test",
+        )
+    newest = client.get("/api/v1/handoff", headers=people["viewer"].headers).json()["pages"]
+    assert [p["summary"] for p in newest] == ["second"]
     bad = client.get("/api/v1/handoff?shift_hours=0", headers=people["viewer"].headers)
     assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == ["query", "shift_hours"]
     audit = client.get("/api/v1/audit?action=handoff.recorded", headers=people["lead"].headers)

@@ -30,6 +30,9 @@ class Permission(StrEnum):
     PROFILES_MANAGE = "profiles:manage"  # analysts' skills, languages and limits
     HASH_LISTS_READ = "hash_lists:read"  # which lists exist and their sizes, never their hashes
     HASH_LISTS_MANAGE = "hash_lists:manage"  # create, import into, delete
+    ONCALL_READ = "oncall:read"  # who is on call, calendar feeds, pages
+    ONCALL_MANAGE = "oncall:manage"  # overrides
+    PAGES_RESPOND = "pages:respond"  # page on-call, acknowledge, resolve
 
 
 P = Permission
@@ -37,11 +40,22 @@ _READ = {P.CASES_READ, P.QUEUES_READ, P.REPORTS_READ}
 _WORK = _READ | {P.CASES_WORK, P.CASES_DECIDE, P.EVIDENCE_READ, P.REPORTS_CREATE}
 # Those who work or review cases may see which hash list a match came from; leads keep the lists.
 _WORK |= {P.HASH_LISTS_READ}
+# Everyone on the floor may see who is on call; those who work cases may page and respond to pages;
+# leads (and admins) arrange cover.
+_READ |= {P.ONCALL_READ}
+_WORK |= {P.ONCALL_READ, P.PAGES_RESPOND}
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ANALYST: frozenset(_WORK),
     Role.LEAD: frozenset(
-        _WORK | {P.CASES_ASSIGN_ANY, P.AUDIT_READ, P.HASH_LISTS_MANAGE, P.PROFILES_MANAGE}
+        _WORK
+        | {
+            P.CASES_ASSIGN_ANY,
+            P.AUDIT_READ,
+            P.HASH_LISTS_MANAGE,
+            P.PROFILES_MANAGE,
+            P.ONCALL_MANAGE,
+        }
     ),
     Role.QA: frozenset(_READ | {P.EVIDENCE_READ, P.AUDIT_READ, P.HASH_LISTS_READ}),
     Role.LEGAL: frozenset(_WORK | {P.AUDIT_READ}),

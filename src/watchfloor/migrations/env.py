@@ -9,6 +9,7 @@ import watchfloor.auth.models
 import watchfloor.cases.models
 import watchfloor.intake.models
 import watchfloor.notify.models
+import watchfloor.oncall.models
 import watchfloor.triage.models  # noqa: F401 - every table must be imported to be compared
 from watchfloor.db import Base, make_engine
 from watchfloor.oncall import handoff_models  # noqa: F401 - its table, like the models above

@@ -16,7 +16,14 @@ from watchfloor.notify import service as notify
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 Admin = Annotated[User, Depends(require(Permission.WEBHOOKS_MANAGE))]
-EventType = Literal["action.requested", "case.decided"]
+EventType = Literal[
+    "action.requested",
+    "case.decided",
+    "page.triggered",
+    "page.escalated",
+    "page.acknowledged",
+    "page.resolved",
+]
 
 
 class WebhookIn(BaseModel):
@@ -26,6 +33,11 @@ class WebhookIn(BaseModel):
     event_types: list[EventType] = Field(
         default_factory=list, description="Events to receive; empty means all."
     )
+    format: Literal["standard", "slack"] = Field(
+        default="standard",
+        description="standard: Standard Webhooks JSON envelope; slack: {text, blocks} for a "
+        "Slack incoming webhook",
+    )
 
 
 class WebhookOut(BaseModel):
@@ -33,6 +45,7 @@ class WebhookOut(BaseModel):
     name: str
     url: str
     event_types: list[str]
+    format: str
     is_active: bool
     created_at: datetime
 
@@ -57,6 +70,7 @@ def create_webhook(body: WebhookIn, db: DbSession, clock: ClockDep, admin: Admin
         name=body.name,
         url=str(body.url),
         event_types=list(body.event_types),
+        format=body.format,
         actor=f"user:{admin.username}",
     )
     return WebhookCreated(

@@ -21,6 +21,7 @@ from standardwebhooks.webhooks import Webhook
 
 from watchfloor.clock import Clock
 from watchfloor.db import session_scope
+from watchfloor.notify.formats import slack_message
 from watchfloor.notify.models import Delivery, OutboxEvent, WebhookEndpoint
 from watchfloor.settings import Settings
 
@@ -44,6 +45,7 @@ class _Job:
     url: str
     secret: str
     attempts: int
+    format: str = "standard"
 
 
 def signed_request(
@@ -107,6 +109,7 @@ def _lease(
                     endpoint.url,
                     endpoint.secret,
                     delivery.attempts,
+                    endpoint.format,
                 )
             )
         return jobs
@@ -116,6 +119,12 @@ def _send(client: httpx.Client, clock: Clock, job: _Job) -> tuple[int | None, st
     body, headers = signed_request(
         job.event_id, job.event_type, job.created_at, job.payload, job.secret, clock.now()
     )
+    if job.format == "slack":
+        # Slack reads {text, blocks}; the signature headers still let any receiver verify it.
+        body = json.dumps(slack_message(job.event_type, job.payload)).encode()
+        headers["webhook-signature"] = Webhook(job.secret).sign(
+            job.event_id, clock.now().astimezone(UTC), body.decode()
+        )
     try:
         response = client.post(job.url, content=body, headers=headers)
     except httpx.HTTPError as exc:

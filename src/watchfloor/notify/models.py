@@ -22,6 +22,8 @@ class WebhookEndpoint(Base):
     # Standard Webhooks secret (whsec_…): the receiver verifies signatures with it.
     secret: Mapped[str] = mapped_column(String(128))
     event_types: Mapped[list[str]] = mapped_column(default=list)  # empty: every event
+    # standard: Standard Webhooks JSON envelope; slack: {text, blocks} for Slack incoming webhooks.
+    format: Mapped[str] = mapped_column(String(16), default="standard", server_default="standard")
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
 
@@ -58,3 +60,24 @@ class Delivery(Base):
     last_status_code: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[datetime | None]
+
+
+class OutboxEmail(Base):
+    """One email, written in the transaction that caused it and sent by the worker over SMTP."""
+
+    __tablename__ = "outbox_emails"
+    __table_args__ = (Index("ix_outbox_emails_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Message-ID: a retried send carries the same one, so mail systems can drop the repeat.
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)
+    to: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # pending | sent | dead
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]

@@ -31,6 +31,7 @@ def create_endpoint(
     event_types: list[str],
     actor: str,
     secret: str | None = None,
+    format: str = "standard",
 ) -> WebhookEndpoint:
     if session.scalar(select(WebhookEndpoint.id).where(WebhookEndpoint.name == name)):
         raise Conflict(f"a webhook endpoint named {name!r} already exists")
@@ -40,6 +41,7 @@ def create_endpoint(
         secret=secret or new_secret(),
         event_types=sorted(set(event_types)),
         is_active=True,
+        format=format,
         created_at=clock.now(),
     )
     session.add(endpoint)
@@ -51,7 +53,7 @@ def create_endpoint(
         action="webhook.created",
         object_type="webhook",
         object_id=name,
-        after={"url": url, "event_types": endpoint.event_types},
+        after={"url": url, "event_types": endpoint.event_types, "format": format},
     )
     return endpoint
 

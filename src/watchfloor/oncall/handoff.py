@@ -24,6 +24,7 @@ from watchfloor.oncall.handoff_schemas import (
     PageOut,
     UrgentCaseOut,
 )
+from watchfloor.oncall.models import Page
 from watchfloor.triage.taxonomy import Priority
 
 MAX_ROWS = 200  # per section: a brief is read by a person
@@ -131,7 +132,18 @@ def _due(session: Session, until: datetime) -> list[DueCaseOut]:
 
 
 def _pages(session: Session, since: datetime) -> list[PageOut]:
-    return []
+    rows = session.scalars(
+        select(Page)
+        .where(Page.created_at >= since)
+        .order_by(Page.created_at.desc(), Page.id.desc())
+        .limit(MAX_ROWS)
+    ).all()
+    return [
+        PageOut(
+            at=p.created_at, severity=p.severity, state=p.state, summary=p.summary, case=p.case_key
+        )
+        for p in rows
+    ]
 
 
 def _volume(session: Session, start: datetime, end: datetime) -> dict[str, int]:

@@ -31,8 +31,9 @@ class DueCaseOut(BaseModel):
 class PageOut(BaseModel):
     at: datetime
     severity: str
-    state: str
+    state: str = Field(description="triggered, acknowledged or resolved")
     summary: str
+    case: str | None
 
 
 class VolumeOut(BaseModel):

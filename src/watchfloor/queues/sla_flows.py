@@ -9,7 +9,6 @@ concurrently and as often as wanted.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +22,7 @@ from watchfloor.clock import Clock
 from watchfloor.db import session_scope
 from watchfloor.errors import WatchfloorError
 from watchfloor.notify import service as notify
+from watchfloor.oncall import service as oncall
 from watchfloor.queues.routing import QueueConfig
 from watchfloor.queues.sla import SlaConfig
 from watchfloor.triage.taxonomy import Priority
@@ -195,9 +195,9 @@ def _notify_shift_lead(
     session: Session, clock: Clock, *, case: Case, data: dict[str, Any], schedule: str | None
 ) -> None:
     leads: list[str] = []
-    if schedule is not None and (on_call := _on_call()) is not None:
+    if schedule is not None:
         try:
-            leads = on_call(session, schedule, clock.now())
+            leads = oncall.on_call(session, schedule, clock.now())
         except WatchfloorError as exc:  # no such schedule: the event still goes out, unnamed
             log.warning("shift lead unknown for %s: %s", case.key, exc)
     event = {**data, "notify": "shift_lead", "schedule": schedule, "shift_leads": leads}
@@ -220,28 +220,6 @@ def _page(
     schedule = sla.escalation.page_schedule
     summary = f"{case.key} ({priority.label}, {case.harm_area}) breached its {clock_title} SLA"
     dedup_key = f"sla-breach:{case.key}:{name}"
-    request = {
-        "schedule": schedule,
-        "summary": summary,
-        "severity": priority.label,
-        "case_key": case.key,
-        "dedup_key": dedup_key,
-        "actor": ACTOR,
-    }
-    try:
-        from watchfloor.oncall import service as oncall  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:  # on-call not installed: ask for the page through the outbox
-        notify.enqueue(session, clock, event_type="page.requested", data=request)
-        audit.record(
-            session,
-            at=clock.now(),
-            actor=ACTOR,
-            action="sla.page_requested",
-            object_type="case",
-            object_id=case.key,
-            after=request,
-        )
-        return
     oncall.page(
         session,
         clock,
@@ -252,17 +230,6 @@ def _page(
         dedup_key=dedup_key,
         actor=ACTOR,
     )
-
-
-def _on_call() -> Callable[[Session, str, datetime], list[str]] | None:
-    try:
-        from watchfloor.oncall.service import (  # type: ignore[import-not-found,unused-ignore]
-            on_call,
-        )
-    except ImportError:
-        return None
-    found: Callable[[Session, str, datetime], list[str]] = on_call
-    return found
 
 
 def sweep_once(

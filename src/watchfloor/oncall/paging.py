@@ -1,0 +1,412 @@
+"""Pages: trigger, notify through the outbox, escalate on time, acknowledge, resolve.
+
+The escalation timer is a column (``next_escalation_at``), not process memory: the worker's
+``advance-pages`` job takes due pages with ``FOR UPDATE SKIP LOCKED`` and moves each one step.
+The policy is frozen on the page when it starts, so editing the file never changes a live page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from watchfloor.audit import service as audit
+from watchfloor.clock import Clock
+from watchfloor.db import session_scope
+from watchfloor.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
+from watchfloor.notify import service as notify
+from watchfloor.notify.email import enqueue_email
+from watchfloor.oncall import links
+from watchfloor.oncall.models import Page, PageEvent
+from watchfloor.oncall.schedules import OncallConfig
+from watchfloor.oncall.service import config_of, on_call, schedule_or_404
+from watchfloor.settings import Settings, get_settings
+
+SEVERITIES = ("P0", "P1", "P2", "P3")
+OPEN_STATES = ("triggered", "acknowledged")
+
+
+def page_key(page: Page) -> str:
+    return f"PAGE-{page.id:06d}"
+
+
+def _settings(session: Session) -> Settings:
+    runtime_settings = session.info.get("watchfloor.settings")
+    return runtime_settings if isinstance(runtime_settings, Settings) else get_settings()
+
+
+def trigger(
+    session: Session,
+    clock: Clock,
+    *,
+    schedule: str | None,
+    summary: str,
+    severity: str,
+    case_key: str | None,
+    dedup_key: str,
+    actor: str,
+) -> Page:
+    """Open a page (or return the open page with this dedup key) and notify its first step."""
+    config = config_of(session)
+    if schedule is not None:
+        schedule_or_404(config, schedule)
+    if severity not in SEVERITIES:
+        raise Invalid(
+            f"unknown severity {severity!r}; use one of {', '.join(SEVERITIES)}",
+            fields=[
+                {"loc": ["body", "severity"], "msg": f"must be one of {', '.join(SEVERITIES)}"}
+            ],
+        )
+    if not dedup_key.strip() or len(dedup_key) > 200:
+        raise Invalid(
+            "dedup_key must be 1-200 characters",
+            fields=[{"loc": ["body", "dedup_key"], "msg": "must be 1-200 characters"}],
+        )
+    existing = session.scalar(select(Page).where(Page.open_key == dedup_key))
+    if existing is not None:
+        return existing
+    policy_name, policy = config.policy_for(schedule)
+    now = clock.now()
+    page = Page(
+        dedup_key=dedup_key,
+        open_key=dedup_key,
+        severity=severity,
+        summary=summary[:2000],
+        case_key=case_key,
+        schedule=schedule,
+        policy_name=policy_name,
+        policy={
+            "repeat": policy.repeat,
+            "steps": [
+                {
+                    "schedule": step.schedule,
+                    "users": list(step.users),
+                    "wait_seconds": step.wait.total_seconds(),
+                }
+                for step in policy.steps
+            ],
+        },
+        state="triggered",
+        step=0,
+        cycle=0,
+        paged=[],
+        created_by=actor,
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(page)
+            session.flush()
+    except IntegrityError:
+        # Another writer opened a page with this key between our look and our insert.
+        raced = session.scalar(select(Page).where(Page.open_key == dedup_key))
+        if raced is None:
+            raise
+        return raced
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="page.triggered",
+        object_type="page",
+        object_id=page_key(page),
+        after={
+            "severity": severity,
+            "summary": page.summary,
+            "case": case_key,
+            "schedule": schedule,
+            "policy": policy_name,
+            "dedup_key": dedup_key,
+        },
+    )
+    _event(session, page, now, "triggered", actor, detail=page.summary)
+    _notify_step(session, clock, config, page, actor=actor, first=True)
+    return page
+
+
+def _event(
+    session: Session,
+    page: Page,
+    at: datetime,
+    kind: str,
+    actor: str,
+    *,
+    users: Sequence[str] = (),
+    detail: str = "",
+) -> None:
+    session.add(
+        PageEvent(
+            page_id=page.id,
+            at=at,
+            kind=kind,
+            actor=actor,
+            step=page.step,
+            users=list(users),
+            detail=detail,
+        )
+    )
+
+
+def _targets(session: Session, config: OncallConfig, page: Page, at: datetime) -> list[str]:
+    step = page.policy["steps"][page.step]
+    schedule = step["schedule"] or page.schedule or config.escalation.default_schedule
+    users: list[str] = []
+    if schedule is not None and schedule in config.schedules:
+        users += on_call(session, schedule, at)
+    users += [u for u in step["users"] if u not in users]
+    return users
+
+
+def _notify_step(
+    session: Session,
+    clock: Clock,
+    config: OncallConfig,
+    page: Page,
+    *,
+    actor: str,
+    first: bool,
+) -> None:
+    """Page everyone the current step names, through the outbox; set when to escalate next."""
+    now = clock.now()
+    step = page.policy["steps"][page.step]
+    users = _targets(session, config, page, now)
+    level = page.step + 1
+    if not users:
+        # Nobody to page at this level (a gap in the rota): go straight on to the next one.
+        page.next_escalation_at = now
+        _event(session, page, now, "nobody", actor, detail=f"level {level}: nobody on call")
+    else:
+        page.next_escalation_at = now + timedelta(seconds=step["wait_seconds"])
+        page.paged = [*page.paged, *(u for u in users if u not in page.paged)]
+        _event(session, page, now, "notified", actor, users=users, detail=f"level {level}")
+        _send(session, clock, config, page, users, "page.triggered" if first else "page.escalated")
+    if not first:
+        audit.record(
+            session,
+            at=now,
+            actor=actor,
+            action="page.escalated",
+            object_type="page",
+            object_id=page_key(page),
+            after={"level": level, "cycle": page.cycle, "users": users},
+        )
+
+
+def _links(settings: Settings, page: Page, who: str, at: datetime) -> dict[str, str]:
+    expires = at + timedelta(hours=settings.page_link_hours)
+    base = settings.public_url.rstrip("/")
+    out = {}
+    for action, purpose, path in (
+        ("acknowledge", "ack", "ack"),
+        ("resolve", "resolve", "resolve-link"),
+    ):
+        token = links.sign(
+            settings.secret_key,
+            purpose=f"page-{purpose}",
+            subject=str(page.id),
+            who=who,
+            expires=expires,
+        )
+        out[action] = f"{base}/api/v1/pages/{page.id}/{path}?token={token}"
+    return out
+
+
+def _payload(page: Page) -> dict[str, Any]:
+    return {
+        "key": page_key(page),
+        "id": page.id,
+        "severity": page.severity,
+        "summary": page.summary,
+        "case": page.case_key,
+        "schedule": page.schedule,
+        "state": page.state,
+        "level": page.step + 1,
+        "dedup_key": page.dedup_key,
+    }
+
+
+def _send(
+    session: Session,
+    clock: Clock,
+    config: OncallConfig,
+    page: Page,
+    users: list[str],
+    event_type: str,
+) -> None:
+    settings = _settings(session)
+    now = clock.now()
+    key = page_key(page)
+    case = f" (case {page.case_key})" if page.case_key else ""
+    verb = {"page.triggered": "Paging", "page.escalated": "Escalating to"}.get(event_type, "")
+    text = (
+        f"*{page.severity}* {key}{case}: {page.summary}\n{verb} {', '.join(users)} "
+        f"(level {page.step + 1})"
+    )
+    notify.enqueue(
+        session,
+        clock,
+        event_type=event_type,
+        data={
+            "page": _payload(page),
+            "users": users,
+            "text": text,
+            "links": _links(settings, page, "chat", now),
+        },
+    )
+    for user in users:
+        contact = config.people.get(user)
+        if contact is None or contact.email is None:
+            continue
+        mine = _links(settings, page, user, now)
+        enqueue_email(
+            session,
+            clock,
+            to=contact.email,
+            subject=f"[{page.severity}] {key}: {page.summary}"[:300],
+            body=(
+                f"You are paged (level {page.step + 1}) for {key}{case}.\n\n{page.summary}\n\n"
+                f"Acknowledge: {mine['acknowledge']}\nResolve: {mine['resolve']}\n\n"
+                f"If nobody acknowledges, the page escalates to the next level.\n"
+            ),
+        )
+
+
+def get_or_404(session: Session, page_id: int, *, lock: bool = False) -> Page:
+    page = session.get(Page, page_id, with_for_update=lock)
+    if page is None:
+        raise NotFound(f"no page with id {page_id}")
+    return page
+
+
+def list_pages(session: Session, *, state: str | None, limit: int = 100) -> Sequence[Page]:
+    query = select(Page).order_by(Page.id.desc()).limit(limit)
+    if state is not None:
+        query = query.where(Page.state == state)
+    return session.scalars(query).all()
+
+
+def events_of(session: Session, page_id: int) -> Sequence[PageEvent]:
+    return session.scalars(
+        select(PageEvent).where(PageEvent.page_id == page_id).order_by(PageEvent.id)
+    ).all()
+
+
+def acknowledge(session: Session, clock: Clock, *, page_id: int, actor: str) -> Page:
+    """Stop escalation: someone has it. Acknowledging twice changes nothing."""
+    page = get_or_404(session, page_id, lock=True)
+    if page.state == "resolved":
+        raise Conflict(f"{page_key(page)} is already resolved")
+    if page.state == "acknowledged":
+        return page
+    now = clock.now()
+    page.state, page.acknowledged_at, page.acknowledged_by = "acknowledged", now, actor
+    page.next_escalation_at = None
+    _event(session, page, now, "acknowledged", actor)
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="page.acknowledged",
+        object_type="page",
+        object_id=page_key(page),
+        before={"state": "triggered"},
+        after={"state": "acknowledged", "level": page.step + 1},
+    )
+    notify.enqueue(
+        session,
+        clock,
+        event_type="page.acknowledged",
+        data={"page": _payload(page), "text": f"{page_key(page)} acknowledged by {actor}"},
+    )
+    return page
+
+
+def resolve(session: Session, clock: Clock, *, page_id: int, actor: str) -> Page:
+    """Close the page; its dedup key is free again. Resolving twice changes nothing."""
+    page = get_or_404(session, page_id, lock=True)
+    if page.state == "resolved":
+        return page
+    now = clock.now()
+    before = page.state
+    page.state, page.resolved_at, page.resolved_by = "resolved", now, actor
+    page.next_escalation_at, page.open_key = None, None
+    _event(session, page, now, "resolved", actor)
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="page.resolved",
+        object_type="page",
+        object_id=page_key(page),
+        before={"state": before},
+        after={"state": "resolved"},
+    )
+    notify.enqueue(
+        session,
+        clock,
+        event_type="page.resolved",
+        data={"page": _payload(page), "text": f"{page_key(page)} resolved by {actor}"},
+    )
+    return page
+
+
+def _escalate(session: Session, clock: Clock, config: OncallConfig, page: Page) -> None:
+    steps = page.policy["steps"]
+    actor = "system:escalation"
+    if page.step + 1 < len(steps):
+        page.step += 1
+    elif page.cycle < int(page.policy["repeat"]):
+        page.cycle, page.step = page.cycle + 1, 0
+    else:
+        now = clock.now()
+        page.next_escalation_at = None
+        _event(session, page, now, "exhausted", actor, detail="every level paged; none acked")
+        audit.record(
+            session,
+            at=now,
+            actor=actor,
+            action="page.exhausted",
+            object_type="page",
+            object_id=page_key(page),
+            after={"levels": len(steps), "repeats": page.cycle},
+        )
+        return
+    _notify_step(session, clock, config, page, actor=actor, first=False)
+
+
+def advance_due(sessions: sessionmaker[Session], clock: Clock, *, limit: int = 100) -> int:
+    """Escalate every unacknowledged page whose wait has run out; how many moved."""
+    with session_scope(sessions) as session:
+        config = config_of(session)
+        due = session.scalars(
+            select(Page)
+            .where(Page.state == "triggered", Page.next_escalation_at <= clock.now())
+            .order_by(Page.next_escalation_at, Page.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for page in due:
+            _escalate(session, clock, config, page)
+        return len(due)
+
+
+def check_link(session: Session, clock: Clock, *, page_id: int, token: str, purpose: str) -> str:
+    """The person a signed page link was issued to; 401 when forged, 403 when expired."""
+    try:
+        who = links.verify(
+            _settings(session).secret_key,
+            token,
+            purpose=f"page-{purpose}",
+            subject=str(page_id),
+            now=clock.now(),
+        )
+    except links.Expired as exc:
+        raise Forbidden(f"this link has {exc}; acknowledge the page in Watchfloor") from exc
+    if who is None:
+        raise Unauthenticated("this link is not valid; acknowledge the page in Watchfloor")
+    return who

@@ -1,0 +1,264 @@
+"""On-call schedules at work: who is on call, overrides, the calendar feed; ``page`` for other rooms.
+
+Other rooms call ``on_call`` and ``page``; the schedule arithmetic itself is in rotations.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from icalendar import Calendar, Event
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from watchfloor.audit import service as audit
+from watchfloor.clock import Clock
+from watchfloor.errors import Invalid, NotFound
+from watchfloor.oncall import rotations
+from watchfloor.oncall.models import OncallOverride
+from watchfloor.oncall.rotations import Override, Shift
+from watchfloor.oncall.schedules import OncallConfig, Schedule
+
+if TYPE_CHECKING:
+    from watchfloor.oncall.models import Page
+
+CONFIG_KEY = "watchfloor.config"
+
+
+def config_of(session: Session) -> OncallConfig:
+    """The on-call configuration of the runtime that made ``session`` (else read from settings)."""
+    config = session.info.get(CONFIG_KEY)
+    if config is not None:
+        oncall: OncallConfig = config.oncall
+        return oncall
+    return _default_config()
+
+
+def _default_config() -> OncallConfig:
+    from watchfloor.oncall.schedules import load_oncall
+    from watchfloor.settings import get_settings
+
+    return load_oncall(get_settings().config_dir)
+
+
+def schedule_or_404(config: OncallConfig, name: str) -> Schedule:
+    schedule = config.schedules.get(name)
+    if schedule is None:
+        known = ", ".join(sorted(config.schedules)) or "none"
+        raise NotFound(f"no on-call schedule named {name!r}; config/oncall.yaml defines: {known}")
+    return schedule
+
+
+def overrides_for(
+    session: Session | None, config: OncallConfig, schedule: str, start: datetime, end: datetime
+) -> list[Override]:
+    """Overrides from the file, then those made through the API (oldest first; later wins)."""
+    found = [
+        Override(o.user, o.start.astimezone(UTC), o.end.astimezone(UTC), o.replaces)
+        for o in config.schedules[schedule].overrides
+    ]
+    if session is not None:
+        rows = session.scalars(
+            select(OncallOverride)
+            .where(
+                OncallOverride.schedule == schedule,
+                OncallOverride.ends_at > start,
+                OncallOverride.starts_at < end,
+            )
+            .order_by(OncallOverride.id)
+        ).all()
+        found += [Override(r.user, r.starts_at, r.ends_at, r.replaces) for r in rows]
+    return found
+
+
+def _resolve(source: Session | OncallConfig) -> tuple[Session | None, OncallConfig]:
+    if isinstance(source, OncallConfig):
+        return None, source
+    return source, config_of(source)
+
+
+def on_call(source: Session | OncallConfig, schedule: str, at: datetime) -> list[str]:
+    """Usernames on call for ``schedule`` at ``at`` (API overrides included when given a Session)."""
+    shift = shift_at(source, schedule, at)
+    return list(shift.users) if shift else []
+
+
+def shift_at(source: Session | OncallConfig, schedule: str, at: datetime) -> Shift | None:
+    session, config = _resolve(source)
+    sched = schedule_or_404(config, schedule)
+    window = (at - timedelta(days=8), at + timedelta(days=8))
+    return rotations.on_call_at(sched, at, overrides_for(session, config, schedule, *window))
+
+
+def shifts(
+    source: Session | OncallConfig, schedule: str, start: datetime, end: datetime
+) -> list[Shift]:
+    session, config = _resolve(source)
+    sched = schedule_or_404(config, schedule)
+    return rotations.schedule_shifts(
+        sched, start, end, overrides_for(session, config, schedule, start, end)
+    )
+
+
+def check(
+    source: Session | OncallConfig, start: datetime, end: datetime
+) -> dict[str, rotations.Coverage]:
+    """Coverage of every schedule over [start, end): gaps and overlaps, exactly."""
+    session, config = _resolve(source)
+    return {
+        name: rotations.coverage(
+            sched, start, end, overrides_for(session, config, name, start, end)
+        )
+        for name, sched in sorted(config.schedules.items())
+    }
+
+
+def create_override(
+    session: Session,
+    clock: Clock,
+    *,
+    schedule: str,
+    user: str,
+    replaces: str | None,
+    start: datetime,
+    end: datetime,
+    reason: str,
+    actor: str,
+) -> OncallOverride:
+    schedule_or_404(config_of(session), schedule)
+    if end <= start:
+        raise Invalid(
+            "end must be after start",
+            fields=[{"loc": ["body", "end"], "msg": "must be after start"}],
+        )
+    if replaces is not None and replaces == user:
+        raise Invalid(
+            "a person cannot replace themselves",
+            fields=[{"loc": ["body", "replaces"], "msg": "must differ from user"}],
+        )
+    row = OncallOverride(
+        schedule=schedule,
+        user=user,
+        replaces=replaces,
+        starts_at=start,
+        ends_at=end,
+        reason=reason,
+        created_by=actor,
+        created_at=clock.now(),
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        at=clock.now(),
+        actor=actor,
+        action="oncall.override.created",
+        object_type="schedule",
+        object_id=schedule,
+        after=_override_dict(row),
+    )
+    return row
+
+
+def list_overrides(
+    session: Session, *, schedule: str | None, now: datetime
+) -> Sequence[OncallOverride]:
+    """Overrides that have not ended yet."""
+    query = select(OncallOverride).where(OncallOverride.ends_at > now)
+    if schedule is not None:
+        schedule_or_404(config_of(session), schedule)
+        query = query.where(OncallOverride.schedule == schedule)
+    return session.scalars(query.order_by(OncallOverride.starts_at, OncallOverride.id)).all()
+
+
+def delete_override(session: Session, clock: Clock, *, override_id: int, actor: str) -> None:
+    row = session.get(OncallOverride, override_id)
+    if row is None:
+        raise NotFound(f"no on-call override with id {override_id}")
+    before = _override_dict(row)
+    session.delete(row)
+    audit.record(
+        session,
+        at=clock.now(),
+        actor=actor,
+        action="oncall.override.deleted",
+        object_type="schedule",
+        object_id=row.schedule,
+        before=before,
+    )
+
+
+def _override_dict(row: OncallOverride) -> dict[str, object]:
+    return {
+        "id": row.id,
+        "schedule": row.schedule,
+        "user": row.user,
+        "replaces": row.replaces,
+        "start": row.starts_at.isoformat(),
+        "end": row.ends_at.isoformat(),
+        "reason": row.reason,
+    }
+
+
+def calendar(
+    session: Session, clock: Clock, *, schedule: str, weeks: int, public_url: str
+) -> bytes:
+    """An RFC 5545 calendar of the schedule's shifts from now for ``weeks`` weeks."""
+    config = config_of(session)
+    sched = schedule_or_404(config, schedule)
+    now = clock.now().astimezone(UTC).replace(microsecond=0)
+    cal = Calendar()
+    cal.add("prodid", "-//Watchfloor//On-call//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", f"On call: {sched.title}")
+    cal.add("x-published-ttl", "PT1H")
+    for shift in shifts(session, schedule, now, now + timedelta(weeks=weeks)):
+        who = ", ".join(shift.users)
+        event = Event()
+        # Stable across fetches, so calendar apps update a shift instead of duplicating it.
+        uid = hashlib.sha256(f"{schedule}|{shift.start.isoformat()}|{who}".encode()).hexdigest()
+        event.add("uid", f"{uid[:32]}@watchfloor")
+        event.add("dtstamp", now)
+        event.add("dtstart", shift.start.astimezone(UTC))
+        event.add("dtend", shift.end.astimezone(UTC))
+        event.add("summary", f"On call: {who} ({sched.title})")
+        layer = f"layer {shift.layer}" if shift.layer else "override"
+        event.add("description", f"{who} on call for {schedule} ({layer}).\n{public_url}")
+        event.add("transp", "TRANSPARENT")
+        cal.add_component(event)
+    return bytes(cal.to_ical())
+
+
+def page(
+    session: Session,
+    clock: Clock,
+    *,
+    schedule: str | None,
+    summary: str,
+    severity: str,
+    case_key: str | None,
+    dedup_key: str,
+    actor: str,
+) -> Page:
+    """Page on-call (``schedule``, or the default escalation policy's first step when None).
+
+    One open page per ``dedup_key``: paging again returns the open page. Notifications go through
+    the outbox in this transaction; the worker escalates the page if nobody acknowledges it.
+    """
+    from watchfloor.oncall import paging
+
+    return paging.trigger(
+        session,
+        clock,
+        schedule=schedule,
+        summary=summary,
+        severity=severity,
+        case_key=case_key,
+        dedup_key=dedup_key,
+        actor=actor,
+    )

@@ -1,0 +1,238 @@
+"""Pages end to end: a real SMTP server and a real webhook receiver, escalation on clock time."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes
+from email.message import Message
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
+
+from tests.conftest import Person
+from tests.receiver import webhook_receiver
+from watchfloor.clock import SettableClock
+from watchfloor.db import session_scope
+from watchfloor.oncall import service
+from watchfloor.runtime import Runtime
+from watchfloor.worker import run_once
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@contextmanager
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, ready_timeout=30)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+def outbox_types(runtime: Runtime) -> list[str]:
+    from sqlalchemy import select
+
+    from watchfloor.notify.models import OutboxEvent
+
+    with session_scope(runtime.sessions) as s:
+        return list(s.scalars(select(OutboxEvent.event_type).order_by(OutboxEvent.id)))
+
+
+def to_of(inbox: Inbox) -> list[str]:
+    return [m["To"] for m in inbox.messages]
+
+
+@pytest.fixture
+def at_monday_nine(clock: SettableClock) -> SettableClock:
+    # Tuesday 13 January 2026, 09:00 UTC: emea.ana is on call, safety-secondary is lead.noah.
+    clock.set(datetime(2026, 1, 13, 9, 0, tzinfo=UTC))
+    return clock
+
+
+def register(client: TestClient, admin: Person, name: str, url: str, fmt: str) -> str:
+    r = client.post(
+        "/api/v1/webhooks",
+        json={"name": name, "url": url, "format": fmt},
+        headers=admin.headers,
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["secret"])
+
+
+def test_a_page_escalates_to_level_two_after_ten_minutes_and_stops_on_ack(
+    client: TestClient,
+    runtime: Runtime,
+    clock: SettableClock,
+    make_user: Callable[..., Person],
+) -> None:
+    # The clock stays near real time: the receiver checks webhook timestamps against it.
+    admin, lead = make_user("admin"), make_user("lead")
+    config = runtime.config.oncall
+    first = service.on_call(config, "safety-primary", clock.now())[0]
+    second = service.on_call(config, "safety-secondary", clock.now() + timedelta(minutes=10))[0]
+    mail1, mail2 = config.people[first].email, config.people[second].email
+    with smtp_server() as (inbox, port), webhook_receiver() as chat, webhook_receiver() as hook:
+        runtime.settings.smtp_host, runtime.settings.smtp_port = "127.0.0.1", port
+        chat.secret = register(client, admin, "chat", chat.url, "slack")
+        hook.secret = register(client, admin, "tools", hook.url, "standard")
+
+        r = client.post(
+            "/api/v1/pages",
+            json={
+                "schedule": "safety-primary",
+                "summary": "CSAM report breached",
+                "severity": "P0",
+            },
+            headers=lead.headers,
+        )
+        assert r.status_code == 201, r.text
+        page = r.json()
+        assert page["state"] == "triggered" and page["paged"] == [first]
+        run_once(runtime)
+        assert to_of(inbox) == [mail1]
+        assert "CSAM report breached" in inbox.messages[0]["Subject"]
+        slack = chat.received[0]
+        assert first in slack["text"] and slack["blocks"][0]["type"] == "section"
+        assert hook.received[0]["type"] == "page.triggered"
+        assert hook.received[0]["data"]["users"] == [first]
+
+        # Nine minutes: nothing more. Ten: level 2 (the second line).
+        clock.advance(timedelta(minutes=9))
+        run_once(runtime)
+        assert to_of(inbox) == [mail1]
+        clock.advance(timedelta(minutes=1))
+        run_once(runtime)
+        run_once(runtime)
+        assert to_of(inbox) == [mail1, mail2]
+        # (Received webhooks are checked at trigger time only: the receiver refuses signatures
+        # timestamped ten minutes into its future, so later events are checked in the outbox.)
+        assert outbox_types(runtime) == ["page.triggered", "page.escalated"]
+
+        # The second line acknowledges from the link in their email, without logging in.
+        body = inbox.messages[1].get_payload(decode=True).decode()  # type: ignore[union-attr]
+        link = next(
+            line.split(": ", 1)[1] for line in body.splitlines() if line.startswith("Acknowledge:")
+        )
+        path = urlsplit(link).path + "?" + urlsplit(link).query
+        form = client.get(path)
+        assert form.status_code == 200 and "<form" in form.text
+        assert (
+            client.get(f"/api/v1/pages/{page['id']}", headers=lead.headers).json()["state"]
+            == "triggered"
+        )
+        r = client.post(path)
+        assert r.status_code == 200, r.text
+        assert (
+            r.json()["state"] == "acknowledged" and r.json()["acknowledged_by"] == f"link:{second}"
+        )
+
+        clock.advance(timedelta(hours=2))
+        run_once(runtime)
+        run_once(runtime)
+        assert len(inbox.messages) == 2  # no level 3
+        assert outbox_types(runtime)[-1] == "page.acknowledged"
+
+        r = client.post(f"/api/v1/pages/{page['id']}/resolve", headers=lead.headers)
+        assert r.json()["state"] == "resolved"
+        kinds = [e["kind"] for e in r.json()["events"]]
+        assert kinds == ["triggered", "notified", "notified", "acknowledged", "resolved"]
+        trail = client.get(f"/api/v1/audit?object_id={page['key']}", headers=lead.headers).json()
+        assert [e["action"] for e in trail] == [
+            "page.resolved",
+            "page.acknowledged",
+            "page.escalated",
+            "page.triggered",
+        ]
+        assert trail[1]["actor"] == f"link:{second}"
+
+
+def test_unacknowledged_pages_run_the_policy_again_then_stop(
+    runtime: Runtime, at_monday_nine: SettableClock
+) -> None:
+    clock = at_monday_nine
+    with session_scope(runtime.sessions) as s:
+        page_id = service.page(
+            s,
+            clock,
+            schedule=None,
+            summary="stuck",
+            severity="P1",
+            case_key="CASE-000001",
+            dedup_key="sla:CASE-000001",
+            actor="system:sla",
+        ).id
+    levels = []
+    for _ in range(12):
+        clock.advance(timedelta(minutes=15))
+        run_once(runtime)
+        with session_scope(runtime.sessions) as s:
+            from watchfloor.oncall.paging import get_or_404
+
+            p = get_or_404(s, page_id)
+            levels.append((p.cycle, p.step, p.next_escalation_at is None))
+    # safety: 3 steps, repeated once, then exhausted.
+    assert levels[:6] == [
+        (0, 1, False),
+        (0, 2, False),
+        (1, 0, False),
+        (1, 1, False),
+        (1, 2, False),
+        (1, 2, True),
+    ]
+    assert levels[-1] == (1, 2, True)
+
+
+def test_one_open_page_per_dedup_key(runtime: Runtime, at_monday_nine: SettableClock) -> None:
+    clock = at_monday_nine
+    args: dict[str, Any] = dict(
+        schedule="safety-primary",
+        summary="x",
+        severity="P0",
+        case_key=None,
+        dedup_key="breach:CASE-1",
+        actor="system:sla",
+    )
+    with session_scope(runtime.sessions) as s:
+        first = service.page(s, clock, **args).id
+    with session_scope(runtime.sessions) as s:
+        assert service.page(s, clock, **args).id == first
+        from watchfloor.oncall.paging import resolve
+
+        resolve(s, clock, page_id=first, actor="user:x")
+    with session_scope(runtime.sessions) as s:
+        assert service.page(s, clock, **args).id != first
+
+
+def test_bad_page_input_and_forged_links(
+    client: TestClient, at_monday_nine: SettableClock, make_user: Callable[..., Person]
+) -> None:
+    lead = make_user("lead")
+    r = client.post(
+        "/api/v1/pages", json={"schedule": "nope", "summary": "x"}, headers=lead.headers
+    )
+    assert r.status_code == 404 and "safety-primary" in r.json()["detail"]
+    r = client.post("/api/v1/pages", json={"summary": "x", "severity": "P9"}, headers=lead.headers)
+    assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "severity"]
+    page = client.post("/api/v1/pages", json={"summary": "x"}, headers=lead.headers).json()
+    r = client.post(f"/api/v1/pages/{page['id']}/ack?token=bW9sbHk.9999999999.forged")
+    assert r.status_code == 401
+    assert client.get(f"/api/v1/pages/{page['id']}/ack").status_code == 422
+    assert client.get("/api/v1/pages/999", headers=lead.headers).status_code == 404
