@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import typer
@@ -14,7 +14,9 @@ oncall_app = typer.Typer(help="On-call schedules and pages.", no_args_is_help=Tr
 
 def _instant(text: str | None, name: str) -> datetime:
     if text is None:
-        return datetime.now(UTC).replace(microsecond=0)
+        from watchfloor.clock import SystemClock
+
+        return SystemClock().now().replace(microsecond=0)
     try:
         at = datetime.fromisoformat(text)
     except ValueError as exc:
