@@ -306,23 +306,7 @@ def acknowledge(session: Session, clock: Clock, *, page_id: int, actor: str) -> 
     now = clock.now()
     page.state, page.acknowledged_at, page.acknowledged_by = "acknowledged", now, actor
     page.next_escalation_at = None
-    _event(session, page, now, "acknowledged", actor)
-    audit.record(
-        session,
-        at=now,
-        actor=actor,
-        action="page.acknowledged",
-        object_type="page",
-        object_id=page_key(page),
-        before={"state": "triggered"},
-        after={"state": "acknowledged", "level": page.step + 1},
-    )
-    notify.enqueue(
-        session,
-        clock,
-        event_type="page.acknowledged",
-        data={"page": _payload(page), "text": f"{page_key(page)} acknowledged by {actor}"},
-    )
+    _responded(session, clock, page, now, actor, before="triggered", level=page.step + 1)
     return page
 
 
@@ -335,24 +319,39 @@ def resolve(session: Session, clock: Clock, *, page_id: int, actor: str) -> Page
     before = page.state
     page.state, page.resolved_at, page.resolved_by = "resolved", now, actor
     page.next_escalation_at, page.open_key = None, None
-    _event(session, page, now, "resolved", actor)
+    _responded(session, clock, page, now, actor, before=before)
+    return page
+
+
+def _responded(
+    session: Session,
+    clock: Clock,
+    page: Page,
+    now: datetime,
+    actor: str,
+    *,
+    before: str,
+    level: int | None = None,
+) -> None:
+    """A person acknowledged or resolved the page (its new state): event, audit, notification."""
+    state = page.state
+    _event(session, page, now, state, actor)
     audit.record(
         session,
         at=now,
         actor=actor,
-        action="page.resolved",
+        action=f"page.{state}",
         object_type="page",
         object_id=page_key(page),
         before={"state": before},
-        after={"state": "resolved"},
+        after={"state": state} if level is None else {"state": state, "level": level},
     )
     notify.enqueue(
         session,
         clock,
-        event_type="page.resolved",
-        data={"page": _payload(page), "text": f"{page_key(page)} resolved by {actor}"},
+        event_type=f"page.{state}",
+        data={"page": _payload(page), "text": f"{page_key(page)} {state} by {actor}"},
     )
-    return page
 
 
 def _escalate(session: Session, clock: Clock, config: OncallConfig, page: Page) -> None:
