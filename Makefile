@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo serve worker test lint typecheck unit bench eval model clean
+.PHONY: install demo serve worker test lint typecheck unit chromium screenshots bench eval model clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Watchfloor needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -31,8 +31,24 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy src
 
-unit: $(STAMP)
+# The console's browser tests drive Debian's Chromium (never a downloaded browser).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if command -v apt-get >/dev/null; then \
+	    echo "installing Debian's chromium for the console's browser tests"; \
+	    $(SUDO) apt-get install -y --no-install-recommends chromium >/dev/null \
+	      || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y --no-install-recommends chromium >/dev/null; }; \
+	  else echo "no apt-get: install Chromium at $(CHROMIUM) for the browser tests (they skip without it)"; fi; \
+	fi
+
+unit: $(STAMP) chromium
 	$(BIN)/pytest
+
+screenshots: $(STAMP) chromium ## the README's console screenshots, taken by the browser test from demo data
+	$(BIN)/pytest -q tests/web/test_browser.py -k "screenshots and sqlite"
+	mkdir -p docs/screenshots && cp artifacts/floor.png artifacts/case.png docs/screenshots/
 
 test: lint typecheck unit ## what CI runs
 
@@ -40,6 +56,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/intake.py
 	$(BIN)/python bench/claim.py
 	$(BIN)/python bench/triage.py
+	$(BIN)/python bench/console.py
 
 DATA ?= ../shared/data
 eval: $(STAMP) ## triage quality on every labelled set in $(DATA) (see config/datasets/)

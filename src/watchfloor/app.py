@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from watchfloor import __version__
+from watchfloor.admin.pages import router as admin_pages
 from watchfloor.audit.api import router as audit_router
 from watchfloor.auth.api import router as auth_router
+from watchfloor.auth.pages import router as auth_pages
 from watchfloor.cases.api import router as cases_router
+from watchfloor.cases.evidence_pages import router as evidence_pages
+from watchfloor.cases.hold_pages import router as hold_pages
+from watchfloor.cases.pages import router as case_pages
 from watchfloor.http_errors import RequestGuard, install
 from watchfloor.intake.api import router as intake_router
 from watchfloor.notify.api import router as webhooks_router
@@ -17,18 +23,12 @@ from watchfloor.oncall.api import router as oncall_router
 from watchfloor.oncall.handoff_api import router as handoff_router
 from watchfloor.queues.api import next_router
 from watchfloor.queues.api import router as queues_router
+from watchfloor.queues.pages import router as floor_pages
 from watchfloor.runtime import Runtime
 from watchfloor.settings import get_settings
 from watchfloor.triage.hash_api import router as hash_lists_router
 from watchfloor.triage.link_api import router as linking_router
-
-_HOME = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Watchfloor</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#111}
-code{background:#f3f3f3;padding:0 .25rem}</style></head><body><h1>Watchfloor</h1>
-<p>The API is served under <code>/api/v1</code>; its OpenAPI description is at
-<a href="/openapi.json">/openapi.json</a>. Health: <a href="/healthz">/healthz</a>.</p>
-<p>Get a token with <code>POST /api/v1/auth/token</code> and send it as
-<code>Authorization: Bearer …</code>.</p></body></html>"""
+from watchfloor.web import console
 
 
 def create_app(runtime: Runtime | None = None) -> FastAPI:
@@ -50,7 +50,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         },
     )
     app.state.runtime = runtime
-    install(app)
+    install(app, html=console.error_page, is_html=console.is_console_path)
     for router in (
         intake_router,
         cases_router,
@@ -63,12 +63,16 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         linking_router,
         handoff_router,
         oncall_router,
+        # The console: server-rendered pages for people, beside the API.
+        floor_pages,
+        auth_pages,
+        case_pages,
+        evidence_pages,
+        hold_pages,
+        admin_pages,
     ):
         app.include_router(router)
-
-    @app.get("/", include_in_schema=False)
-    def home() -> HTMLResponse:
-        return HTMLResponse(_HOME)
+    app.mount("/static", StaticFiles(directory=console.HERE / "static"), name="static")
 
     @app.get("/healthz", tags=["health"], responses={503: {"description": "Database unreachable"}})
     def healthz() -> JSONResponse:

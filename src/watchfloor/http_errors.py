@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -52,29 +52,47 @@ def _fields(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"loc": list(e.get("loc", [])), "msg": str(e.get("msg", ""))} for e in errors]
 
 
-def install(app: FastAPI) -> None:
-    """Register the handlers that shape every error answer."""
+# The console's own error page: (request, status, message, headers) → an HTML response.
+HtmlErrors = Callable[[Request, int, str, dict[str, str]], Response]
+
+
+def install(
+    app: FastAPI, html: HtmlErrors | None = None, is_html: Callable[[str], bool] | None = None
+) -> None:
+    """Register the handlers that shape every error answer: JSON for the API; the console's
+    pages (where ``is_html(path)``) get ``html``'s page instead."""
+
+    def page(request: Request, status: int, message: str, headers: Any) -> Response | None:
+        if html is None or is_html is None or not is_html(request.url.path):
+            return None
+        return html(request, status, message, dict(headers or {}))
 
     @app.exception_handler(WatchfloorError)
-    async def _domain(_request: Request, exc: WatchfloorError) -> JSONResponse:
+    async def _domain(request: Request, exc: WatchfloorError) -> Response:
+        if (shown := page(request, exc.status, exc.message, exc.headers)) is not None:
+            return shown
         body: dict[str, Any] = {"detail": exc.message, "code": exc.code, **exc.extra}
         if isinstance(exc, Invalid) and exc.fields:
             body["errors"] = exc.fields
         return JSONResponse(body, status_code=exc.status, headers=exc.headers or None)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         fields = _fields(list(exc.errors()))
         first = fields[:3]
         summary = "; ".join(".".join(str(p) for p in f["loc"]) + ": " + f["msg"] for f in first)
         more = f" (and {len(fields) - 3} more)" if len(fields) > 3 else ""
+        if (shown := page(request, 422, f"invalid input: {summary}{more}", None)) is not None:
+            return shown
         return JSONResponse(
             {"detail": f"invalid input: {summary}{more}", "code": "invalid", "errors": fields},
             status_code=422,
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if (shown := page(request, exc.status_code, str(exc.detail), exc.headers)) is not None:
+            return shown
         code = {
             401: "unauthenticated",
             403: "forbidden",
@@ -88,8 +106,14 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(Exception)
-    async def _bug(request: Request, exc: Exception) -> JSONResponse:
+    async def _bug(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
+        if (
+            shown := page(
+                request, 500, "Something went wrong on our side; it has been logged.", None
+            )
+        ) is not None:
+            return shown
         return JSONResponse(
             {"detail": "internal error; it has been logged", "code": "internal"}, status_code=500
         )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from watchfloor.cases.replies import ReplyConfig, load_replies
 from watchfloor.clock import Clock, SystemClock
 from watchfloor.db import make_engine, make_sessionmaker
 from watchfloor.oncall.schedules import OncallConfig, load_oncall
@@ -27,6 +28,7 @@ class Config:
     sla: SlaConfig
     triager: Triager
     oncall: OncallConfig
+    replies: ReplyConfig
 
 
 def load_config(settings: Settings) -> Config:
@@ -45,6 +47,7 @@ def load_config(settings: Settings) -> Config:
             load_classifier(settings.triage_model_dir) if settings.classifier else None,
         ),
         oncall=load_oncall(settings.config_dir),
+        replies=load_replies(settings.config_dir),
     )
 
 

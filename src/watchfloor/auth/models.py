@@ -63,7 +63,9 @@ class AnalystProfile(Base):
 
 
 class GraphicExposure(Base):
-    """A graphic case handed to an analyst: what their daily exposure budget counts."""
+    """One exposure to disturbing material: a graphic case handed to an analyst by ``next``
+    (``evidence_id`` None) or an evidence item they chose to reveal in the console. Their daily
+    budget counts these rows."""
 
     __tablename__ = "graphic_exposures"
     __table_args__ = (Index("ix_graphic_exposures_user_at", "user_id", "at"),)
@@ -71,4 +73,23 @@ class GraphicExposure(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    evidence_id: Mapped[int | None] = mapped_column(
+        ForeignKey("evidence.id", ondelete="CASCADE"), index=True
+    )
     at: Mapped[datetime]
+
+
+class LoginSession(Base):
+    """A console sign-in: the cookie holds a random token, only its SHA-256 is kept here, so a
+    leaked database cannot be replayed as cookies; signing out deletes the row at once."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The synchronizer token every console form and script request must send back.
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

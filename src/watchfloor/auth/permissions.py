@@ -33,6 +33,9 @@ class Permission(StrEnum):
     ONCALL_READ = "oncall:read"  # who is on call, calendar feeds, pages
     ONCALL_MANAGE = "oncall:manage"  # overrides
     PAGES_RESPOND = "pages:respond"  # page on-call, acknowledge, resolve
+    LEGAL_HOLDS = "legal_holds:manage"  # see, place and release legal holds on cases
+    EXPOSURE_TEAM = "exposure:team"  # see the whole team's exposure to graphic material today
+    CONFIG_READ = "config:read"  # the configuration pages: taxonomy, queues, SLAs, rotations, users
 
 
 P = Permission
@@ -55,10 +58,11 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             P.HASH_LISTS_MANAGE,
             P.PROFILES_MANAGE,
             P.ONCALL_MANAGE,
+            P.EXPOSURE_TEAM,
         }
     ),
     Role.QA: frozenset(_READ | {P.EVIDENCE_READ, P.AUDIT_READ, P.HASH_LISTS_READ}),
-    Role.LEGAL: frozenset(_WORK | {P.AUDIT_READ}),
+    Role.LEGAL: frozenset(_WORK | {P.AUDIT_READ, P.LEGAL_HOLDS}),
     Role.ADMIN: frozenset(set(Permission)),
     Role.VIEWER: frozenset(_READ),
     Role.INTAKE: frozenset({P.REPORTS_CREATE}),

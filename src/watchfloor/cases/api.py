@@ -21,7 +21,7 @@ from watchfloor.cases.schemas import (
     TransitionIn,
 )
 from watchfloor.deps import BeforeId, ClockDep, DbSession, RuntimeDep, require
-from watchfloor.errors import Forbidden, Invalid
+from watchfloor.errors import Invalid
 from watchfloor.http_errors import responses
 from watchfloor.triage.taxonomy import Priority
 
@@ -93,23 +93,14 @@ def transition(
 
     An action the case's status does not allow is refused with 409, naming the allowed ones.
     """
-    lead = can(user.role, Permission.CASES_ASSIGN_ANY)
-    case = cases.get_or_raise(db, key=key, for_update=True)
-    cases.require_holder(case, user, can_act_for_others=lead)
-    assignee = None
-    if body.action == "assign" and body.assignee and body.assignee != user.username:
-        if not lead:
-            raise Forbidden("only a lead may assign a case to someone else")
-        assignee = users.get_or_raise(db, username=body.assignee)
-        if not can(assignee.role, Permission.CASES_WORK):
-            raise Forbidden(f"{assignee.username} ({assignee.role}) cannot work cases")
-    case = cases.transition(
+    case = flows.move(
         db,
         clock,
-        case=case,
+        key=key,
         action=body.action,
         actor=user,
-        assignee=assignee,
+        can_act_for_others=can(user.role, Permission.CASES_ASSIGN_ANY),
+        assignee_name=body.assignee,
         note=body.note,
         sla=runtime.config.sla,
     )

@@ -7,7 +7,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from watchfloor.auth import service as users
 from watchfloor.auth.models import User
+from watchfloor.auth.permissions import Permission, can
 from watchfloor.cases import service as cases
 from watchfloor.cases.lifecycle import CLAIMABLE_STATUSES, Status, allowed_actions
 from watchfloor.cases.models import Action, Case, Decision
@@ -23,11 +25,12 @@ from watchfloor.cases.schemas import (
     SubjectOut,
 )
 from watchfloor.clock import Clock
-from watchfloor.errors import Invalid
+from watchfloor.errors import Forbidden, Invalid
 from watchfloor.intake import service as intake
 from watchfloor.intake.schemas import EvidenceOut, ReporterIn
 from watchfloor.notify import service as notify
 from watchfloor.queues import sla_service
+from watchfloor.queues.sla import SlaConfig
 from watchfloor.triage.taxonomy import Priority, Taxonomy
 
 
@@ -126,6 +129,37 @@ def decide(
         },
     )
     return case
+
+
+def move(
+    session: Session,
+    clock: Clock,
+    *,
+    key: str,
+    action: str,
+    actor: User,
+    can_act_for_others: bool,
+    assignee_name: str | None = None,
+    note: str | None = None,
+    sla: SlaConfig,
+) -> Case:
+    """Take a lifecycle action on a case (assign, escalate, request_info…) as ``actor``.
+
+    Only the holder acts on a held case, unless ``can_act_for_others`` (a lead), who alone may
+    also assign it to someone else.
+    """
+    case = cases.get_or_raise(session, key=key, for_update=True)
+    cases.require_holder(case, actor, can_act_for_others=can_act_for_others)
+    assignee = None
+    if action == "assign" and assignee_name and assignee_name != actor.username:
+        if not can_act_for_others:
+            raise Forbidden("only a lead may assign a case to someone else")
+        assignee = users.get_or_raise(session, username=assignee_name)
+        if not can(assignee.role, Permission.CASES_WORK):
+            raise Forbidden(f"{assignee.username} ({assignee.role}) cannot work cases")
+    return cases.transition(
+        session, clock, case=case, action=action, actor=actor, assignee=assignee, note=note, sla=sla
+    )
 
 
 def case_out(case: Case, assignee: str | None, *, now: datetime | None = None) -> CaseOut:

@@ -136,3 +136,19 @@ class Action(Base):
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     outbox_event_id: Mapped[str] = mapped_column(String(36))
     created_at: Mapped[datetime]
+
+
+class LegalHold(Base):
+    """An instruction to preserve a case's records (a law-enforcement preservation request,
+    litigation): retention must not delete them until the hold is released."""
+
+    __tablename__ = "legal_holds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    authority: Mapped[str | None] = mapped_column(String(200))  # who asked: court, agency, counsel
+    placed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    placed_at: Mapped[datetime]
+    released_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    released_at: Mapped[datetime | None]

@@ -77,7 +77,9 @@ def seed_demo(runtime: Runtime, *, reports: int, seed: int = 7) -> str:
             tokens[name] = auth.issue_token(session, runtime.clock, user=user, name="demo")[0]
     lines += [
         "",
-        "Log in as any of: " + ", ".join(p[0] for p in PEOPLE) + f" (password: {DEMO_PASSWORD})",
+        "Console: http://127.0.0.1:8000/ — sign in as any of: "
+        + ", ".join(f"{p[0]} ({p[2].value})" for p in PEOPLE)
+        + f"; password: {DEMO_PASSWORD}",
         "API tokens for this run:",
         *(f"  {name:6} {token}" for name, token in tokens.items()),
         "Try:",

@@ -1,0 +1,1 @@
+"""Administration: the console's configuration pages."""

@@ -1,0 +1,168 @@
+"""Everything the console's case page shows, gathered in one place (the route stays thin)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from watchfloor.audit.models import AuditEvent
+from watchfloor.auth.models import User
+from watchfloor.auth.permissions import Permission, can
+from watchfloor.cases import exposure, flows, holds
+from watchfloor.cases import service as cases
+from watchfloor.cases.models import Case, Decision, LegalHold
+from watchfloor.cases.replies import ReplyConfig
+from watchfloor.cases.schemas import CaseDetail
+from watchfloor.clock import Clock
+from watchfloor.intake.models import Evidence
+from watchfloor.triage import linking, similar
+from watchfloor.triage.link_schemas import RelatedOut
+from watchfloor.triage.taxonomy import Policy, Taxonomy
+
+HISTORY = 20
+PRECEDENTS = 10
+
+
+@dataclass
+class Precedent:
+    """A past case like this one and how it was decided (None: not decided yet)."""
+
+    key: str
+    status: str
+    harm_area: str
+    similarity: float
+    excerpt: str
+    decision: Decision | None
+
+
+@dataclass
+class Reply:
+    id: str
+    title: str
+    for_action: str
+    text: str
+
+
+@dataclass
+class CaseView:
+    detail: CaseDetail
+    policy: Policy | None
+    policies: list[tuple[str, list[Policy]]]  # (harm area title, its policies), this case's first
+    history: list[tuple[Case, Decision | None]]  # the subject's other cases
+    related: RelatedOut | None
+    precedents: list[Precedent]
+    audit: Sequence[AuditEvent]
+    hidden: dict[int, bool]  # evidence id → starts hidden (blurred or collapsed)
+    revealed: set[int]
+    holds: Sequence[LegalHold] = field(default_factory=list)
+    replies: list[Reply] = field(default_factory=list)
+    graphic_area: bool = False
+
+
+def gather(
+    session: Session,
+    clock: Clock,
+    *,
+    key: str,
+    user: User,
+    taxonomy: Taxonomy,
+    replies: ReplyConfig,
+) -> CaseView:
+    now = clock.now()
+    case = cases.get_or_raise(session, key=key)
+    sees_evidence = can(user.role, Permission.EVIDENCE_READ)
+    detail = flows.case_detail(session, case=case, with_evidence=sees_evidence, now=now)
+    area = taxonomy.area(case.harm_area) if case.harm_area in taxonomy.area_ids else None
+    graphic_area = bool(area and area.graphic)
+    items = [ev for r in detail.reports for ev in r.evidence]
+    stored = (
+        {
+            e.id: e
+            for e in session.scalars(select(Evidence).where(Evidence.id.in_([i.id for i in items])))
+        }
+        if items
+        else {}
+    )
+    suggested = taxonomy.policy(case.suggested_policy) if case.suggested_policy else None
+    policy = suggested[1] if suggested else None
+    return CaseView(
+        detail=detail,
+        policy=policy,
+        policies=_policies(taxonomy, first=case.harm_area),
+        history=_history(session, case),
+        related=linking.related_subjects(session, subject_id=case.subject_id, depth=1, limit=20),
+        precedents=_precedents(session, case, [r.id for r in detail.reports]),
+        audit=session.scalars(
+            select(AuditEvent).where(AuditEvent.object_id == case.key).order_by(AuditEvent.id)
+        ).all(),
+        hidden={i: exposure.starts_hidden(e, graphic_area=graphic_area) for i, e in stored.items()},
+        revealed=exposure.revealed_today(session, clock, user=user, evidence_ids=list(stored)),
+        holds=holds.of_case(session, case_id=case.id)
+        if can(user.role, Permission.LEGAL_HOLDS)
+        else [],
+        replies=_replies(replies, case, policy, detail),
+        graphic_area=graphic_area,
+    )
+
+
+def _policies(taxonomy: Taxonomy, *, first: str) -> list[tuple[str, list[Policy]]]:
+    areas = sorted(taxonomy.harm_areas, key=lambda a: (a.id != first, a.title))
+    return [(a.title, list(a.policies)) for a in areas]
+
+
+def _latest_decisions(session: Session, case_ids: list[int]) -> dict[int, Decision]:
+    latest: dict[int, Decision] = {}
+    if case_ids:
+        for d in session.scalars(
+            select(Decision).where(Decision.case_id.in_(case_ids)).order_by(Decision.id)
+        ):
+            latest[d.case_id] = d
+    return latest
+
+
+def _history(session: Session, case: Case) -> list[tuple[Case, Decision | None]]:
+    others = [
+        c
+        for c in cases.list_cases(
+            session, where=cases.CaseFilter(subject_id=case.subject_id), limit=HISTORY + 1
+        )
+        if c.id != case.id
+    ][:HISTORY]
+    decided = _latest_decisions(session, [c.id for c in others])
+    return [(c, decided.get(c.id)) for c in others]
+
+
+def _precedents(session: Session, case: Case, report_ids: list[int]) -> list[Precedent]:
+    """Past cases whose reports nearly repeat this case's (MinHash), with their decisions."""
+    best: dict[str, Precedent] = {}
+    for report_id in report_ids[:3]:
+        found = similar.similar_reports(session, report_id=report_id, min_similarity=0.5, limit=20)
+        for r in found.reports:
+            if r.case == case.key or r.case in best:
+                continue
+            best[r.case] = Precedent(
+                r.case, r.case_status, r.harm_area, r.similarity, r.excerpt, None
+            )
+    ranked = sorted(best.values(), key=lambda p: -p.similarity)[:PRECEDENTS]
+    ids = {p.key: cases.get_or_raise(session, key=p.key).id for p in ranked}
+    decided = _latest_decisions(session, list(ids.values()))
+    for p in ranked:
+        p.decision = decided.get(ids[p.key])
+    return ranked
+
+
+def _replies(
+    config: ReplyConfig, case: Case, policy: Policy | None, detail: CaseDetail
+) -> list[Reply]:
+    values = {
+        "case_key": case.key,
+        "harm_area": case.harm_area,
+        "policy_id": policy.id if policy else "",
+        "policy_title": policy.title if policy else "our rules",
+        "subject": detail.subject.display_name or detail.subject.external_id,
+        "violation": True,
+    }
+    return [Reply(t.id, t.title, t.for_action, t.render(**values)) for t in config.templates]

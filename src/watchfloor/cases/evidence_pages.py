@@ -1,0 +1,103 @@
+"""Console routes for evidence: reveal an item (audited, counted), its blurred preview, the file.
+
+Nothing of a hidden item leaves the server before it is revealed: images are served as a
+blurred greyscale preview made here, text behind a warning is sent only in answer to a reveal.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from watchfloor.auth.permissions import Permission
+from watchfloor.cases import exposure
+from watchfloor.cases import service as cases
+from watchfloor.deps import ClockDep, DbSession, IdPath, RuntimeDep
+from watchfloor.errors import Forbidden, NotFound
+from watchfloor.intake.models import Evidence, EvidenceBlob
+from watchfloor.intake.previews import blurred
+from watchfloor.intake.schemas import EvidenceOut
+from watchfloor.web.console import Visitor, page_for, posted_for, redirect, render
+
+router = APIRouter(include_in_schema=False)
+EvidenceReader = Annotated[Visitor, page_for(Permission.EVIDENCE_READ)]
+Revealer = Annotated[Visitor, posted_for(Permission.EVIDENCE_READ)]
+PRIVATE = {"Cache-Control": "no-store, private", "X-Content-Type-Options": "nosniff"}
+
+
+@router.post("/cases/{key}/evidence/{evidence_id}/reveal")
+def reveal(
+    request: Request,
+    key: str,
+    evidence_id: IdPath,
+    db: DbSession,
+    clock: ClockDep,
+    runtime: RuntimeDep,
+    visitor: Revealer,
+) -> Response:
+    """Reveal one item: the page's script swaps in the answer; without script, back to the case."""
+    case = cases.get_or_raise(db, key=key)
+    item = exposure.evidence_of_case(db, case=case, evidence_id=evidence_id)
+    exposure.reveal(db, clock, user=visitor.user, case=case, evidence=item)
+    if request.headers.get("x-requested-with") != "watchfloor":
+        return redirect(f"/cases/{case.key}#evidence-{item.id}")
+    area = runtime.config.taxonomy.area(case.harm_area)
+    return render(
+        request,
+        "_evidence.html",
+        visitor,
+        case_key=case.key,
+        ev=EvidenceOut.model_validate(item),
+        hidden=exposure.starts_hidden(item, graphic_area=area.graphic),
+        revealed=True,
+        exposure=exposure.exposure_today(db, clock, user=visitor.user),
+    )
+
+
+def _item(db: DbSession, evidence_id: int) -> tuple[Evidence, bytes]:
+    item = db.get(Evidence, evidence_id)
+    if item is None or item.kind != "file":
+        raise NotFound(f"no file evidence {evidence_id}")
+    blob = db.get(EvidenceBlob, item.sha256)
+    if blob is None:
+        raise NotFound(f"the bytes of evidence {evidence_id} are not stored")
+    return item, blob.content
+
+
+@router.get("/evidence/{evidence_id}/preview")
+def preview(evidence_id: IdPath, db: DbSession, visitor: EvidenceReader) -> Response:
+    """A blurred, greyscale, small copy of an image: safe to show before anyone reveals it."""
+    item, content = _item(db, evidence_id)
+    image = blurred(content) if exposure.is_visual(item) else None
+    if image is None:
+        raise NotFound(f"evidence {evidence_id} has no image preview")
+    # Blurred past recognition, so the browser may keep it for the shift: reloads stay fast.
+    return Response(
+        image,
+        media_type="image/jpeg",
+        headers={**PRIVATE, "Cache-Control": "private, max-age=43200"},
+    )
+
+
+@router.get("/evidence/{evidence_id}/file")
+def original(
+    evidence_id: IdPath, db: DbSession, clock: ClockDep, visitor: EvidenceReader
+) -> Response:
+    """The file itself, only to someone who revealed it today (which was audited and counted)."""
+    item, content = _item(db, evidence_id)
+    if evidence_id not in exposure.revealed_today(
+        db, clock, user=visitor.user, evidence_ids=[evidence_id]
+    ):
+        raise Forbidden("reveal this item on its case page first; revealing is recorded")
+    inline = exposure.is_visual(item)
+    name = (item.filename or f"evidence-{item.id}").replace('"', "")
+    headers = {
+        **PRIVATE,
+        "Content-Disposition": f'{"inline" if inline else "attachment"}; filename="{name}"',
+        # A file is never a page: no script in it may run on our origin.
+        "Content-Security-Policy": "sandbox; default-src 'none'",
+    }
+    media = item.media_type if inline and item.media_type else "application/octet-stream"
+    return Response(content, media_type=media, headers=headers)

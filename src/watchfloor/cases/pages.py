@@ -1,0 +1,227 @@
+"""Console routes for a case: read it, move it through its lifecycle, decide it; and search."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from watchfloor.auth.permissions import Permission, can
+from watchfloor.cases import case_view, flows
+from watchfloor.cases.lifecycle import Status
+from watchfloor.cases.schemas import DecisionIn
+from watchfloor.cases.search import Search, search
+from watchfloor.deps import ClockDep, DbSession, RuntimeDep
+from watchfloor.errors import Invalid
+from watchfloor.runtime import Runtime
+from watchfloor.web.console import Visitor, page_for, posted_for, redirect, render
+
+router = APIRouter(include_in_schema=False)
+Reader = Annotated[Visitor, page_for(Permission.CASES_READ)]
+Working = Annotated[Visitor, posted_for(Permission.CASES_WORK)]
+Deciding = Annotated[Visitor, posted_for(Permission.CASES_DECIDE)]
+# Each lifecycle action the case page offers, as its button says it.
+ACTION_LABELS = {
+    "assign": "Claim",
+    "start_review": "Start review",
+    "request_info": "Wait for information",
+    "info_received": "Information received",
+    "escalate": "Escalate",
+    "release": "Release to queue",
+    "close": "Close",
+    "reopen": "Reopen",
+}
+
+
+def _case_page(
+    request: Request,
+    db: DbSession,
+    clock: ClockDep,
+    runtime: Runtime,
+    visitor: Visitor,
+    key: str,
+    *,
+    status: int = 200,
+    problems: list[str] | None = None,
+    form: dict[str, object] | None = None,
+) -> HTMLResponse:
+    view = case_view.gather(
+        db,
+        clock,
+        key=key,
+        user=visitor.user,
+        taxonomy=runtime.config.taxonomy,
+        replies=runtime.config.replies,
+    )
+    return render(
+        request,
+        "case.html",
+        visitor,
+        status=status,
+        view=view,
+        case=view.detail,
+        action_labels=ACTION_LABELS,
+        problems=problems or [],
+        form=form or {},
+        sees_evidence=visitor.can(Permission.EVIDENCE_READ),
+    )
+
+
+@router.get("/cases/{key}")
+def case_page(
+    request: Request, key: str, db: DbSession, clock: ClockDep, runtime: RuntimeDep, visitor: Reader
+) -> HTMLResponse:
+    return _case_page(request, db, clock, runtime, visitor, key)
+
+
+@router.post("/cases/{key}/transition")
+def transition(
+    key: str,
+    db: DbSession,
+    clock: ClockDep,
+    runtime: RuntimeDep,
+    visitor: Working,
+    action: Annotated[str, Form(max_length=32)],
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    case = flows.move(
+        db,
+        clock,
+        key=key,
+        action=action,
+        actor=visitor.user,
+        can_act_for_others=visitor.can(Permission.CASES_ASSIGN_ANY),
+        note=note.strip() or None,
+        sla=runtime.config.sla,
+    )
+    return redirect(f"/cases/{case.key}")
+
+
+@router.post("/cases/{key}/decision")
+def decide(
+    request: Request,
+    key: str,
+    db: DbSession,
+    clock: ClockDep,
+    runtime: RuntimeDep,
+    visitor: Deciding,
+    policy_id: Annotated[str, Form(max_length=64)] = "",
+    violation: Annotated[str, Form(max_length=8)] = "",
+    actions: Annotated[list[str] | None, Form()] = None,
+    rationale: Annotated[str, Form(max_length=20_000)] = "",
+    message: Annotated[str, Form(max_length=5000)] = "",
+    message_for: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """The decision form: policy, violation or not, actions, rationale, and an optional message
+    that rides with the action its template is for. Problems come back on the form (422)."""
+    form: dict[str, object] = {
+        "policy_id": policy_id,
+        "violation": violation,
+        "actions": actions or [],
+        "rationale": rationale,
+        "message": message.strip(),
+        "message_for": message_for,
+    }
+    ordered: list[dict[str, object]] = [{"kind": kind} for kind in actions or []]
+    problems: list[str] = []
+    if message.strip():
+        target = next((a for a in ordered if a["kind"] == message_for), None)
+        if target is None:
+            problems.append(
+                f"the message goes with the action '{message_for or 'notify_reporter'}': "
+                "tick that action, or clear the message"
+            )
+        else:
+            target["params"] = {"message": message.strip()}
+    decision = None
+    try:
+        decision = DecisionIn.model_validate(
+            {
+                "policy_id": policy_id,
+                "violation": {"yes": True, "no": False}.get(violation),
+                "rationale": rationale,
+                "actions": ordered,
+            }
+        )
+    except ValidationError as exc:
+        problems += [_problem(dict(e)) for e in exc.errors()]
+    if decision is not None and not problems:
+        try:
+            case = flows.decide(
+                db,
+                clock,
+                key=key,
+                decision=decision,
+                actor=visitor.user,
+                can_act_for_others=visitor.can(Permission.CASES_ASSIGN_ANY),
+                taxonomy=runtime.config.taxonomy,
+            )
+            return redirect(f"/cases/{case.key}#decisions")
+        except Invalid as exc:
+            problems = [str(f.get("msg")) for f in exc.fields] or [exc.message]
+    db.rollback()
+    return _case_page(
+        request, db, clock, runtime, visitor, key, status=422, problems=problems, form=form
+    )
+
+
+def _problem(err: dict[str, Any]) -> str:
+    where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+    msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+    return f"{where}: {msg}" if where else msg
+
+
+@router.get("/search")
+def search_page(
+    request: Request,
+    db: DbSession,
+    clock: ClockDep,
+    runtime: RuntimeDep,
+    visitor: Reader,
+    q: Annotated[str, Query(max_length=300)] = "",
+    harm_area: Annotated[str, Query(max_length=64)] = "",
+    status: Annotated[str, Query(max_length=16)] = "",
+    opened_from: Annotated[str, Query(max_length=10)] = "",
+    opened_until: Annotated[str, Query(max_length=10)] = "",
+) -> HTMLResponse:
+    """Cases by key, subject identifier or report words, harm area, status and opening day."""
+    problems: list[str] = []
+    query = Search(text=q, harm_area=harm_area or None, status=status or None)
+    if status and status not in {s.value for s in Status}:
+        problems.append(f"unknown status {status!r}")
+    if harm_area and harm_area not in runtime.config.taxonomy.area_ids:
+        problems.append(f"unknown harm area {harm_area!r}")
+    for name, value in (("opened_from", opened_from), ("opened_until", opened_until)):
+        if value:
+            try:
+                day = datetime.fromisoformat(value).replace(tzinfo=clock.now().tzinfo)
+            except ValueError:
+                problems.append(f"{name}: {value!r} is not a date (YYYY-MM-DD)")
+                continue
+            if name == "opened_from":
+                query.opened_from = day
+            else:
+                query.opened_until = day + timedelta(days=1)  # the whole last day
+    found = [] if problems or query.empty else search(db, query)
+    names = flows.usernames(db, {c.assignee_id for c in found})
+    now = clock.now()
+    return render(
+        request,
+        "search.html",
+        visitor,
+        status=422 if problems else 200,
+        query=query,
+        q=q,
+        harm_area=harm_area,
+        status_filter=status,
+        opened_from=opened_from,
+        opened_until=opened_until,
+        problems=problems,
+        statuses=[s.value for s in Status],
+        areas=runtime.config.taxonomy.harm_areas,
+        results=[flows.case_out(c, names.get(c.assignee_id or 0), now=now) for c in found],
+        can=can,
+    )

@@ -1,0 +1,29 @@
+"""What the console shows of an image before anyone reveals it: a small, blurred, greyscale copy.
+
+Made on the server, so an unrevealed image never reaches the browser at all: CSS blur alone
+would still send the original, one "inspect element" away.
+"""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image, ImageFilter, UnidentifiedImageError
+
+PREVIEW_SIZE = 240
+BLUR_RADIUS = 10
+
+
+def blurred(content: bytes) -> bytes | None:
+    """A JPEG at most PREVIEW_SIZE pixels wide or high, greyscale and blurred past recognition;
+    None when the bytes are not an image Pillow can read."""
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            image.draft("L", (PREVIEW_SIZE, PREVIEW_SIZE))  # JPEG: decode at reduced size
+            small = image.convert("L")
+            small.thumbnail((PREVIEW_SIZE, PREVIEW_SIZE))
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+    out = io.BytesIO()
+    small.filter(ImageFilter.GaussianBlur(BLUR_RADIUS)).save(out, "JPEG", quality=60)
+    return out.getvalue()

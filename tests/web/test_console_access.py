@@ -1,0 +1,84 @@
+"""Every console route checks who is calling: no session → the sign-in page; a role without
+the right → 403. The table must list every console route, so a new page cannot forget."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from tests.conftest import Person
+from tests.web.console_client import PASSWORD, sign_in
+from watchfloor.app import create_app
+from watchfloor.runtime import Runtime
+
+# (method, path) → a role that must be refused with 403 (None: every signed-in person may).
+REFUSED: dict[tuple[str, str], str | None] = {
+    ("GET", "/floor"): "intake",
+    ("GET", "/floor/live"): "intake",
+    ("GET", "/my"): "viewer",
+    ("POST", "/next"): "viewer",
+    ("GET", "/cases/{key}"): "intake",
+    ("POST", "/cases/{key}/transition"): "viewer",
+    ("POST", "/cases/{key}/decision"): "qa",
+    ("GET", "/search"): "intake",
+    ("POST", "/cases/{key}/evidence/{evidence_id}/reveal"): "viewer",
+    ("GET", "/evidence/{evidence_id}/preview"): "viewer",
+    ("GET", "/evidence/{evidence_id}/file"): "viewer",
+    ("GET", "/holds"): "analyst",
+    ("POST", "/cases/{key}/holds"): "lead",
+    ("POST", "/holds/{hold_id}/release"): "analyst",
+    ("GET", "/admin"): "lead",
+    ("GET", "/exposure"): None,
+    ("POST", "/logout"): None,
+}
+PUBLIC = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("GET", "/healthz")}
+
+
+def _concrete(path: str) -> str:
+    return (
+        path.replace("{key}", "CASE-000001").replace("{evidence_id}", "1").replace("{hold_id}", "1")
+    )
+
+
+def _routes(routes: list[Any]) -> Iterator[APIRoute]:
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif (inner := getattr(route, "original_router", None)) is not None:
+            yield from _routes(inner.routes)  # a router included in the app
+
+
+def test_every_console_route_is_in_the_table(runtime: Runtime) -> None:
+    found = {
+        (method, route.path)
+        for route in _routes(create_app(runtime).routes)
+        if not route.path.startswith("/api/")
+        for method in route.methods
+    }
+    assert found - PUBLIC == set(REFUSED), "add new console routes to REFUSED"
+
+
+@pytest.mark.parametrize("route", sorted(REFUSED))
+def test_no_session_goes_to_sign_in(client: TestClient, route: tuple[str, str]) -> None:
+    method, path = route
+    answer = client.request(method, _concrete(path), follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith("/login?next=")
+
+
+@pytest.mark.parametrize("route", sorted(r for r, role in REFUSED.items() if role))
+def test_a_role_without_the_right_gets_403(
+    client: TestClient, make_user: Callable[..., Person], route: tuple[str, str]
+) -> None:
+    method, path = route
+    role = REFUSED[route]
+    make_user(role, username="someone", password=PASSWORD)
+    csrf = sign_in(client, "someone")
+    answer = client.request(
+        method, _concrete(path), data={"csrf_token": csrf} if method == "POST" else None
+    )
+    assert answer.status_code == 403, answer.text[:300]
