@@ -8,6 +8,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from watchfloor.auth import login_sessions
+from watchfloor.db import session_scope
 from watchfloor.notify.delivery import deliver_due
 from watchfloor.notify.email import send_due_emails
 from watchfloor.oncall.paging import advance_due
@@ -53,7 +55,17 @@ JOBS: list[Job] = [
             rt.sessions, rt.clock, sla=rt.config.sla, queues=rt.config.queues
         ),
     ),
+    Job(
+        "purge-sessions",
+        "Delete console sign-ins that expired or went idle (their cookies already stopped working).",
+        lambda rt: _purge_sessions(rt),
+    ),
 ]
+
+
+def _purge_sessions(runtime: Runtime) -> int:
+    with session_scope(runtime.sessions) as session:
+        return login_sessions.purge_expired(session, runtime.clock)
 
 
 def run_once(runtime: Runtime) -> int:

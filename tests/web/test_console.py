@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +15,9 @@ from PIL import Image
 from tests.conftest import Person
 from tests.web.console_client import PASSWORD, csrf_of, report_with_evidence, sign_in
 from watchfloor.app import create_app
+from watchfloor.auth import login_sessions
+from watchfloor.clock import SettableClock
+from watchfloor.db import session_scope
 from watchfloor.runtime import Runtime
 
 MakeUser = Callable[..., Person]
@@ -334,3 +338,18 @@ def test_unknown_case_and_bad_ids_are_pages_not_tracebacks(
     assert missing.status_code == 404 and "Not found" in missing.text
     assert client.get("/evidence/99999999999999999999/preview").status_code == 422
     assert client.get("/cases/nonsense").status_code == 404
+
+
+def test_a_session_ends_after_two_idle_hours_and_the_worker_purges_it(
+    client: TestClient, make_user: MakeUser, runtime: Runtime, clock: SettableClock
+) -> None:
+    person(make_user, "analyst", "ana")
+    sign_in(client, "ana")
+    clock.advance(timedelta(minutes=90))
+    assert client.get("/my").status_code == 200  # still in use: the idle clock restarts
+    clock.advance(timedelta(minutes=119))
+    assert client.get("/my", follow_redirects=False).status_code == 200
+    clock.advance(timedelta(hours=2, minutes=1))
+    assert client.get("/my", follow_redirects=False).status_code == 303
+    with session_scope(runtime.sessions) as db:
+        assert login_sessions.purge_expired(db, runtime.clock) == 1
