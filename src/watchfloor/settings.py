@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
     smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Console cookies are Secure whenever the request came over TLS (uvicorn trusts
+    # X-Forwarded-Proto from the proxies in FORWARDED_ALLOW_IPS); true marks them Secure always.
+    secure_cookies: bool = False
     # Where people reach this server: the base of signed links in pages and calendar feed URLs.
     public_url: str = "http://127.0.0.1:8000"
     page_link_hours: float = Field(default=24.0, gt=0, description="signed ack links expire")

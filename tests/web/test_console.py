@@ -255,6 +255,7 @@ def test_claim_decide_with_a_reply_template_and_see_it_in_the_audit_trail(
     assert done.status_code == 200 and done.url.path == f"/cases/{case_key}"
     assert "Violation</strong> of VT-THREAT" in done.text
     assert "Thanks, we acted on your report." in done.text
+    assert "1 report; of those decided, 1 upheld, 0 not" in done.text  # the reporter's record
     assert "case.decided" in done.text or "decision" in done.text
     api = client.get(f"/cases/{case_key}").text
     assert '<span class="status">resolved</span>' in api

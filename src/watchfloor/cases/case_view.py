@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from watchfloor.audit.models import AuditEvent
@@ -17,7 +17,7 @@ from watchfloor.cases.models import Case, Decision, LegalHold
 from watchfloor.cases.replies import ReplyConfig
 from watchfloor.cases.schemas import CaseDetail
 from watchfloor.clock import Clock
-from watchfloor.intake.models import Evidence
+from watchfloor.intake.models import Evidence, Report
 from watchfloor.triage import linking, similar
 from watchfloor.triage.link_schemas import RelatedOut
 from watchfloor.triage.taxonomy import Policy, Taxonomy
@@ -36,6 +36,17 @@ class Precedent:
     similarity: float
     excerpt: str
     decision: Decision | None
+
+
+@dataclass
+class ReporterRecord:
+    """A reporter's track record: how many reports they filed, and how the decided ones went."""
+
+    kind: str
+    id: str | None
+    reports: int = 0
+    upheld: int = 0  # their report's case was decided a violation
+    not_upheld: int = 0
 
 
 @dataclass
@@ -60,6 +71,7 @@ class CaseView:
     holds: Sequence[LegalHold] = field(default_factory=list)
     replies: list[Reply] = field(default_factory=list)
     graphic_area: bool = False
+    reporters: list[ReporterRecord] = field(default_factory=list)
 
 
 def gather(
@@ -105,7 +117,38 @@ def gather(
         else [],
         replies=_replies(replies, case, policy, detail),
         graphic_area=graphic_area,
+        reporters=_reporters(session, [(r.reporter.kind, r.reporter.id) for r in detail.reports]),
     )
+
+
+def _reporters(session: Session, who: list[tuple[str, str | None]]) -> list[ReporterRecord]:
+    """Each distinct identified reporter's record (anonymous reporters have none to show)."""
+    records: list[ReporterRecord] = []
+    for kind, reporter_id in dict.fromkeys(who):
+        record = ReporterRecord(kind, reporter_id)
+        records.append(record)
+        if reporter_id is None:
+            continue
+        decided = (
+            select(Decision.case_id, func.max(Decision.id).label("last"))
+            .group_by(Decision.case_id)
+            .subquery()
+        )
+        rows = session.execute(
+            select(Decision.violation, func.count())
+            .select_from(Report)
+            .outerjoin(decided, decided.c.case_id == Report.case_id)
+            .outerjoin(Decision, Decision.id == decided.c.last)
+            .where(Report.reporter_kind == kind, Report.reporter_id == reporter_id)
+            .group_by(Decision.violation)
+        ).all()
+        for violation, n in rows:
+            record.reports += n
+            if violation is True:
+                record.upheld += n
+            elif violation is False:
+                record.not_upheld += n
+    return records
 
 
 def _policies(taxonomy: Taxonomy, *, first: str) -> list[tuple[str, list[Policy]]]:

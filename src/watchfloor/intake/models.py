@@ -45,7 +45,11 @@ class Report(Base):
     """One report as it arrived, from a user, a detector, an email inbox or another system."""
 
     __tablename__ = "reports"
-    __table_args__ = (UniqueConstraint("source", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        # A reporter's track record, on the case page.
+        Index("ix_reports_reporter", "reporter_kind", "reporter_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(64))

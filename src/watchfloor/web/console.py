@@ -200,7 +200,7 @@ def set_session_cookie(request: Request, response: Response, token: str) -> None
 
 def is_tls(request: Request) -> bool:
     """Whether the visitor reached us over TLS (directly, or through a proxy uvicorn trusts)."""
-    return request.url.scheme == "https"
+    return request.url.scheme == "https" or request.app.state.runtime.settings.secure_cookies
 
 
 def redirect(url: str) -> RedirectResponse:

@@ -1,4 +1,4 @@
-"""console: sign-in sessions, legal holds, and reveals counted as exposure to graphic material
+"""console: sign-in sessions, legal holds, reveals counted as exposure, reporters' records
 
 Revision ID: 0013
 Revises: 0009
@@ -62,6 +62,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_legal_holds")),
     )
     op.create_index(op.f("ix_legal_holds_case_id"), "legal_holds", ["case_id"])
+    op.create_index("ix_reports_reporter", "reports", ["reporter_kind", "reporter_id"])
     with op.batch_alter_table("graphic_exposures") as batch:
         batch.add_column(sa.Column("evidence_id", INT, nullable=True))
         batch.create_foreign_key(
@@ -79,6 +80,7 @@ def downgrade() -> None:
         batch.drop_index(op.f("ix_graphic_exposures_evidence_id"))
         batch.drop_constraint(op.f("fk_graphic_exposures_evidence_id_evidence"), type_="foreignkey")
         batch.drop_column("evidence_id")
+    op.drop_index("ix_reports_reporter", table_name="reports")
     op.drop_index(op.f("ix_legal_holds_case_id"), table_name="legal_holds")
     op.drop_table("legal_holds")
     op.drop_index(op.f("ix_login_sessions_user_id"), table_name="login_sessions")
