@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from watchfloor import __version__
@@ -72,7 +71,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         admin_pages,
     ):
         app.include_router(router)
-    app.mount("/static", StaticFiles(directory=console.HERE / "static"), name="static")
+    app.mount("/static", console.Static(directory=console.HERE / "static"), name="static")
 
     @app.get("/healthz", tags=["health"], responses={503: {"description": "Database unreachable"}})
     def healthz() -> JSONResponse:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from watchfloor.cases.lifecycle import CLAIMABLE_STATUSES, OPEN_STATUSES
-from watchfloor.cases.models import Case
+from watchfloor.cases.lifecycle import CLAIMABLE_STATUSES
+from watchfloor.cases.models import OPEN_SQL, Case
 from watchfloor.queues.routing import QueueConfig
 from watchfloor.triage.taxonomy import Priority
 
@@ -64,7 +64,7 @@ def floor(session: Session, *, queues: QueueConfig, now: datetime) -> list[Queue
             count(and_(running, Case.first_action_warn_at <= now, Case.first_action_due_at > now)),
             count(and_(running, Case.resolve_due_at <= now)),
         )
-        .where(Case.status.in_(OPEN_STATUSES))
+        .where(text(OPEN_SQL))
         .group_by(Case.queue, Case.priority, waiting)
     ).all()
     loads = {q.name: QueueLoad(q.name, q.title) for q in queues.queues}

@@ -18,6 +18,7 @@ depends_on: str | Sequence[str] | None = None
 
 INT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 TS = watchfloor.db.UTCDateTime(timezone=True)
+OPEN = "status IN ('new', 'triaged', 'assigned', 'in_review', 'pending_info', 'escalated')"
 
 
 def upgrade() -> None:
@@ -63,6 +64,23 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_legal_holds_case_id"), "legal_holds", ["case_id"])
     op.create_index("ix_reports_reporter", "reports", ["reporter_kind", "reporter_id"])
+    op.create_index(
+        "ix_cases_open_floor",
+        "cases",
+        [
+            "queue",
+            "priority",
+            "status",
+            "assignee_id",
+            "created_at",
+            "first_action_due_at",
+            "first_action_warn_at",
+            "resolve_due_at",
+            "sla_paused_at",
+        ],
+        postgresql_where=sa.text(OPEN),
+        sqlite_where=sa.text(OPEN),
+    )
     with op.batch_alter_table("graphic_exposures") as batch:
         batch.add_column(sa.Column("evidence_id", INT, nullable=True))
         batch.create_foreign_key(
@@ -80,6 +98,7 @@ def downgrade() -> None:
         batch.drop_index(op.f("ix_graphic_exposures_evidence_id"))
         batch.drop_constraint(op.f("fk_graphic_exposures_evidence_id_evidence"), type_="foreignkey")
         batch.drop_column("evidence_id")
+    op.drop_index("ix_cases_open_floor", table_name="cases")
     op.drop_index("ix_reports_reporter", table_name="reports")
     op.drop_index(op.f("ix_legal_holds_case_id"), table_name="legal_holds")
     op.drop_table("legal_holds")
