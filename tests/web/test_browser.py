@@ -147,6 +147,11 @@ def test_an_analyst_works_a_case_from_sign_in_to_sign_out(
     # The floor: every queue, counts by priority, live countdowns.
     expect(p.get_by_role("heading", name="Floor")).to_be_visible()
     expect(p.get_by_role("row", name="Life safety (P0)")).to_be_visible()
+    # The demo leaves a backlog: some deadline has passed and its countdown is red.
+    overdue = p.locator("time[data-countdown].breached").first
+    expect(overdue).to_be_visible()
+    assert overdue.text_content().startswith("\u2212")
+    assert overdue.evaluate("el => getComputedStyle(el).color") == "rgb(155, 0, 18)"
     assert _axe(p) == []
 
     # Next case, from the keyboard.

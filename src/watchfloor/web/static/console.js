@@ -20,9 +20,11 @@ function tick() {
   const now = Date.now();
   for (const el of document.querySelectorAll("time[data-countdown]")) {
     const left = (Date.parse(el.getAttribute("datetime")) - now) / 1000;
+    // Amber from the SLA's warning time when the page knows it, else in the last 15 minutes.
+    const warn = el.dataset.warn ? Date.parse(el.dataset.warn) <= now : left < 15 * 60;
     el.textContent = fmt(left);
     el.classList.toggle("breached", left <= 0);
-    el.classList.toggle("warning", left > 0 && left < 15 * 60);
+    el.classList.toggle("warning", left > 0 && warn);
   }
 }
 
