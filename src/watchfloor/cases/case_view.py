@@ -87,8 +87,7 @@ def gather(
     case = cases.get_or_raise(session, key=key)
     sees_evidence = can(user.role, Permission.EVIDENCE_READ)
     detail = flows.case_detail(session, case=case, with_evidence=sees_evidence, now=now)
-    area = taxonomy.area(case.harm_area) if case.harm_area in taxonomy.area_ids else None
-    graphic_area = bool(area and area.graphic)
+    graphic_area = exposure.graphic_area(taxonomy, case.harm_area)
     items = [ev for r in detail.reports for ev in r.evidence]
     stored = (
         {

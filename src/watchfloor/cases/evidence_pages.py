@@ -43,14 +43,15 @@ def reveal(
     exposure.reveal(db, clock, user=visitor.user, case=case, evidence=item)
     if request.headers.get("x-requested-with") != "watchfloor":
         return redirect(f"/cases/{case.key}#evidence-{item.id}")
-    area = runtime.config.taxonomy.area(case.harm_area)
     return render(
         request,
         "_evidence.html",
         visitor,
         case_key=case.key,
         ev=EvidenceOut.model_validate(item),
-        hidden=exposure.starts_hidden(item, graphic_area=area.graphic),
+        hidden=exposure.starts_hidden(
+            item, graphic_area=exposure.graphic_area(runtime.config.taxonomy, case.harm_area)
+        ),
         revealed=True,
         exposure=exposure.exposure_today(db, clock, user=visitor.user),
     )

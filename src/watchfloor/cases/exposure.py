@@ -22,6 +22,7 @@ from watchfloor.clock import Clock
 from watchfloor.errors import NotFound
 from watchfloor.intake.models import Evidence, Report
 from watchfloor.queues.service import day_start
+from watchfloor.triage.taxonomy import Taxonomy
 
 VISUAL = ("image/", "video/")
 
@@ -35,6 +36,11 @@ def starts_hidden(evidence: Evidence, *, graphic_area: bool) -> bool:
     if evidence.kind == "file":
         return is_visual(evidence) or evidence.sensitivity != "none" or graphic_area
     return evidence.sensitivity != "none" or graphic_area
+
+
+def graphic_area(taxonomy: Taxonomy, harm_area: str) -> bool:
+    """Whether material in ``harm_area`` can be graphic (an area no longer configured: no)."""
+    return any(a.graphic for a in taxonomy.harm_areas if a.id == harm_area)
 
 
 def time_zone_of(session: Session, user: User) -> str:
