@@ -225,3 +225,8 @@ def test_screenshots_of_the_floor_and_a_case_from_demo_data(
     p.wait_for_url("**/cases/CASE-*")
     assert _axe(p) == []
     _shot(p, "case", request)
+    # `e` escalates the case (a lead may, without holding it); the audit trail shows it.
+    expect = playwright_api.expect
+    p.keyboard.press("e")
+    expect(p.locator("h1 .status")).to_have_text("escalated")
+    expect(p.locator("ol.trail")).to_contain_text("case.escalate by user:lena")
