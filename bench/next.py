@@ -42,26 +42,29 @@ from watchfloor.clock import SystemClock
 from watchfloor.db import make_engine, make_sessionmaker, session_scope
 from watchfloor.intake.models import Subject
 from watchfloor.queues import service as queues
+from watchfloor.queues import sla_service
 from watchfloor.queues.routing import QueueConfig, load_queues
-from watchfloor.queues.sla import load_sla
+from watchfloor.queues.sla import SlaConfig, load_sla
 from watchfloor.settings import Settings
-from watchfloor.triage.taxonomy import Taxonomy, load_taxonomy
+from watchfloor.triage.taxonomy import Priority, Taxonomy, load_taxonomy
 
 TARGET_P99_MS = 20.0
 PRIORITY_WEIGHTS = [1, 9, 30, 60]
 FIRST_ACTION = [timedelta(minutes=15), timedelta(hours=1), timedelta(hours=8), timedelta(hours=24)]
-RESOLVE = [timedelta(hours=4), timedelta(hours=24), timedelta(hours=72), timedelta(days=7)]
 LANGUAGES = ["en", "de", "fr", "es", "pt-BR", None]
 LANGUAGE_WEIGHTS = [60, 10, 10, 10, 5, 5]
 ZONES = ["Europe/Dublin", "America/New_York", "Asia/Singapore", "Europe/Berlin", "UTC"]
 
 
-def load(config_dir: Path) -> tuple[Taxonomy, QueueConfig]:
-    taxonomy = load_taxonomy(config_dir, sla_classes=set(load_sla(config_dir).classes))
-    return taxonomy, load_queues(config_dir, taxonomy)
+def load(config_dir: Path) -> tuple[Taxonomy, QueueConfig, SlaConfig]:
+    sla = load_sla(config_dir)
+    taxonomy = load_taxonomy(config_dir, sla_classes=set(sla.classes))
+    return taxonomy, load_queues(config_dir, taxonomy), sla
 
 
-def seed(url: str, cases: int, analysts: int, taxonomy: Taxonomy, qc: QueueConfig) -> None:
+def seed(
+    url: str, cases: int, analysts: int, taxonomy: Taxonomy, qc: QueueConfig, sla: SlaConfig
+) -> None:
     rng = random.Random(7)
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
@@ -103,8 +106,10 @@ def seed(url: str, cases: int, analysts: int, taxonomy: Taxonomy, qc: QueueConfi
                 "created_at": created,
                 "updated_at": created,
                 "last_report_at": created,
-                "first_action_due_at": created + FIRST_ACTION[p],
-                "resolve_due_at": created + RESOLVE[p],
+                # The clocks intake gives a case (config/sla.yaml: privacy runs on office hours).
+                **sla_service.start_columns(
+                    sla, priority=Priority(p), harm_area=area.id, sla_class=None, opened_at=created
+                ),
                 "first_action_at": None,
                 "resolved_at": None,
             }
@@ -252,10 +257,10 @@ def main() -> None:
         "does; needs fewer analysts than the server's max_connections.",
     )
     args = parser.parse_args()
-    taxonomy, qc = load(Settings(environment="test").config_dir)
+    taxonomy, qc, sla = load(Settings(environment="test").config_dir)
     with database("postgresql") as url:
         t0 = time.perf_counter()
-        seed(url, args.cases, args.analysts, taxonomy, qc)
+        seed(url, args.cases, args.analysts, taxonomy, qc, sla)
         print(
             f"{args.analysts} analysts, {args.cases} open cases "
             f"(seeded in {time.perf_counter() - t0:.0f} s), {args.rounds} claims each, "
