@@ -280,6 +280,10 @@ class SlaConfig(BaseModel):
         found: Policy | None = policies.get((harm_area, priority))
         return found if found is not None else policies[(None, priority)]
 
+    def policies(self) -> dict[tuple[str | None, Priority], Policy]:
+        """Every policy, by (harm area, or None for the defaults; priority)."""
+        return dict(self.__pydantic_private__["_policies"])  # type: ignore[index]
+
     def legal_deadline(self, sla_class: str | None, opened_at: datetime) -> datetime | None:
         cls = self.classes.get(sla_class) if sla_class else None
         return cls.legal_clock.deadline(opened_at) if cls and cls.legal_clock else None
