@@ -24,28 +24,24 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Interval,
-    String,
     bindparam,
     case,
     cast,
     func,
     literal,
     literal_column,
-    not_,
+    null,
     or_,
     select,
-    true,
-    tuple_,
-    union_all,
     update,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.types import TypeEngine
 
 from watchfloor.cases.lifecycle import Status
 from watchfloor.cases.models import Case
 from watchfloor.db import Base
-from watchfloor.queues.sla import Policy, SlaConfig
+from watchfloor.queues.sla import SlaConfig
+from watchfloor.triage.taxonomy import Priority
 
 CLOCK_COLUMNS = ("first_action_due_at", "first_action_warn_at", "resolve_due_at", "resolve_warn_at")
 _OPEN = Case.status.not_in([Status.RESOLVED.value, Status.CLOSED.value])
@@ -67,87 +63,90 @@ class Recomputed:
 
 def recompute(session: Session, *, sla: SlaConfig, batch: int = 5000) -> Recomputed:
     """Recompute the four clock times of every open case from ``sla``; write those that moved."""
-    policies = sla.policies()
-    overridden = sorted({area for area, _ in policies if area is not None})
-    # The policy a case follows: its harm area's override, else the default ('') of its priority.
-    key = (
-        case((_CASES.c.harm_area.in_(overridden), _CASES.c.harm_area), else_="")
-        if overridden
-        else literal("")
-    )
-    on_24x7 = [
-        (area or "", int(priority), *(_micros(o) for o in _offsets(policy, sla.warning_fraction)))
-        for (area, priority), policy in policies.items()
-        if policy.calendar.always_open
-    ]
-    written = 0
-    if on_24x7:
-        written = _update_24x7(session, key, on_24x7)
-    # Everything else: business-hours calendars, and legal clocks (which may cap a due time).
-    by_calendar = or_(
-        _CASES.c.legal_due_at.is_not(None),
-        not_(tuple_(key, _CASES.c.priority).in_([(a, p) for a, p, *_ in on_24x7]))
-        if on_24x7
-        else true(),
-    )
+    offsets = {name: _offset(sla, i) for i, name in enumerate(CLOCK_COLUMNS)}
+    written = _update_24x7(session, offsets)
+    # Everything else: business-hours calendars (no offset), and legal clocks (which may cap).
+    by_calendar = or_(_CASES.c.legal_due_at.is_not(None), offsets[CLOCK_COLUMNS[0]].is_(None))
     read, changed = _recompute_by_calendar(session, sla, by_calendar, batch)
     return Recomputed(set_based=written, calendar_read=read, calendar_changed=changed)
 
 
-def _offsets(policy: Policy, fraction: float) -> tuple[timedelta, ...]:
-    """What the pure module adds to opened + paused on a 24x7 calendar, in CLOCK_COLUMNS order."""
-    return (
-        policy.first_action,
-        policy.first_action * fraction,
-        policy.resolution,
-        policy.resolution * fraction,
-    )
+def _offset(sla: SlaConfig, column: int) -> ColumnElement[Any]:
+    """Per case, in microseconds: what the pure module adds to opened + paused for the clock
+    time in CLOCK_COLUMNS[column] on a 24x7 calendar; NULL where the policy's calendar has hours.
 
+    CASE priority WHEN … THEN (CASE harm_area WHEN <override> … ELSE <default> END) END: one or
+    two comparisons a row, where a join on a table of policies made SQLite scan cases per policy.
+    """
+    policies = sla.policies()
 
-def _micros(amount: timedelta) -> int:
-    return amount // timedelta(microseconds=1)
+    def micros(priority: Priority, area: str | None) -> int | None:
+        policy = policies.get((area, priority)) or policies[(None, priority)]
+        if not policy.calendar.always_open:
+            return None
+        fraction = sla.warning_fraction
+        amount = (
+            policy.first_action,
+            policy.first_action * fraction,
+            policy.resolution,
+            policy.resolution * fraction,
+        )[column]
+        return amount // timedelta(microseconds=1)
 
+    def value(amount: int | None) -> ColumnElement[Any]:
+        return null() if amount is None else literal(amount, BigInteger())
 
-def _update_24x7(session: Session, key: ColumnElement[str], policies: list[tuple[Any, ...]]) -> int:
-    """One UPDATE … FROM (VALUES policies) of the open 24x7 cases with no legal clock."""
-    # A derived table of a few rows (SQLite cannot name the columns of a VALUES list).
-    names = ("area", "priority", *(f"{n}_us" for n in CLOCK_COLUMNS))
-    types: tuple[TypeEngine[Any], ...] = (
-        String(),
-        Integer(),
-        *(BigInteger(),) * len(CLOCK_COLUMNS),
-    )
-    p = union_all(
-        *(
-            select(*(literal(v, t).label(n) for v, t, n in zip(row, types, names, strict=True)))
-            for row in policies
+    by_priority: dict[int, ColumnElement[Any]] = {}
+    for priority in Priority:
+        default = micros(priority, None)
+        overrides = {
+            area: amount
+            for area, p in policies
+            if area is not None and p == priority and (amount := micros(priority, area)) != default
+        }
+        by_priority[int(priority)] = (
+            case(
+                {a: value(v) for a, v in overrides.items()},
+                value=_CASES.c.harm_area,
+                else_=value(default),
+            )
+            if overrides
+            else value(default)
         )
-    ).subquery("policy")
+    return case(by_priority, value=_CASES.c.priority, else_=null())
+
+
+def _update_24x7(session: Session, offsets: dict[str, ColumnElement[Any]]) -> int:
+    """One UPDATE of the open cases on a 24x7 calendar with no legal clock; how many moved."""
     paused_us = cast(func.round(_CASES.c.sla_paused_seconds * 1_000_000), BigInteger)
     if session.get_bind().dialect.name == "postgresql":
         us = literal_column("interval '1 microsecond'", Interval())
-        new = {n: _CASES.c.created_at + (paused_us + p.c[f"{n}_us"]) * us for n in CLOCK_COLUMNS}
+        new = {n: _CASES.c.created_at + (paused_us + off) * us for n, off in offsets.items()}
+        moved = [_CASES.c[n].is_distinct_from(v) for n, v in new.items()]
     else:
-        # SQLite keeps instants as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC) text; count microseconds.
-        created = _CASES.c.created_at
-        start = (
-            func.unixepoch(func.substr(created, 1, 19)) * 1_000_000
-            + cast(func.substr(created, 21, 6), Integer)
-            + paused_us
-        )
-        new = {n: _sqlite_text(start + p.c[f"{n}_us"]) for n in CLOCK_COLUMNS}
+        # SQLite keeps instants as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC) text: compare whole
+        # microseconds (reading text is cheaper than writing it), write text for what moved.
+        start = _sqlite_micros(_CASES.c.created_at) + paused_us
+        new = {n: _sqlite_text(start + off) for n, off in offsets.items()}
+        moved = [_sqlite_micros(_CASES.c[n]) != start + off for n, off in offsets.items()]
     result = session.execute(
         update(_CASES)
         .where(
-            _CASES.c.priority == p.c.priority,
-            key == p.c.area,
             _OPEN,
             _CASES.c.legal_due_at.is_(None),
-            or_(*(_CASES.c[n].is_distinct_from(v) for n, v in new.items())),
+            offsets[CLOCK_COLUMNS[0]].is_not(None),
+            or_(*moved),
         )
         .values(new)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _sqlite_micros(text: ColumnElement[Any]) -> ColumnElement[int]:
+    """Microseconds since the epoch of an instant SQLite keeps as text."""
+    return func.unixepoch(func.substr(text, 1, 19)) * 1_000_000 + cast(
+        func.substr(text, 21, 6), Integer
+    )
 
 
 def _sqlite_text(micros: ColumnElement[int]) -> ColumnElement[str]:
