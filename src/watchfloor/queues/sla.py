@@ -35,6 +35,7 @@ from watchfloor.queues.clocks import (
     Calendar,
     Window,
     add,
+    add_each,
     business_time,
     parse_window,
 )
@@ -312,6 +313,20 @@ class SlaConfig(BaseModel):
                 start + policy.resolution,
                 start + policy.resolution * fraction,
             )
+
+        if legal_due_at is None:  # one walk of the calendar for all four
+            fraction = self.warning_fraction
+            first_due, first_warn, resolve_due, resolve_warn = add_each(
+                cal,
+                opened_at,
+                [
+                    policy.first_action + paused,
+                    policy.first_action * fraction + paused,
+                    policy.resolution + paused,
+                    policy.resolution * fraction + paused,
+                ],
+            )
+            return Deadlines(first_due, first_warn, resolve_due, resolve_warn)
 
         def one(target: timedelta) -> tuple[datetime, datetime]:
             due = add(cal, opened_at, target + paused)
