@@ -6,7 +6,7 @@ Seeds open cases in bulk (COPY on PostgreSQL, executemany on SQLite; not timed),
 every harm area and priority, opened over the last ten days, one in ten paused (pending_info),
 so privacy cases run on the office-hours calendar and the rest on 24x7, each with the due and
 warning times intake stores. Then times what the product runs:
-- recompute (``watchfloor sla recompute``, one transaction): every open case's four due and
+- recompute (``watchfloor sla recompute``, 50,000 ids a transaction): every open case's four due and
   warning times from the SLA config, 24x7 cases in one UPDATE, the rest through the pure
   calendar module; only moved times are written. Twice: with the config unchanged (everything
   computed and compared, nothing written) and after the warning fraction changed (every case
@@ -41,7 +41,7 @@ import yaml
 from harness import database
 from watchfloor.cases.models import Case
 from watchfloor.clock import SettableClock
-from watchfloor.db import make_engine, make_sessionmaker, session_scope
+from watchfloor.db import make_engine, make_sessionmaker
 from watchfloor.queues import sla_flows, sla_recompute
 from watchfloor.queues.sla import SlaConfig
 from watchfloor.queues.sla_recompute import Recomputed
@@ -161,12 +161,11 @@ def changed_config(settings: Settings) -> SlaConfig:
 
 
 def recompute(url: str, sla: SlaConfig) -> tuple[float, Recomputed]:
-    """What ``watchfloor sla recompute`` does, in one transaction: (seconds, what it changed)."""
+    """What ``watchfloor sla recompute`` does: (seconds, what it changed)."""
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
     start = time.perf_counter()
-    with session_scope(sessions) as session:
-        done = sla_recompute.recompute(session, sla=sla)
+    done = sla_recompute.recompute_all(sessions, sla=sla)
     seconds = time.perf_counter() - start
     engine.dispose()
     return seconds, done

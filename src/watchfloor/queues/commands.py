@@ -9,11 +9,12 @@ sla_app = typer.Typer(help="SLA clocks.", no_args_is_help=True)
 
 @sla_app.command("recompute")
 def recompute() -> None:
-    """Recompute every open case's due and warning times from config/sla.yaml (run after
-    changing it; the sweep then records what the new times make due)."""
-    from watchfloor.db import make_engine, make_sessionmaker, session_scope
+    """Recompute every open case's due and warning times from config/sla.yaml: run it after
+    changing that file and restarting the servers; the sweep then records what the new times
+    make due."""
+    from watchfloor.db import make_engine, make_sessionmaker
     from watchfloor.queues.sla import load_sla
-    from watchfloor.queues.sla_recompute import recompute as recompute_all
+    from watchfloor.queues.sla_recompute import recompute_all
     from watchfloor.settings import get_settings
     from watchfloor.triage.taxonomy import load_taxonomy
 
@@ -23,8 +24,7 @@ def recompute() -> None:
     sla = load_sla(settings.config_dir, harm_areas=set(taxonomy.area_ids))
     engine = make_engine(settings.database_url)
     try:
-        with session_scope(make_sessionmaker(engine)) as session:
-            done = recompute_all(session, sla=sla)
+        done = recompute_all(make_sessionmaker(engine), sla=sla)
     finally:
         engine.dispose()
     typer.echo(

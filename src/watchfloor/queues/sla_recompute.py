@@ -24,6 +24,7 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Interval,
+    and_,
     bindparam,
     case,
     cast,
@@ -33,13 +34,14 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
     update,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from watchfloor.cases.lifecycle import Status
 from watchfloor.cases.models import Case
-from watchfloor.db import Base
+from watchfloor.db import Base, session_scope
 from watchfloor.queues.sla import SlaConfig
 from watchfloor.triage.taxonomy import Priority
 
@@ -60,14 +62,40 @@ class Recomputed:
     def changed(self) -> int:
         return self.set_based + self.calendar_changed
 
+    def __add__(self, other: Recomputed) -> Recomputed:
+        return Recomputed(
+            self.set_based + other.set_based,
+            self.calendar_read + other.calendar_read,
+            self.calendar_changed + other.calendar_changed,
+        )
 
-def recompute(session: Session, *, sla: SlaConfig, batch: int = 5000) -> Recomputed:
-    """Recompute the four clock times of every open case from ``sla``; write those that moved."""
+
+def recompute_all(
+    sessions: sessionmaker[Session], *, sla: SlaConfig, chunk: int = 50_000, batch: int = 5000
+) -> Recomputed:
+    """``recompute`` every open case, ``chunk`` ids per transaction (``watchfloor sla
+    recompute``): a moved case stays locked, so claims skip it and changes to it wait, only
+    until its chunk commits, not until the last of a million is done."""
+    with session_scope(sessions) as session:
+        top = session.scalar(select(func.max(_CASES.c.id))) or 0
+    done = Recomputed(0, 0, 0)
+    for low in range(0, top, chunk):
+        with session_scope(sessions) as session:
+            done += recompute(session, sla=sla, ids=(low, low + chunk), batch=batch)
+    return done
+
+
+def recompute(
+    session: Session, *, sla: SlaConfig, ids: tuple[int, int] | None = None, batch: int = 5000
+) -> Recomputed:
+    """Recompute the four clock times of the open cases (with ``ids``, those with low < id <=
+    high) from ``sla``; write those that moved."""
     offsets = {name: _offset(sla, i) for i, name in enumerate(CLOCK_COLUMNS)}
-    written = _update_24x7(session, offsets)
+    within = true() if ids is None else and_(_CASES.c.id > ids[0], _CASES.c.id <= ids[1])
+    written = _update_24x7(session, offsets, within)
     # Everything else: business-hours calendars (no offset), and legal clocks (which may cap).
     by_calendar = or_(_CASES.c.legal_due_at.is_not(None), offsets[CLOCK_COLUMNS[0]].is_(None))
-    read, changed = _recompute_by_calendar(session, sla, by_calendar, batch)
+    read, changed = _recompute_by_calendar(session, sla, and_(within, by_calendar), batch)
     return Recomputed(set_based=written, calendar_read=read, calendar_changed=changed)
 
 
@@ -116,7 +144,9 @@ def _offset(sla: SlaConfig, column: int) -> ColumnElement[Any]:
     return case(by_priority, value=_CASES.c.priority, else_=null())
 
 
-def _update_24x7(session: Session, offsets: dict[str, ColumnElement[Any]]) -> int:
+def _update_24x7(
+    session: Session, offsets: dict[str, ColumnElement[Any]], within: ColumnElement[bool]
+) -> int:
     """One UPDATE of the open cases on a 24x7 calendar with no legal clock; how many moved."""
     paused_us = cast(func.round(_CASES.c.sla_paused_seconds * 1_000_000), BigInteger)
     if session.get_bind().dialect.name == "postgresql":
@@ -132,6 +162,7 @@ def _update_24x7(session: Session, offsets: dict[str, ColumnElement[Any]]) -> in
     result = session.execute(
         update(_CASES)
         .where(
+            within,
             _OPEN,
             _CASES.c.legal_due_at.is_(None),
             offsets[CLOCK_COLUMNS[0]].is_not(None),
