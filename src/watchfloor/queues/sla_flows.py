@@ -30,6 +30,7 @@ from watchfloor.triage.taxonomy import Priority
 log = logging.getLogger("watchfloor.sla")
 ACTOR = "system:sla-sweep"
 CLOCKS = ("first_action", "resolution")
+_LEADS = "watchfloor.sla.shift_leads"  # session.info: shift leads already looked up
 
 
 def _crossed(now: datetime) -> Any:
@@ -194,13 +195,21 @@ def _breach(
         _page(session, clock, case=case, name=name, priority=breached_priority, sla=sla)
 
 
+def _shift_leads(session: Session, schedule: str, at: datetime) -> list[str]:
+    """Who leads the shift at ``at``; asked of on-call once per sweep batch, not per breach."""
+    known: dict[tuple[str, datetime], list[str]] = session.info.setdefault(_LEADS, {})
+    if (schedule, at) not in known:
+        known[(schedule, at)] = oncall.on_call(session, schedule, at)
+    return known[(schedule, at)]
+
+
 def _notify_shift_lead(
     session: Session, clock: Clock, *, case: Case, data: dict[str, Any], schedule: str | None
 ) -> None:
     leads: list[str] = []
     if schedule is not None:
         try:
-            leads = oncall.on_call(session, schedule, clock.now())
+            leads = _shift_leads(session, schedule, clock.now())
         except WatchfloorError as exc:  # no such schedule: the event still goes out, unnamed
             log.warning("shift lead unknown for %s: %s", case.key, exc)
     event = {**data, "notify": "shift_lead", "schedule": schedule, "shift_leads": leads}
