@@ -5,9 +5,10 @@ so the sweep only reads the cases whose warning time has come. After config/sla.
 stored times are stale until this runs (``watchfloor sla recompute``).
 
 Most cases run on the 24x7 calendar, where a time is plain arithmetic: opened + paused + offset.
-Those are updated by one set-based statement whose offsets per harm area and priority come from
-the pure module (queues/sla.py stays the one source of the rules; tests check both agree). Cases
-on a business-hours calendar, and those a legal clock caps, go through the pure module row by row.
+Those are updated set-based, one UPDATE per chunk of ids, with the offsets per harm area and
+priority that the pure module gives (queues/sla.py stays the one source of the rules; tests check
+both agree). Cases on a business-hours calendar, and those a legal clock caps, go through the pure
+module row by row.
 Only rows whose times change are written. Warned and breached markers are left as they are: a
 breach that happened under the old targets stays recorded, and the sweep records what the new
 times make due.
