@@ -14,6 +14,7 @@ from watchfloor import logs
 from watchfloor.auth.commands import users_profile
 from watchfloor.errors import ConfigError, WatchfloorError
 from watchfloor.oncall.commands import coverage_lines, oncall_app
+from watchfloor.queues.commands import sla_app
 from watchfloor.triage.commands import hashes_app, policy_app, triage_app
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(triage_app, name="triage")
 app.add_typer(hashes_app, name="hashes")
 app.add_typer(oncall_app, name="oncall")
+app.add_typer(sla_app, name="sla")
 
 
 def _runtime() -> Runtime:

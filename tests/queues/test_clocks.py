@@ -8,7 +8,15 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from watchfloor.queues.clocks import ALWAYS, Calendar, add, business_time, merge, parse_window
+from watchfloor.queues.clocks import (
+    ALWAYS,
+    Calendar,
+    add,
+    add_each,
+    business_time,
+    merge,
+    parse_window,
+)
 
 OFFICE = (parse_window("09:00-17:30"),)
 DUBLIN = Calendar(
@@ -129,3 +137,9 @@ def test_bad_windows_are_refused() -> None:
             assert text in str(exc)
         else:
             raise AssertionError(f"{text} accepted")
+
+
+@settings(max_examples=300, deadline=None)
+@given(CALENDARS, instants, st.lists(amounts, max_size=5))
+def test_adding_several_amounts_at_once_is_adding_each(cal: Calendar, start, several) -> None:  # type: ignore[no-untyped-def]
+    assert add_each(cal, start, several) == [add(cal, start, a) for a in several]

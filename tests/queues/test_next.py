@@ -190,6 +190,21 @@ def test_graphic_budget_is_per_day_in_the_analysts_time_zone(
     assert take(client, other) is None
 
 
+def test_a_graphic_only_specialist_with_the_budget_spent_gets_nothing_else(
+    client: TestClient, make_user: Callable[..., Person]
+) -> None:
+    intake, lead, analyst = make_user("intake"), make_user("lead"), make_user("analyst")
+    first = submit(client, intake, 1, THREAT)
+    submit(client, intake, 2, THREAT, subject={"kind": "account", "id": "another"})
+    submit(client, intake, 3, SPAM)  # not among their skills
+    set_profile(client, lead, analyst, skills=["violence_threats"], graphic_daily_budget=1)
+    assert take(client, analyst) == first
+    # Every skill is a graphic area and the budget is spent: nothing qualifies, nothing is taken.
+    assert take(client, analyst) is None
+    set_profile(client, lead, analyst, skills=["violence_threats", "spam_manipulation"])
+    assert take(client, analyst) is not None
+
+
 def test_a_case_near_its_deadline_comes_before_higher_priorities_not_yet_due(
     client: TestClient, clock: SettableClock, make_user: Callable[..., Person]
 ) -> None:

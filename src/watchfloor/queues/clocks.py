@@ -134,6 +134,26 @@ def add(
     raise AssertionError("unreachable: open_from is endless or raises")  # pragma: no cover
 
 
+def add_each(cal: Calendar, start: datetime, amounts: Sequence[timedelta]) -> list[datetime]:
+    """``add(cal, start, amount)`` for each of ``amounts``, in one walk of the calendar (a
+    case's four due and warning times share their start)."""
+    out = [start] * len(amounts)
+    if cal.tz is None:
+        return [start + a if a > ZERO else start for a in amounts]
+    pending = sorted((a, i) for i, a in enumerate(amounts) if a > ZERO)
+    if not pending:
+        return out
+    k, walked = 0, ZERO  # the next amount to place; clock time run before interval (a, b)
+    for a, b in cal.open_from(start):
+        while pending[k][0] - walked <= b - a:
+            out[pending[k][1]] = a + (pending[k][0] - walked)
+            k += 1
+            if k == len(pending):
+                return out
+        walked += b - a
+    raise AssertionError("unreachable: open_from is endless or raises")  # pragma: no cover
+
+
 def parse_window(text: str) -> Window:
     """``"09:00-17:30"`` as offsets after midnight; ``24:00`` may end a window."""
     try:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, exists, func, or_, select, text
+from sqlalchemy import ColumnElement, Select, exists, func, literal, or_, select, text
 from sqlalchemy.orm import Session
 
 from watchfloor.auth.models import AnalystProfile, GraphicExposure, User
@@ -55,29 +55,31 @@ def day_start(now: datetime, time_zone: str) -> datetime:
     return datetime.combine(local.date(), time(0), tzinfo=zone).astimezone(UTC)
 
 
+def _held(user: User) -> Select[int]:
+    return (
+        select(func.count())
+        .select_from(Case)
+        .where(Case.assignee_id == user.id, Case.status.in_(HELD_STATUSES))
+    )
+
+
+def _graphic_since(user: User, since: datetime) -> Select[int]:
+    return (
+        select(func.count())
+        .select_from(GraphicExposure)
+        .where(GraphicExposure.user_id == user.id, GraphicExposure.at >= since)
+    )
+
+
 def open_cases(session: Session, *, user: User) -> int:
     """Open cases ``user`` holds (what their maximum counts)."""
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(Case)
-            .where(Case.assignee_id == user.id, Case.status.in_(HELD_STATUSES))
-        )
-        or 0
-    )
+    return int(session.scalar(_held(user)) or 0)
 
 
 def graphic_cases_today(session: Session, clock: Clock, *, user: User, time_zone: str) -> int:
     """Graphic cases `next` handed ``user`` since midnight in their time zone."""
     since = day_start(clock.now(), time_zone)
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(GraphicExposure)
-            .where(GraphicExposure.user_id == user.id, GraphicExposure.at >= since)
-        )
-        or 0
-    )
+    return int(session.scalar(_graphic_since(user, since)) or 0)
 
 
 def _has_graphic_evidence() -> ColumnElement[bool]:
@@ -87,13 +89,6 @@ def _has_graphic_evidence() -> ColumnElement[bool]:
         .join(Evidence, Evidence.report_id == Report.id)
         .where(Report.case_id == Case.id, Evidence.sensitivity == "graphic")
     )
-
-
-def is_graphic(session: Session, *, case: Case, taxonomy: Taxonomy) -> bool:
-    """Whether working ``case`` exposes an analyst to graphic material."""
-    if case.harm_area in _graphic_areas(taxonomy):
-        return True
-    return bool(session.scalar(select(_has_graphic_evidence()).where(Case.id == case.id)))
 
 
 def _graphic_areas(taxonomy: Taxonomy) -> list[str]:
@@ -117,30 +112,44 @@ def qualifications(
     analyst: User,
     profile: AnalystProfile | None,
     taxonomy: Taxonomy,
-) -> list[ColumnElement[bool]]:
-    """The conditions a case must meet for ``analyst``; Conflict when they may take no more."""
+) -> list[ColumnElement[bool]] | None:
+    """The conditions a case must meet for ``analyst``; None when no case can meet them (every
+    skill is a graphic area and the graphic budget is spent). Conflict when they may take no
+    more."""
     if profile is None:
         return []
-    if profile.max_open_cases is not None:
-        held = open_cases(session, user=analyst)
-        if held >= profile.max_open_cases:
-            raise Conflict(
-                f"{analyst.username} holds {held} open case(s) and may hold at most "
-                f"{profile.max_open_cases} (max_open_cases); resolve or release one first",
-                limit=profile.max_open_cases,
-                open_cases=held,
-            )
+    limit, budget = profile.max_open_cases, profile.graphic_daily_budget
+    # Both counts in one round trip (each is an index lookup).
+    counts = [
+        _held(analyst).scalar_subquery() if limit is not None else literal(0),
+        _graphic_since(analyst, day_start(clock.now(), profile.time_zone)).scalar_subquery()
+        if budget
+        else literal(0),
+    ]
+    held, graphic_today = (
+        session.execute(select(*counts)).one() if limit is not None or budget else (0, 0)
+    )
+    if limit is not None and held >= limit:
+        raise Conflict(
+            f"{analyst.username} holds {held} open case(s) and may hold at most "
+            f"{limit} (max_open_cases); resolve or release one first",
+            limit=limit,
+            open_cases=held,
+        )
+    graphic_spent = budget is not None and graphic_today >= budget
+    graphic_areas = _graphic_areas(taxonomy) if graphic_spent else []
     conditions: list[ColumnElement[bool]] = []
     if profile.skills:
-        conditions.append(Case.harm_area.in_(profile.skills))
+        areas = [a for a in profile.skills if a not in graphic_areas]
+        if not areas:
+            return None
+        conditions.append(Case.harm_area.in_(areas))
+    elif graphic_areas:
+        conditions.append(Case.harm_area.not_in(graphic_areas))
     if profile.languages:
         conditions.append(_reads(profile.languages))
-    budget = profile.graphic_daily_budget
-    if budget is not None and (
-        budget == 0
-        or graphic_cases_today(session, clock, user=analyst, time_zone=profile.time_zone) >= budget
-    ):
-        conditions += [Case.harm_area.not_in(_graphic_areas(taxonomy)), ~_has_graphic_evidence()]
+    if graphic_spent:
+        conditions.append(~_has_graphic_evidence())
     return conditions
 
 
@@ -163,10 +172,13 @@ def claim_next(
         select(AnalystProfile).where(AnalystProfile.user_id == analyst.id).with_for_update()
     )
     conditions = qualifications(session, clock, analyst=analyst, profile=profile, taxonomy=taxonomy)
+    if conditions is None:
+        return None
     if queue is not None:
         conditions.append(Case.queue == queue)
+    # Whether its evidence is graphic comes with the case, saving a round trip per claim.
     most_urgent = (
-        select(Case)
+        select(Case, _has_graphic_evidence())
         .where(_WAITING, *conditions)
         .order_by(Case.priority, Case.first_action_due_at, Case.id)
         .limit(1)
@@ -174,12 +186,13 @@ def claim_next(
         .execution_options(populate_existing=True)
     )
     due_by = clock.now() + timedelta(minutes=queues.due_margin_minutes)
-    case = session.scalar(most_urgent.where(Case.first_action_due_at <= due_by))
-    if case is None:
-        case = session.scalar(most_urgent)
-    if case is None:
+    found = session.execute(most_urgent.where(Case.first_action_due_at <= due_by)).first()
+    if found is None:
+        found = session.execute(most_urgent).first()
+    if found is None:
         return None
-    graphic = is_graphic(session, case=case, taxonomy=taxonomy)
+    case, graphic_evidence = found
+    graphic = graphic_evidence or case.harm_area in _graphic_areas(taxonomy)
     if graphic:
         session.add(GraphicExposure(user_id=analyst.id, case_id=case.id, at=clock.now()))
     return cases.transition(

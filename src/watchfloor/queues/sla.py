@@ -35,6 +35,7 @@ from watchfloor.queues.clocks import (
     Calendar,
     Window,
     add,
+    add_each,
     business_time,
     parse_window,
 )
@@ -280,6 +281,10 @@ class SlaConfig(BaseModel):
         found: Policy | None = policies.get((harm_area, priority))
         return found if found is not None else policies[(None, priority)]
 
+    def policies(self) -> dict[tuple[str | None, Priority], Policy]:
+        """Every policy, by (harm area, or None for the defaults; priority)."""
+        return dict(self.__pydantic_private__["_policies"])  # type: ignore[index]
+
     def legal_deadline(self, sla_class: str | None, opened_at: datetime) -> datetime | None:
         cls = self.classes.get(sla_class) if sla_class else None
         return cls.legal_clock.deadline(opened_at) if cls and cls.legal_clock else None
@@ -308,6 +313,20 @@ class SlaConfig(BaseModel):
                 start + policy.resolution,
                 start + policy.resolution * fraction,
             )
+
+        if legal_due_at is None:  # one walk of the calendar for all four
+            fraction = self.warning_fraction
+            first_due, first_warn, resolve_due, resolve_warn = add_each(
+                cal,
+                opened_at,
+                [
+                    policy.first_action + paused,
+                    policy.first_action * fraction + paused,
+                    policy.resolution + paused,
+                    policy.resolution * fraction + paused,
+                ],
+            )
+            return Deadlines(first_due, first_warn, resolve_due, resolve_warn)
 
         def one(target: timedelta) -> tuple[datetime, datetime]:
             due = add(cal, opened_at, target + paused)
