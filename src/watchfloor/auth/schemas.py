@@ -125,7 +125,9 @@ class ProfileOut(BaseModel):
     max_open_cases: int | None
     graphic_daily_budget: int | None
     open_cases: int = Field(description="Open cases they hold now.")
-    graphic_cases_today: int = Field(description="Graphic cases `next` gave them today.")
+    graphic_cases_today: int = Field(
+        description="Exposures today: graphic cases `next` gave them, and evidence they revealed."
+    )
 
 
 class MeOut(UserOut):

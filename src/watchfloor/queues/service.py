@@ -77,7 +77,8 @@ def open_cases(session: Session, *, user: User) -> int:
 
 
 def graphic_cases_today(session: Session, clock: Clock, *, user: User, time_zone: str) -> int:
-    """Graphic cases `next` handed ``user`` since midnight in their time zone."""
+    """``user``'s exposures since midnight in their time zone: graphic cases `next` handed them
+    and evidence items they revealed in the console (see cases/exposure.py)."""
     since = day_start(clock.now(), time_zone)
     return int(session.scalar(_graphic_since(user, since)) or 0)
 
