@@ -56,6 +56,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/intake.py
 	$(BIN)/python bench/claim.py
 	$(BIN)/python bench/triage.py
+	$(BIN)/python bench/sla.py sweep
+	$(BIN)/python bench/next.py
 	$(BIN)/python bench/console.py
 
 DATA ?= ../shared/data
