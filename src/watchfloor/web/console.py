@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
@@ -121,15 +121,23 @@ def signed_in(visitor: Annotated[Visitor | None, Depends(visitor_or_none)]) -> V
     return visitor
 
 
-def page_for(permission: Permission) -> Any:
-    """A dependency: the visitor, if their role holds ``permission`` (else a 403 page)."""
+def _requiring(permission: Permission, visitor_of: Callable[..., Any]) -> Any:
+    """A dependency: the visitor ``visitor_of`` gives, if their role holds ``permission``
+    (else a 403 page)."""
 
-    def checked(visitor: Annotated[Visitor, Depends(signed_in)]) -> Visitor:
+    # A default, not an Annotated hint: hints are strings here (PEP 563) and FastAPI could not
+    # resolve the closure's ``visitor_of`` from them.
+    def checked(visitor: Visitor = Depends(visitor_of)) -> Visitor:
         if not visitor.can(permission):
             raise Forbidden(f"your role ({visitor.role}) may not {permission.value}")
         return visitor
 
     return Depends(checked)
+
+
+def page_for(permission: Permission) -> Any:
+    """For a page: a signed-in visitor whose role holds ``permission``."""
+    return _requiring(permission, signed_in)
 
 
 async def csrf_checked(
@@ -150,14 +158,8 @@ async def csrf_checked(
 
 
 def posted_for(permission: Permission) -> Any:
-    """A dependency for a form post: CSRF checked, then the role, before the form is read."""
-
-    def checked(visitor: Annotated[Visitor, Depends(csrf_checked)]) -> Visitor:
-        if not visitor.can(permission):
-            raise Forbidden(f"your role ({visitor.role}) may not {permission.value}")
-        return visitor
-
-    return Depends(checked)
+    """For a form post: CSRF checked, then the role, before the form is read."""
+    return _requiring(permission, csrf_checked)
 
 
 SignedIn = Annotated[Visitor, Depends(signed_in)]
@@ -269,7 +271,3 @@ def error_page(request: Request, status: int, message: str, headers: dict[str, s
     for name, value in headers.items():
         response.headers[name] = value
     return response
-
-
-def iso(value: datetime | None) -> str:
-    return value.isoformat() if value else ""
