@@ -15,7 +15,7 @@ from watchfloor.cases import exposure, flows, holds
 from watchfloor.cases import service as cases
 from watchfloor.cases.models import Case, Decision, LegalHold
 from watchfloor.cases.replies import ReplyConfig
-from watchfloor.cases.schemas import CaseDetail
+from watchfloor.cases.schemas import CaseDetail, parse_case_key
 from watchfloor.clock import Clock
 from watchfloor.intake.models import Evidence, Report
 from watchfloor.triage import linking, similar
@@ -123,23 +123,27 @@ def gather(
 def _reporters(session: Session, who: list[tuple[str, str | None]]) -> list[ReporterRecord]:
     """Each distinct identified reporter's record (anonymous reporters have none to show)."""
     records: list[ReporterRecord] = []
+    # Each report's verdict: its case's latest decision (decisions are indexed by case).
+    verdict = (
+        select(Decision.violation)
+        .where(Decision.case_id == Report.case_id)
+        .order_by(Decision.id.desc())
+        .limit(1)
+        .correlate(Report)
+        .scalar_subquery()
+    )
     for kind, reporter_id in dict.fromkeys(who):
         record = ReporterRecord(kind, reporter_id)
         records.append(record)
         if reporter_id is None:
             continue
-        decided = (
-            select(Decision.case_id, func.max(Decision.id).label("last"))
-            .group_by(Decision.case_id)
+        per_report = (
+            select(verdict.label("violation"))
+            .where(Report.reporter_kind == kind, Report.reporter_id == reporter_id)
             .subquery()
         )
         rows = session.execute(
-            select(Decision.violation, func.count())
-            .select_from(Report)
-            .outerjoin(decided, decided.c.case_id == Report.case_id)
-            .outerjoin(Decision, Decision.id == decided.c.last)
-            .where(Report.reporter_kind == kind, Report.reporter_id == reporter_id)
-            .group_by(Decision.violation)
+            select(per_report.c.violation, func.count()).group_by(per_report.c.violation)
         ).all()
         for violation, n in rows:
             record.reports += n
@@ -177,6 +181,13 @@ def _history(session: Session, case: Case) -> list[tuple[Case, Decision | None]]
     return [(c, decided.get(c.id)) for c in others]
 
 
+def case_id_of(key: str) -> int:
+    """The id behind a key the system itself produced (so always a valid one)."""
+    case_id = parse_case_key(key)
+    assert case_id is not None, key
+    return case_id
+
+
 def _precedents(session: Session, case: Case, report_ids: list[int]) -> list[Precedent]:
     """Past cases whose reports nearly repeat this case's (MinHash), with their decisions."""
     best: dict[str, Precedent] = {}
@@ -189,10 +200,9 @@ def _precedents(session: Session, case: Case, report_ids: list[int]) -> list[Pre
                 r.case, r.case_status, r.harm_area, r.similarity, r.excerpt, None
             )
     ranked = sorted(best.values(), key=lambda p: -p.similarity)[:PRECEDENTS]
-    ids = {p.key: cases.get_or_raise(session, key=p.key).id for p in ranked}
-    decided = _latest_decisions(session, list(ids.values()))
+    decided = _latest_decisions(session, [case_id_of(p.key) for p in ranked])
     for p in ranked:
-        p.decision = decided.get(ids[p.key])
+        p.decision = decided.get(case_id_of(p.key))
     return ranked
 
 
