@@ -354,3 +354,21 @@ def test_a_session_ends_after_two_idle_hours_and_the_worker_purges_it(
     assert client.get("/my", follow_redirects=False).status_code == 303
     with session_scope(runtime.sessions) as db:
         assert login_sessions.purge_expired(db, runtime.clock) == 1
+
+
+def test_a_hostile_file_name_cannot_reach_the_headers(
+    client: TestClient, make_user: MakeUser
+) -> None:
+    body = report_with_evidence(7)
+    body["evidence"] = [dict(body["evidence"][0], filename='x"\r\nSet-Cookie: a=b.png')]  # type: ignore[index]
+    intake = make_user("intake")
+    key = client.post("/api/v1/reports", json=body, headers=intake.headers).json()["case"]
+    person(make_user, "analyst", "ana")
+    csrf = sign_in(client, "ana")
+    item = re.findall(r"/evidence/(\d+)/preview", client.get(f"/cases/{key}").text)[0]
+    client.post(f"/cases/{key}/evidence/{item}/reveal", data={"csrf_token": csrf})
+    served = client.get(f"/evidence/{item}/file")
+    assert served.status_code == 200
+    assert served.headers["content-disposition"] == 'inline; filename="x___Set-Cookie_ a_b.png"'
+    assert "set-cookie" not in served.headers
+    assert served.headers["content-security-policy"] == "sandbox; default-src 'none'"

@@ -6,6 +6,7 @@ blurred greyscale preview made here, text behind a warning is sent only in answe
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Request
@@ -93,7 +94,8 @@ def original(
     ):
         raise Forbidden("reveal this item on its case page first; revealing is recorded")
     inline = exposure.is_visual(item)
-    name = (item.filename or f"evidence-{item.id}").replace('"', "")
+    # Whatever the reporter called the file, the header gets a plain, safe name.
+    name = re.sub(r"[^A-Za-z0-9._ -]", "_", item.filename or f"evidence-{item.id}")[:100]
     headers = {
         **PRIVATE,
         "Content-Disposition": f'{"inline" if inline else "attachment"}; filename="{name}"',
