@@ -372,3 +372,22 @@ def test_a_hostile_file_name_cannot_reach_the_headers(
     assert served.headers["content-disposition"] == 'inline; filename="x___Set-Cookie_ a_b.png"'
     assert "set-cookie" not in served.headers
     assert served.headers["content-security-policy"] == "sandbox; default-src 'none'"
+
+
+def test_a_case_someone_else_holds_offers_no_buttons_but_a_lead_may_act(
+    client: TestClient, make_user: MakeUser, case_key: str
+) -> None:
+    person(make_user, "analyst", "ana")
+    person(make_user, "analyst", "bo")
+    person(make_user, "lead", "lena")
+    csrf = sign_in(client, "ana")
+    client.post("/next", data={"csrf_token": csrf})
+    client.post("/logout", data={"csrf_token": csrf})
+    sign_in(client, "bo")
+    page = client.get(f"/cases/{case_key}").text
+    assert "ana holds this case" in page
+    assert 'id="decision-form"' not in page and "Release to queue" not in page
+    client.cookies.clear()
+    sign_in(client, "lena")
+    page = client.get(f"/cases/{case_key}").text
+    assert 'id="decision-form"' in page and "Release to queue" in page
