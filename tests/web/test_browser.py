@@ -217,7 +217,7 @@ def test_screenshots_of_the_floor_and_a_case_from_demo_data(
     p.get_by_role("button", name="Sign in").click()
     p.wait_for_url("**/floor")
     _shot(p, "floor", request)
-    for path in ("/my", "/search?q=giveaway", "/exposure"):
+    for path in ("/my", "/search?q=giveaway", "/exposure", "/queues/hate-harassment"):
         p.goto(path)
         assert _axe(p) == [], path
     p.goto("/search?q=video+of+the+attack")

@@ -391,3 +391,22 @@ def test_a_case_someone_else_holds_offers_no_buttons_but_a_lead_may_act(
     sign_in(client, "lena")
     page = client.get(f"/cases/{case_key}").text
     assert 'id="decision-form"' in page and "Release to queue" in page
+
+
+def test_a_queue_page_lists_its_waiting_cases_in_claim_order(
+    client: TestClient, make_user: MakeUser, case_key: str
+) -> None:
+    person(make_user, "analyst", "ana")
+    csrf = sign_in(client, "ana")
+    floor_page = client.get("/floor").text
+    queue = re.search(r'href="/queues/([a-z-]+)"', floor_page)
+    assert queue is not None
+    name = "violence-extremism"
+    page = client.get(f"/queues/{name}").text
+    assert case_key in page.split("Being worked")[0]  # waiting
+    taken = client.post("/next", data={"csrf_token": csrf, "queue": name}, follow_redirects=False)
+    assert taken.headers["location"] == f"/cases/{case_key}"
+    page = client.get(f"/queues/{name}").text
+    assert case_key in page.split("Being worked")[1] and "ana" in page
+    missing = client.get("/queues/nowhere")
+    assert missing.status_code == 404 and "queues are:" in missing.text

@@ -19,6 +19,7 @@ from watchfloor.runtime import Runtime
 REFUSED: dict[tuple[str, str], str | None] = {
     ("GET", "/floor"): "intake",
     ("GET", "/floor/live"): "intake",
+    ("GET", "/queues/{name}"): "intake",
     ("GET", "/my"): "viewer",
     ("POST", "/next"): "viewer",
     ("GET", "/cases/{key}"): "intake",

@@ -86,3 +86,22 @@ def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
     if a is None:
         return b
     return a if b is None else min(a, b)
+
+
+def queue_cases(session: Session, *, queue: str, limit: int = 100) -> tuple[list[Case], list[Case]]:
+    """One queue's open cases: those waiting, in the order `next` serves priority and deadline
+    (the claimable index), and those being worked, most urgent first."""
+    waiting = session.scalars(
+        select(Case)
+        .where(Case.queue == queue, Case.assignee_id.is_(None), Case.status.in_(CLAIMABLE_STATUSES))
+        .order_by(Case.priority, Case.first_action_due_at, Case.id)
+        .limit(limit)
+    ).all()
+    worked = session.scalars(
+        select(Case)
+        .where(Case.queue == queue, text(OPEN_SQL))
+        .where(~and_(Case.assignee_id.is_(None), Case.status.in_(CLAIMABLE_STATUSES)))
+        .order_by(Case.priority, Case.resolve_due_at, Case.id)
+        .limit(limit)
+    ).all()
+    return list(waiting), list(worked)

@@ -43,6 +43,30 @@ def floor_live(
     return render(request, "_floor_queues.html", visitor, loads=loads, priorities=floor.PRIORITIES)
 
 
+@router.get("/queues/{name}")
+def queue_page(
+    request: Request,
+    name: str,
+    db: DbSession,
+    clock: ClockDep,
+    runtime: RuntimeDep,
+    visitor: FloorReader,
+) -> HTMLResponse:
+    """One queue: its waiting cases in the order `next` serves them, and those being worked."""
+    queue = queues.get_or_raise(runtime.config.queues, name)
+    waiting, worked = floor.queue_cases(db, queue=queue.name)
+    now = clock.now()
+    names = flows.usernames(db, {c.assignee_id for c in worked})
+    return render(
+        request,
+        "queue.html",
+        visitor,
+        queue=queue,
+        waiting=[flows.case_out(c, None, now=now) for c in waiting],
+        worked=[flows.case_out(c, names.get(c.assignee_id or 0), now=now) for c in worked],
+    )
+
+
 @router.get("/my")
 def my_work(
     request: Request, db: DbSession, clock: ClockDep, visitor: Worker, note: str | None = None
