@@ -410,3 +410,17 @@ def test_a_queue_page_lists_its_waiting_cases_in_claim_order(
     assert case_key in page.split("Being worked")[1] and "ana" in page
     missing = client.get("/queues/nowhere")
     assert missing.status_code == 404 and "queues are:" in missing.text
+
+
+def test_a_crafted_form_cannot_resolve_a_case_without_a_decision(
+    client: TestClient, make_user: MakeUser, case_key: str
+) -> None:
+    person(make_user, "analyst", "ana")
+    csrf = sign_in(client, "ana")
+    client.post("/next", data={"csrf_token": csrf})
+    for action in ("resolve", "triage", "explode"):
+        answer = client.post(
+            f"/cases/{case_key}/transition", data={"csrf_token": csrf, "action": action}
+        )
+        assert answer.status_code == 422 and "not an action people take" in answer.text
+    assert '<span class="status">assigned</span>' in client.get(f"/cases/{case_key}").text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import get_args
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,6 +22,7 @@ from watchfloor.cases.schemas import (
     DecisionIn,
     DecisionOut,
     DeliveryOut,
+    LifecycleAction,
     SlaOut,
     SubjectOut,
 )
@@ -131,6 +133,9 @@ def decide(
     return case
 
 
+PEOPLES_ACTIONS: tuple[str, ...] = get_args(LifecycleAction)
+
+
 def move(
     session: Session,
     clock: Clock,
@@ -148,6 +153,13 @@ def move(
     Only the holder acts on a held case, unless ``can_act_for_others`` (a lead), who alone may
     also assign it to someone else.
     """
+    # Resolving takes a decision (decide), and triage is intake's: neither is a step people take.
+    if action not in PEOPLES_ACTIONS:
+        raise Invalid(
+            f"{action!r} is not an action people take on a case; "
+            f"actions are: {', '.join(PEOPLES_ACTIONS)}",
+            fields=[{"loc": ["action"], "msg": f"one of {', '.join(PEOPLES_ACTIONS)}"}],
+        )
     case = cases.get_or_raise(session, key=key, for_update=True)
     cases.require_holder(case, actor, can_act_for_others=can_act_for_others)
     assignee = None
