@@ -199,6 +199,7 @@ def test_a_viewer_sees_the_case_but_no_evidence(
     csrf = sign_in(client, "vic")
     page = client.get(f"/cases/{case_key}").text
     assert "Evidence is not shown to your role" in page
+    assert 'id="next-form"' not in page  # nothing for `n` to submit: viewers take no cases
     assert "/preview" not in page and "an ordinary caption" not in page
     assert client.get("/evidence/1/preview").status_code == 403
     refused = client.post(f"/cases/{case_key}/evidence/1/reveal", data={"csrf_token": csrf})
