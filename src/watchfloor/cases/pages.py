@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from watchfloor.auth.permissions import Permission, can
+from watchfloor.auth.permissions import Permission
 from watchfloor.cases import case_view, flows
 from watchfloor.cases.lifecycle import Status
 from watchfloor.cases.schemas import DecisionIn
@@ -223,5 +223,4 @@ def search_page(
         statuses=[s.value for s in Status],
         areas=runtime.config.taxonomy.harm_areas,
         results=[flows.case_out(c, names.get(c.assignee_id or 0), now=now) for c in found],
-        can=can,
     )
