@@ -32,7 +32,7 @@ import orjson
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import database, server, timed_threads, token_for
+from harness import cpu_yardstick, database, server, timed_threads, token_for
 from watchfloor.auth.permissions import Role
 from watchfloor.db import make_engine
 from watchfloor.intake.models import Report
@@ -207,6 +207,7 @@ def main() -> None:
     args = parser.parse_args()
     use_wrk = wrk_available()
     print(f"single-report load from {'wrk' if use_wrk else 'Python threads (wrk not found)'}")
+    print(f"CPU yardstick: 10M Python additions in {cpu_yardstick():.2f} s (lower is faster)")
     print(f"{'database':<11} {'batch/s':>9} {'raw/s':>9} {'batch÷raw':>10} {'single/s':>9}")
     for kind in args.db.split(","):
         workers = 1 if kind == "sqlite" else 2

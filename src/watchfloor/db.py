@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import orjson
@@ -27,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -171,12 +172,35 @@ def end_unit(session: Session, *, commit: bool) -> None:
         session.close()
 
 
+def core(session: Session) -> Connection:
+    """The session's connection, for Core statements on hot paths (intake, audit, sign-in).
+
+    Same transaction as the session, and pending ORM changes are flushed first so statements see
+    them; but no ORM work per statement, which costs a few hundred microseconds each on a slow
+    core, several times what the database itself takes.
+    """
+    session.flush()
+    return session.connection()
+
+
 def one_of(session: Session, column: Any, values: list[Any]) -> Any:
     """``column IN values``; on PostgreSQL as ``= ANY(array)``: one parameter, however many values,
     so large batches neither build huge statements nor spend their time planning them."""
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
     return column.in_(values)
+
+
+def dialect_of(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def in_list(dialect: str, column: Any, name: str) -> Any:
+    """``column IN :name`` where the parameter takes a whole list when the statement runs, so the
+    statement can be built once (see ``one_of`` for why PostgreSQL gets ``= ANY(:name)``)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 def pairs_in(session: Session, first: Any, second: Any, pairs: list[tuple[Any, Any]]) -> Any:
@@ -211,24 +235,21 @@ def allocate_ids(session: Session, counts: dict[str, int]) -> dict[str, list[int
             for i, name in enumerate(names)
         )
         params = {f"n{i}": wanted[name] for i, name in enumerate(names)}
-        for index, new_id in session.execute(text(query), params):
+        for index, new_id in core(session).execute(text(query), params):
             found[names[index]].append(new_id)
         return {name: sorted(ids) for name, ids in found.items()}
     # SQLite: every write transaction holds the database lock (BEGIN IMMEDIATE), so no other
     # writer can take these ids between this read and our insert.
-    tops = session.execute(
-        text(
-            "SELECT " + ", ".join(f'(SELECT coalesce(max(id), 0) FROM "{name}")' for name in names)  # noqa: S608
-        )
-    ).one()
+    query = "SELECT " + ", ".join(f'(SELECT coalesce(max(id), 0) FROM "{name}")' for name in names)  # noqa: S608
+    tops = core(session).execute(text(query)).one()
     for name, top in zip(names, tops, strict=True):
         found[name] = list(range(top + 1, top + 1 + wanted[name]))
     return found
 
 
-def _insert_with_conflicts(session: Session, table: Any) -> Any:
+def _insert_with_conflicts(dialect: str, table: Any) -> Any:
     """An INSERT of this database's dialect, the kind that can say ON CONFLICT."""
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
 
@@ -246,14 +267,38 @@ def upsert_returning(
 
     On PostgreSQL the update locks each existing row until commit, in the order given.
     """
-    stmt = _insert_with_conflicts(session, table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=conflict_columns,
-        set_={c: func.coalesce(stmt.excluded[c], table.c[c]) for c in refresh},
-    ).returning(*returning)
+    stmt = _upsert(
+        dialect_of(session),
+        table,
+        tuple(conflict_columns),
+        tuple(refresh),
+        tuple(c.name for c in returning),
+    )
     # Executed with a list of rows, SQLAlchemy sends them in batches of one statement each
     # ("insertmanyvalues") and gathers every batch's RETURNING rows.
-    return list(session.execute(stmt, rows).all())
+    return list(core(session).execute(stmt, rows).all())
+
+
+@cache
+def _upsert(
+    dialect: str,
+    table: Any,
+    conflict_columns: tuple[str, ...],
+    refresh: tuple[str, ...],
+    returning: tuple[str, ...],
+) -> Any:
+    stmt = _insert_with_conflicts(dialect, table)
+    return stmt.on_conflict_do_update(
+        index_elements=conflict_columns,
+        set_={c: func.coalesce(stmt.excluded[c], table.c[c]) for c in refresh},
+    ).returning(*(table.c[c] for c in returning))
+
+
+@cache
+def _insert_ignoring(dialect: str, table: Any, conflict_columns: tuple[str, ...]) -> Any:
+    return _insert_with_conflicts(dialect, table).on_conflict_do_nothing(
+        index_elements=conflict_columns
+    )
 
 
 def insert_ignoring_conflicts(
@@ -261,5 +306,5 @@ def insert_ignoring_conflicts(
 ) -> None:
     """Insert ``rows``, skipping any that would break the unique key on ``conflict_columns``."""
     if rows:
-        stmt = _insert_with_conflicts(session, table)
-        session.execute(stmt.on_conflict_do_nothing(index_elements=conflict_columns), rows)
+        stmt = _insert_ignoring(dialect_of(session), table, tuple(conflict_columns))
+        core(session).execute(stmt, rows)

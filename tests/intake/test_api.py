@@ -60,6 +60,18 @@ def test_batch_is_idempotent_per_item_and_within_itself(client: TestClient, inta
     assert (out["created"], out["duplicates"]) == (2, 2)
 
 
+def test_repeats_are_found_per_source_in_a_mixed_batch(
+    client: TestClient, intake: Person
+) -> None:
+    """The same external id from two sources is two reports; a repeat is found in its source."""
+    client.post(URL, json=report(1), headers=intake.headers)
+    client.post(URL, json=report(2, source="email"), headers=intake.headers)
+    batch = [report(1, source="email"), report(1), report(2, source="email"), report(3)]
+    r = client.post(f"{URL}/batch", json={"reports": batch}, headers=intake.headers)
+    assert r.status_code == 200, r.text
+    assert [x["created"] for x in r.json()["results"]] == [True, False, False, True]
+
+
 def test_reports_about_one_subject_and_harm_share_a_case(
     client: TestClient, intake: Person
 ) -> None:

@@ -9,15 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Table, event, insert, select
+from sqlalchemy import Select, Table, event, insert, select
 from sqlalchemy.orm import Session
 
 from watchfloor.audit.chain import CHAINS, GENESIS, canonical, chain_of, event_hash
 from watchfloor.audit.models import AuditChainHead, AuditEvent
-from watchfloor.db import one_of
+from watchfloor.db import core, dialect_of, in_list
 
 _PENDING = "watchfloor.audit.pending"
 
@@ -56,6 +57,20 @@ def _jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:
     return result
 
 
+_INSERT_EVENT = insert(cast(Table, AuditEvent.__table__))
+
+
+@cache
+def _chain_heads(dialect: str) -> Select[int, int, str]:
+    """Some chains' head rows, locked in chain order; built once (every audited write runs it)."""
+    return (
+        select(AuditChainHead.id, AuditChainHead.seq, AuditChainHead.hash)
+        .where(in_list(dialect, AuditChainHead.id, "chains"))
+        .order_by(AuditChainHead.id)
+        .with_for_update()
+    )
+
+
 @event.listens_for(Session, "before_commit")
 def _seal(session: Session) -> None:
     """Chain and insert this session's pending audit events, holding their chains' head locks."""
@@ -67,12 +82,9 @@ def _seal(session: Session) -> None:
     for item in pending:
         by_chain.setdefault(chain_of(item["object_type"], item["object_id"]), []).append(item)
     # Locked in chain order, so two writers never wait for each other in a cycle.
-    heads = session.execute(
-        select(AuditChainHead.id, AuditChainHead.seq, AuditChainHead.hash)
-        .where(one_of(session, AuditChainHead.id, sorted(by_chain)))
-        .order_by(AuditChainHead.id)
-        .with_for_update()
-    ).all()
+    heads = (
+        core(session).execute(_chain_heads(dialect_of(session)), {"chains": sorted(by_chain)}).all()
+    )
     found = {chain: (seq, digest) for chain, seq, digest in heads}
     rows = []
     for chain, items in sorted(by_chain.items()):
@@ -85,7 +97,7 @@ def _seal(session: Session) -> None:
             rows.append({**item, "chain": chain, "seq": seq, "prev_hash": prev, "hash": digest})
             prev = digest
     # A trigger (migration 0002) moves each chain's head to its newest inserted event.
-    session.execute(insert(cast(Table, AuditEvent.__table__)), rows)
+    core(session).execute(_INSERT_EVENT, rows)
 
 
 @dataclass

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Select, Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from watchfloor.audit import service as audit
@@ -16,7 +17,7 @@ from watchfloor.cases.lifecycle import OPEN_STATUSES, IllegalTransition, Status,
 from watchfloor.cases.models import Case
 from watchfloor.cases.schemas import parse_case_key
 from watchfloor.clock import Clock
-from watchfloor.db import one_of
+from watchfloor.db import core, dialect_of, in_list, one_of
 from watchfloor.errors import Conflict, NotFound
 from watchfloor.queues import sla_service
 from watchfloor.queues.sla import SlaConfig
@@ -86,6 +87,21 @@ def list_cases(
     return session.scalars(stmt).all()
 
 
+@cache
+def _open_cases_of(dialect: str) -> Select[int, int, str]:
+    """Open cases of some subjects with a report since a time, locked; built once."""
+    return (
+        select(Case.id, Case.subject_id, Case.harm_area)
+        .where(
+            in_list(dialect, Case.subject_id, "subject_ids"),
+            Case.status.in_([s.value for s in OPEN_STATUSES]),
+            Case.last_report_at >= bindparam("since"),
+        )
+        .order_by(Case.id)
+        .with_for_update()
+    )
+
+
 def open_cases_for_update(
     session: Session, *, pairs: set[tuple[int, str]], since: datetime
 ) -> dict[tuple[int, str], Case]:
@@ -93,31 +109,35 @@ def open_cases_for_update(
     if not pairs:
         return {}
     subject_ids = sorted({s for s, _ in pairs})
-    rows = session.scalars(
-        select(Case)
-        .where(
-            one_of(session, Case.subject_id, subject_ids),
-            Case.status.in_([s.value for s in OPEN_STATUSES]),
-            Case.last_report_at >= since,
+    # Lock and pick with Core (most new reports find no open case), then load only the winners.
+    newest: dict[tuple[int, str], int] = {}
+    for case_id, subject_id, harm_area in core(session).execute(
+        _open_cases_of(dialect_of(session)), {"subject_ids": subject_ids, "since": since}
+    ):
+        if (subject_id, harm_area) in pairs:
+            newest[subject_id, harm_area] = case_id  # ordered by id: the newest wins
+    if not newest:
+        return {}
+    by_id = {
+        case.id: case
+        for case in session.scalars(
+            select(Case)
+            .where(one_of(session, Case.id, list(newest.values())))
+            # After a retried savepoint, the identity map may hold a version read before the lock.
+            .execution_options(populate_existing=True)
         )
-        .order_by(Case.id)
-        .with_for_update()
-        # After a retried savepoint, the identity map may hold a version read before the lock.
-        .execution_options(populate_existing=True)
-    ).all()
-    found: dict[tuple[int, str], Case] = {}
-    for case in rows:
-        pair = (case.subject_id, case.harm_area)
-        if pair in pairs:
-            found[pair] = case  # ordered by id: the newest wins
-    return found
+    }
+    return {pair: by_id[case_id] for pair, case_id in newest.items()}
+
+
+_INSERT_CASE = insert(cast(Table, Case.__table__))
 
 
 def open_many(session: Session, rows: list[dict[str, Any]], *, ids: list[int]) -> None:
     """Insert new cases (column dicts) with the given ids (see db.allocate_ids), in one statement."""
     if rows:
-        session.execute(
-            insert(cast(Table, Case.__table__)),
+        core(session).execute(
+            _INSERT_CASE,
             [{**r, "id": i} for r, i in zip(rows, ids, strict=True)],
         )
 

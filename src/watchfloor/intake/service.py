@@ -5,16 +5,19 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Select, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from watchfloor.cases.schemas import case_key
 from watchfloor.db import (
+    core,
+    dialect_of,
+    in_list,
     insert_ignoring_conflicts,
     one_of,
-    pairs_in,
     upsert_returning,
 )
 from watchfloor.errors import NotFound
@@ -36,10 +39,28 @@ def find_existing(
     """Reports already received, by (source, external_id)."""
     if not keys:
         return {}
-    rows = session.scalars(
-        select(Report).where(pairs_in(session, Report.source, Report.external_id, keys))
-    ).all()
+    by_source: dict[str, list[str]] = {}
+    for source, external_id in keys:
+        by_source.setdefault(source, []).append(external_id)
+    # Most reports are new: ask for ids first (Core, cheap), load the ORM rows only for repeats.
+    stmt, conn = _report_ids(dialect_of(session)), core(session)
+    ids = [
+        report_id
+        for source, external_ids in by_source.items()
+        for report_id in conn.scalars(stmt, {"source": source, "external_ids": external_ids})
+    ]
+    if not ids:
+        return {}
+    rows = session.scalars(select(Report).where(one_of(session, Report.id, list(ids)))).all()
     return {(r.source, r.external_id): r for r in rows}
+
+
+@cache
+def _report_ids(dialect: str) -> Select[int]:
+    return select(Report.id).where(
+        Report.source == bindparam("source"),
+        in_list(dialect, Report.external_id, "external_ids"),
+    )
 
 
 class StoredSubject(NamedTuple):
@@ -101,10 +122,13 @@ def record_violation(session: Session, *, subject_id: int) -> None:
     )
 
 
+_INSERT_REPORT = insert(cast(Table, Report.__table__))
+
+
 def insert_reports(session: Session, rows: list[dict[str, Any]], *, ids: list[int]) -> None:
     """Insert reports (column dicts) with the given ids (see db.allocate_ids), in one statement."""
-    session.execute(
-        insert(cast(Table, Report.__table__)),
+    core(session).execute(
+        _INSERT_REPORT,
         [{**r, "id": i} for r, i in zip(rows, ids, strict=True)],
     )
 
@@ -139,7 +163,7 @@ def store_evidence(session: Session, *, items: list[tuple[int, EvidenceIn]]) -> 
         [{"sha256": k, "content": v} for k, v in blobs.items()],
         ["sha256"],
     )
-    session.execute(insert(cast(Table, Evidence.__table__)), rows)
+    core(session).execute(insert(cast(Table, Evidence.__table__)), rows)
 
 
 def get_or_raise(session: Session, *, report_id: int) -> Report:

@@ -156,13 +156,10 @@ class TextClassifier:
                 (self._word_ids, self._word_idf, 0),
                 (self._char_ids, self._char_idf, self._n_words),
             ):
-                counts: dict[int, int] = {}
-                for j in ids(text):
-                    counts[j] = counts.get(j, 0) + 1
-                if not counts:
+                found = ids(text)
+                if not found:
                     continue
-                cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
-                tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+                cols, tf = np.unique(np.array(found, dtype=np.int64), return_counts=True)
                 weights = (1.0 + np.log(tf)) * idf[cols]
                 weights /= np.sqrt(weights @ weights)
                 cols_parts.append(cols + offset)
