@@ -16,9 +16,13 @@ from __future__ import annotations
 
 import argparse
 import resource
+import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import cpu_yardstick
 from watchfloor.runtime import load_config
 from watchfloor.settings import Settings
 from watchfloor.sim.demo_reports import generate_reports
@@ -72,6 +76,7 @@ def main() -> None:
     ]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{args.reports} reports of {args.words} words, one core")
+    print(f"CPU yardstick: 10M Python additions in {cpu_yardstick():.2f} s (lower is faster)")
     print(f"{'engine':<20} {'mode':<8} {'reports/s':>10} {'target':>8} {'ratio':>6}")
     for engine, mode, value, target in rows:
         print(f"{engine:<20} {mode:<8} {value:>10,.0f} {target:>8,.0f} {value / target:>6.1f}")

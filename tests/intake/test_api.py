@@ -60,9 +60,7 @@ def test_batch_is_idempotent_per_item_and_within_itself(client: TestClient, inta
     assert (out["created"], out["duplicates"]) == (2, 2)
 
 
-def test_repeats_are_found_per_source_in_a_mixed_batch(
-    client: TestClient, intake: Person
-) -> None:
+def test_repeats_are_found_per_source_in_a_mixed_batch(client: TestClient, intake: Person) -> None:
     """The same external id from two sources is two reports; a repeat is found in its source."""
     client.post(URL, json=report(1), headers=intake.headers)
     client.post(URL, json=report(2, source="email"), headers=intake.headers)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from watchfloor.errors import ConfigError
 from watchfloor.settings import DEFAULT_CONFIG_DIR
-from watchfloor.triage.rules import HashHit, TriageInput, load_rules
+from watchfloor.triage.rules import HashHit, TriageInput, _Pattern, load_rules
 from watchfloor.triage.scoring import TriageResult
 from watchfloor.triage.service import TriageEngine
 from watchfloor.triage.taxonomy import Priority, load_taxonomy
@@ -109,6 +112,51 @@ def test_patterns_match_between_word_boundaries() -> None:
     result = RULES.apply(TriageInput("Please verify your password at http://secure-login.example"))
     assert result.harm_area == "fraud_scams"
     assert any("phishing" in r for r in result.reasons)
+
+
+# Patterns of the shipped rules and some that exercise the search's shortcuts: upper-case
+# literals (searched case-insensitively), escapes that are not letters, a start that is not a
+# word character.
+PATTERNS = [p for rule in ENGINE.rules.rules for p in rule.patterns] + [
+    "U\\.?S\\.? code",
+    "\\$\\d+",
+    "-?scam",
+    "k[i1]ll",
+    "(?:İ|i)d\\S*",
+]
+PIECES = [
+    "verify your account",
+    "case no. 12",
+    "US code",
+    "u.s. code",
+    "$40",
+    "scam",
+    "-scam",
+    "ki1ll",
+    "kill",
+    "İd",
+    "ID:7",
+    "http://secure.x",
+    "claim a prize",
+    " ",
+    "x",
+    "é",
+    "_",
+]
+
+
+@given(st.sampled_from(PATTERNS), st.lists(st.sampled_from(PIECES), max_size=8))
+@example("U\\.?S\\.? code", ["see ", "US code"])  # upper case in the pattern
+@example("k[i1]ll", ["skill ", "KILL"])  # a match inside a word is not one
+def test_fast_pattern_search_finds_what_a_plain_search_finds(
+    pattern: str, pieces: list[str]
+) -> None:
+    text = "".join(pieces)
+    fast = _Pattern(pattern).find(text, text.lower())
+    if len(text.lower()) != len(text):
+        return  # lower-casing İ adds a character; the search must only not fail
+    plain = re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE).search(text)
+    assert fast == (None if plain is None else (plain.group(0), text[: plain.start()]))
 
 
 def test_conditions_on_reporter_and_subject_history() -> None:

