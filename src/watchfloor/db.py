@@ -173,7 +173,7 @@ def end_unit(session: Session, *, commit: bool) -> None:
 
 
 def core(session: Session) -> Connection:
-    """The session's connection, for Core statements on hot paths (intake, audit, sign-in).
+    """The session's connection, for Core statements on hot paths (intake and the audit seal).
 
     Same transaction as the session, and pending ORM changes are flushed first so statements see
     them; but no ORM work per statement, which costs a few hundred microseconds each on a slow
@@ -192,6 +192,7 @@ def one_of(session: Session, column: Any, values: list[Any]) -> Any:
 
 
 def dialect_of(session: Session) -> str:
+    """"sqlite" or "postgresql": which database this session talks to."""
     return session.get_bind().dialect.name
 
 
