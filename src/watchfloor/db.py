@@ -192,7 +192,7 @@ def one_of(session: Session, column: Any, values: list[Any]) -> Any:
 
 
 def dialect_of(session: Session) -> str:
-    """"sqlite" or "postgresql": which database this session talks to."""
+    """Which database this session talks to: "sqlite" or "postgresql"."""
     return session.get_bind().dialect.name
 
 
