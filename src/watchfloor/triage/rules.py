@@ -204,7 +204,7 @@ class Rules:
     def hits(self, item: TriageInput) -> list[RuleHit]:
         """Every rule that fires, once each (its first match), most urgent first."""
         lowered = item.text.lower()
-        words = _words(lowered)
+        words = _split(lowered)
         found: dict[str, RuleHit] = {}
         starts, first_words = self._starts, self._first_words
         for i, word in enumerate(words):
@@ -299,8 +299,12 @@ _ASCII_WORD = re.compile(_WORD.pattern, re.ASCII)  # the same words in ASCII tex
 
 
 def _words(text: str) -> list[str]:
-    text = text.lower()
-    return (_ASCII_WORD if text.isascii() else _WORD).findall(text)
+    return _split(text.lower())
+
+
+def _split(lowered: str) -> list[str]:
+    """The words of a text already lower-cased."""
+    return (_ASCII_WORD if lowered.isascii() else _WORD).findall(lowered)
 
 
 def load_rules(config_dir: Path, taxonomy: Taxonomy) -> Rules:
