@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from tests.conftest import Person
 from tests.factories import report
 from watchfloor.app import create_app
+from watchfloor.audit import service as audit
+from watchfloor.cases.models import Case
+from watchfloor.db import session_scope
+from watchfloor.intake.models import Report
 from watchfloor.runtime import Runtime
 
 URL = "/api/v1/reports"
@@ -47,6 +54,35 @@ def test_sending_a_report_again_returns_the_original(client: TestClient, intake:
     assert again.json()["report_id"] == first.json()["report_id"]
     assert again.json()["created"] is False
     assert again.json()["case"] == first.json()["case"]
+
+
+def test_reports_sent_at_once_are_each_answered_as_if_sent_alone(
+    client: TestClient, intake: Person, runtime: Runtime
+) -> None:
+    # Twenty reports about five subjects, the same report three more times, and a bad one, all
+    # at once: the single endpoint commits concurrent reports together (group commit).
+    bodies = [report(n, subject={"kind": "account", "id": f"acct-{n % 5}"}) for n in range(20)]
+    bodies += [bodies[3]] * 3 + [report(99, category="not_a_harm_area")]
+    with ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(lambda b: client.post(URL, json=b, headers=intake.headers), bodies))
+
+    bad = answers.pop()
+    assert bad.status_code == 422, bad.text
+    assert bad.json()["errors"][0]["loc"] == ["body", "category"]
+    by_id: dict[str, list[int]] = {}
+    for body, answer in zip(bodies, answers, strict=False):
+        assert answer.status_code in (200, 201), answer.text
+        by_id.setdefault(str(body["external_id"]), []).append(answer.status_code)
+        assert answer.json()["external_id"] == body["external_id"]
+    assert sorted(by_id["r-3"]) == [200, 200, 200, 201]
+    assert all(codes == [201] for key, codes in by_id.items() if key != "r-3")
+    assert len({a.json()["report_id"] for a in answers}) == 20
+    assert Counter(a.json()["case"] for a in answers[:20]).most_common(1)[0][1] == 4
+    with session_scope(runtime.sessions) as s:
+        assert s.scalar(select(func.count()).select_from(Report)) == 20
+        assert s.scalar(select(func.count()).select_from(Case)) == 5
+        assert s.scalar(select(func.sum(Case.report_count))) == 20
+        assert audit.verify(s).ok
 
 
 def test_batch_is_idempotent_per_item_and_within_itself(client: TestClient, intake: Person) -> None:

@@ -2,27 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import State
 
 from watchfloor.auth.models import User
 from watchfloor.auth.permissions import Permission, can
+from watchfloor.clock import Clock
+from watchfloor.db import session_scope
 from watchfloor.deps import ClockDep, DbSession, IdPath, RuntimeDep, require
 from watchfloor.errors import Invalid
+from watchfloor.group_commit import Announcement, GroupCommit
 from watchfloor.http_errors import responses
 from watchfloor.intake import flows
 from watchfloor.intake import service as intake
 from watchfloor.intake.schemas import BatchResult, IngestResult, ReportBatchIn, ReportIn, ReportOut
+from watchfloor.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/reports", tags=["intake"])
 Submitter = Annotated[User, Depends(require(Permission.REPORTS_CREATE))]
 Reader = Annotated[User, Depends(require(Permission.REPORTS_READ))]
 
+# Single reports sent at the same moment are stored together, up to this many a transaction.
+GROUP_MAX = 64
+SingleReports = GroupCommit[str, ReportIn, IngestResult]
+
 
 def _ingest(
-    db: DbSession, clock: ClockDep, runtime: RuntimeDep, user: User, reports: list[ReportIn]
+    db: Session, clock: Clock, runtime: Runtime, actor: str, reports: list[ReportIn]
 ) -> list[IngestResult]:
     return flows.ingest(
         db,
@@ -30,8 +41,37 @@ def _ingest(
         config=runtime.config,
         link_window=timedelta(hours=runtime.settings.link_window_hours),
         reports=reports,
-        actor=f"user:{user.username}",
+        actor=actor,
     )
+
+
+class Arrival(NamedTuple):
+    groups: SingleReports
+    announcement: Announcement
+
+
+async def arriving_report(request: Request) -> AsyncIterator[Arrival]:
+    """This app's group commit for single reports (``watchfloor.group_commit``), with this
+    request's report announced to it while its sender is authenticated, so a group about to be
+    stored can wait a moment for it. Declared before the sender, so it runs first."""
+    groups = _single_reports(request.app.state)
+    with groups.announce() as announcement:
+        yield Arrival(groups, announcement)
+
+
+def _single_reports(state: State) -> SingleReports:
+    """Made on first use. Each group is one unit of work in a session of its own: the same
+    boundary as a request's, shared by the requests in the group, with one actor per group."""
+    groups: SingleReports | None = getattr(state, "single_reports", None)
+    if groups is None:
+
+        def store(actor: str, reports: list[ReportIn]) -> list[IngestResult]:
+            runtime: Runtime = state.runtime
+            with session_scope(runtime.sessions) as db:
+                return _ingest(db, runtime.clock, runtime, actor, reports)
+
+        groups = state.single_reports = GroupCommit(store, max_group=GROUP_MAX)
+    return groups
 
 
 @router.post(
@@ -46,18 +86,40 @@ def _ingest(
 )
 def submit(
     report: ReportIn,
+    arrival: Annotated[Arrival, Depends(arriving_report, scope="function")],
     db: DbSession,
-    clock: ClockDep,
-    runtime: RuntimeDep,
     user: Submitter,
     response: Response,
 ) -> IngestResult:
     """Triage a report and put it on a case: the open case about the same subject and harm area,
-    or a new one. Sending the same (source, external_id) again returns the original with 200."""
-    result = _ingest(db, clock, runtime, user, [report])[0]
+    or a new one. Sending the same (source, external_id) again returns the original with 200.
+
+    Reports that arrive at the same moment are committed together (one transaction for several
+    requests, each answered only once it is stored); a report that fails is retried alone, so
+    each request gets the answer it would have got by itself."""
+    actor = f"user:{user.username}"
+    # This request's own session only found the caller. End its transaction before waiting:
+    # the group writes in a session of its own, and on SQLite it needs the write turn that
+    # this session would otherwise hold until the response.
+    db.close()
+    try:
+        result = arrival.groups.submit(actor, report, arrival.announcement)
+    except Invalid as exc:
+        raise _named_from_body(exc) from None
     if not result.created:
         response.status_code = 200
     return result
+
+
+def _named_from_body(error: Invalid) -> Invalid:
+    """The error with its fields named as this endpoint's body has them ("body.category"), not as
+    in the batch of one it was checked in ("body.reports.0.category")."""
+    batch_of_one = ["body", "reports", 0]
+    fields = [
+        {**f, "loc": ["body", *f["loc"][3:]]} if f.get("loc", [])[:3] == batch_of_one else f
+        for f in error.fields
+    ]
+    return Invalid(str(error), fields=fields)
 
 
 @router.post(
@@ -76,7 +138,7 @@ def submit_batch(
             f"a batch holds at most {limit} reports; this one has {len(batch.reports)}",
             fields=[{"loc": ["body", "reports"], "msg": f"at most {limit} reports"}],
         )
-    results = _ingest(db, clock, runtime, user, batch.reports)
+    results = _ingest(db, clock, runtime, f"user:{user.username}", batch.reports)
     created = sum(r.created for r in results)
     return BatchResult(
         results=results,
