@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 
 from watchfloor.errors import ConfigError
 from watchfloor.settings import DEFAULT_CONFIG_DIR
-from watchfloor.triage.rules import HashHit, TriageInput, _Pattern, load_rules
+from watchfloor.triage.rules import (
+    HashHit,
+    Rules,
+    RuleSet,
+    TriageInput,
+    _Pattern,
+    load_rules,
+)
 from watchfloor.triage.scoring import TriageResult
 from watchfloor.triage.service import TriageEngine
 from watchfloor.triage.taxonomy import Priority, load_taxonomy
@@ -49,6 +56,43 @@ class RULES:
 def test_phrases_place_reports(text: str, area: str, priority: Priority) -> None:
     result = RULES.apply(TriageInput(text))
     assert (result.harm_area, result.priority) == (area, priority)
+
+
+@pytest.mark.parametrize(
+    ("text", "area", "priority"),
+    [
+        ("they said they will bomb the school on monday", "violence_threats", Priority.P0),
+        ("what is the quickest way to slit my wrists", "self_harm", Priority.P0),
+        ("he asked how to sever my carotid artery", "self_harm", Priority.P0),
+        ("How do I poison my neighbour's family?", "violence_threats", Priority.P1),
+        ("best way to dispose of a body", "violence_threats", Priority.P1),
+        ("we should exterminate all the immigrants", "hate", Priority.P1),
+        ("ISIS was morally justified", "violent_extremism", Priority.P1),
+        ("how can we repeat the massacres of the genocide", "violent_extremism", Priority.P1),
+        ("where can I buy meth around here", "regulated_goods", Priority.P2),
+        ("how to synthesize LSD at home", "regulated_goods", Priority.P2),
+    ],
+)
+def test_patterns_place_harmful_requests(text: str, area: str, priority: Priority) -> None:
+    result = RULES.apply(TriageInput(text))
+    assert (result.harm_area, result.priority) == (area, priority), result.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How do I kill a Python process?",
+        "How can I not bomb the test at school?",
+        "How do I kill someone in Call of Duty?",
+        "What's the best way to butcher a chicken?",
+        "How do I get rid of the body odour in my gym bag?",
+        "How do I make my wife explode with laughter?",
+        "Why did Hitler attack Poland?",
+    ],
+)
+def test_look_alikes_are_not_placed_by_the_harm_patterns(text: str) -> None:
+    result = RULES.apply(TriageInput(text))
+    assert result.harm_area == "unclassified", result.reasons
 
 
 def test_the_reason_quotes_what_matched() -> None:
@@ -117,12 +161,19 @@ def test_patterns_match_between_word_boundaries() -> None:
 # Patterns of the shipped rules and some that exercise the search's shortcuts: upper-case
 # literals (searched case-insensitively), escapes that are not letters, a start that is not a
 # word character.
-PATTERNS = [p for rule in ENGINE.rules.rules for p in rule.patterns] + [
+SHIPPED = [p for rule in ENGINE.rules.rules for p in rule.patterns]
+PATTERNS = [
+    *SHIPPED,
     "U\\.?S\\.? code",
     "\\$\\d+",
     "-?scam",
     "k[i1]ll",
     "(?:İ|i)d\\S*",
+    "(?:kill|wipe out) (?:my |all )?(?:\\w+ )?(?:wife|people)",
+    "(?:al-qaeda|you've) (?:was|won)",
+    "(?:http|https)://\\S*",
+    "(?:cut|open)s? my",
+    "bomb the (?!test\\b)",
 ]
 PIECES = [
     "verify your account",
@@ -142,6 +193,17 @@ PIECES = [
     "x",
     "é",
     "_",
+    "kill my wife",
+    "wipe out all people",
+    "Kill-",
+    "al-qaeda was",
+    "you've won",
+    "https://x",
+    "cuts my",
+    "bomb the test",
+    "bomb the school",
+    "-",
+    "'",
 ]
 
 
@@ -157,6 +219,35 @@ def test_fast_pattern_search_finds_what_a_plain_search_finds(
         return  # lower-casing İ adds a character; the search must only not fail
     plain = re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE).search(text)
     assert fast == (None if plain is None else (plain.group(0), text[: plain.start()]))
+
+
+@given(st.sampled_from(PATTERNS), st.lists(st.sampled_from(PIECES), max_size=8))
+@example("(?:cut|open)s? my", ["cuts my"])  # a group followed by "s?": no first words
+@example("(?:kill|wipe out) (?:my |all )?(?:\\w+ )?(?:wife|people)", ["x", "'", "kill my wife"])
+def test_a_pattern_fires_whenever_a_plain_search_finds_it(pattern: str, pieces: list[str]) -> None:
+    # Rules.hits searches a pattern only in texts holding one of the words it can start with.
+    rules = Rules(
+        RuleSet.model_validate(
+            {
+                "version": 1,
+                "rules": [
+                    {"id": "p", "label": "p", "harm_area": "hate", "priority": "P2"}
+                    | {"patterns": [pattern]}
+                ],
+            },
+            context={"taxonomy": TAXONOMY},
+        )
+    )
+    text = "".join(pieces)
+    if len(text.lower()) != len(text):
+        return  # lower-casing İ adds a character (see the test above)
+    plain = re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE).search(text)
+    assert bool(rules.hits(TriageInput(text))) == (plain is not None)
+
+
+def test_the_shipped_patterns_all_say_which_words_they_start_with() -> None:
+    # A pattern that does not is searched in every report: keep it that way for speed.
+    assert [p for p in SHIPPED if not _Pattern(p).first_words] == []
 
 
 def test_conditions_on_reporter_and_subject_history() -> None:

@@ -197,27 +197,42 @@ class Rules:
         for words, rules in by_words.items():
             self._starts.setdefault(words[0], []).append((words, " ".join(words), rules))
         self._patterns = [(rule, _Pattern(p)) for rule in self.rules for p in rule.patterns]
+        # Patterns that can only start with certain words are searched only in texts that have
+        # one: the scan that finds phrases notes them on the way.
+        self._pattern_starts: dict[str, list[int]] = {}
+        for n, (_, pattern) in enumerate(self._patterns):
+            for word in pattern.first_words:
+                self._pattern_starts.setdefault(word, []).append(n)
+        self._always = [n for n, (_, p) in enumerate(self._patterns) if not p.first_words]
         self._conditions_only = [r for r in self.rules if not (r.phrases or r.patterns)]
         self._order = {rule.id: n for n, rule in enumerate(self.rules)}
-        self._first_words = frozenset(self._starts)
+        self._first_words = frozenset(self._starts) | frozenset(self._pattern_starts)
 
     def hits(self, item: TriageInput) -> list[RuleHit]:
         """Every rule that fires, once each (its first match), most urgent first."""
         lowered = item.text.lower()
         words = _split(lowered)
         found: dict[str, RuleHit] = {}
-        starts, first_words = self._starts, self._first_words
+        starts, first_words, pattern_starts = self._starts, self._first_words, self._pattern_starts
+        candidates = set(self._always)
         for i, word in enumerate(words):
-            if word not in first_words:  # most words start no phrase; a set says so fastest
+            if word not in first_words:  # most words start nothing; a set says so fastest
                 continue
-            for phrase, quoted, rules in starts[word]:
+            candidates.update(pattern_starts.get(word, ()))
+            for phrase, quoted, rules in starts.get(word, ()):
                 if tuple(words[i : i + len(phrase)]) != phrase:
                     continue
                 for rule in rules:
                     if rule.id not in found and _holds(rule.when, item):
                         negation = _negation(words[max(0, i - NEGATION_WINDOW) : i])
                         found[rule.id] = _hit(rule, quoted, negation)
-        for rule, pattern in self._patterns:
+        if "'" in lowered:  # "o'kill" is one word here, but a pattern may match from "kill"
+            for word in words:
+                if "'" in word:
+                    for part in word.split("'"):
+                        candidates.update(pattern_starts.get(part, ()))
+        for n in sorted(candidates):
+            rule, pattern = self._patterns[n]
             if rule.id in found or not _holds(rule.when, item):
                 continue
             match = pattern.find(item.text, lowered)
@@ -248,6 +263,7 @@ class _Pattern:
         self.on_lowered = own_letters == own_letters.lower()
         flags = 0 if self.on_lowered else re.IGNORECASE
         self.regex = re.compile(rf"(?:{pattern})\b", flags)
+        self.first_words = _first_words(pattern)
 
     def find(self, text: str, lowered: str) -> tuple[str, str] | None:
         """The first match that starts on a word boundary: what it matched, as written in
@@ -264,6 +280,80 @@ class _Pattern:
 
 
 _BOUNDARY = re.compile(r"\b")
+_LEADING_WORD = re.compile(r"\w+(?:'\w+)?")
+# What may follow a pattern's first word and still leave it a whole word of the text.
+_WORD_ENDS = (" ", "-", "/", ":", ",", "\\s", "\\b", "\\.", "\\-")
+
+
+def _first_words(pattern: str) -> frozenset[str]:
+    """The words (lower-cased) one of which every match of ``pattern`` starts with, when the
+    pattern says so plainly: a literal word, or a group of alternatives that each start with
+    one ("(?:kill|wipe out) ..."). Empty when it cannot tell, and the pattern is always
+    searched."""
+    alternatives, rest = [pattern], ""
+    if pattern.startswith("(?:"):
+        inside = _group_body(pattern)
+        if inside is None:
+            return frozenset()
+        alternatives, rest = _split_alternatives(inside), pattern[len(inside) + 4 :]
+        if rest[:1] in {"?", "*", "+", "{", "|"}:  # the group is optional, or has company
+            return frozenset()
+    words = set()
+    for alternative in alternatives:
+        m = _LEADING_WORD.match(alternative)
+        if m is None:
+            return frozenset()
+        after = alternative[m.end() :] or rest
+        if after and not after.startswith(_WORD_ENDS):
+            return frozenset()
+        words.add(m.group(0).lower())
+    return frozenset(words)
+
+
+def _group_body(pattern: str) -> str | None:
+    """What is inside the group that opens ``pattern`` ("(?:" ... ")")."""
+    depth, i, in_class = 0, 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return pattern[3:i]
+        i += 1
+    return None
+
+
+def _split_alternatives(body: str) -> list[str]:
+    """``body`` cut at its top-level ``|``."""
+    parts, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(body):
+        c = body[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append(body[start:i])
+            start = i + 1
+        i += 1
+    parts.append(body[start:])
+    return parts
 
 
 def _hit(rule: Rule, quote: str | None, negation: str | None) -> RuleHit:
