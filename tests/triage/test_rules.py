@@ -11,12 +11,12 @@ from hypothesis import strategies as st
 
 from watchfloor.errors import ConfigError
 from watchfloor.settings import DEFAULT_CONFIG_DIR
+from watchfloor.triage.patterns import TextPattern
 from watchfloor.triage.rules import (
     HashHit,
     Rules,
     RuleSet,
     TriageInput,
-    _Pattern,
     load_rules,
 )
 from watchfloor.triage.scoring import TriageResult
@@ -214,7 +214,7 @@ def test_fast_pattern_search_finds_what_a_plain_search_finds(
     pattern: str, pieces: list[str]
 ) -> None:
     text = "".join(pieces)
-    fast = _Pattern(pattern).find(text, text.lower())
+    fast = TextPattern(pattern).find(text, text.lower())
     if len(text.lower()) != len(text):
         return  # lower-casing İ adds a character; the search must only not fail
     plain = re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE).search(text)
@@ -247,7 +247,7 @@ def test_a_pattern_fires_whenever_a_plain_search_finds_it(pattern: str, pieces: 
 
 def test_the_shipped_patterns_all_say_which_words_they_start_with() -> None:
     # A pattern that does not is searched in every report: keep it that way for speed.
-    assert [p for p in SHIPPED if not _Pattern(p).first_words] == []
+    assert [p for p in SHIPPED if not TextPattern(p).first_words] == []
 
 
 def test_conditions_on_reporter_and_subject_history() -> None:

@@ -31,6 +31,7 @@ from pydantic import (
 )
 
 from watchfloor.configfile import load_yaml_model
+from watchfloor.triage.patterns import WORD, TextPattern
 from watchfloor.triage.taxonomy import Priority, PriorityLabel, Taxonomy
 
 NEGATIONS = frozenset(
@@ -196,7 +197,7 @@ class Rules:
                     by_words.setdefault(words, []).append(rule)
         for words, rules in by_words.items():
             self._starts.setdefault(words[0], []).append((words, " ".join(words), rules))
-        self._patterns = [(rule, _Pattern(p)) for rule in self.rules for p in rule.patterns]
+        self._patterns = [(rule, TextPattern(p)) for rule in self.rules for p in rule.patterns]
         # Patterns that can only start with certain words are searched only in texts that have
         # one: the scan that finds phrases notes them on the way.
         self._pattern_starts: dict[str, list[int]] = {}
@@ -249,113 +250,6 @@ class Rules:
         )
 
 
-class _Pattern:
-    """A rule's regular expression, matched case-insensitively from a word boundary.
-
-    Searched the fast way: a pattern with no upper-case letter of its own runs case-sensitively
-    on the lower-cased text, and the leading word boundary is checked on each candidate instead
-    of being part of the expression. Both let the regex engine skip ahead to the pattern's
-    literal start; together about fifteen times faster, with the same matches.
-    """
-
-    def __init__(self, pattern: str) -> None:
-        own_letters = re.sub(r"\\.", "", pattern)  # escapes such as \S and \D are not letters
-        self.on_lowered = own_letters == own_letters.lower()
-        flags = 0 if self.on_lowered else re.IGNORECASE
-        self.regex = re.compile(rf"(?:{pattern})\b", flags)
-        self.first_words = _first_words(pattern)
-
-    def find(self, text: str, lowered: str) -> tuple[str, str] | None:
-        """The first match that starts on a word boundary: what it matched, as written in
-        ``text``, and the text before it. ``lowered`` is ``text.lower()``."""
-        target = lowered if self.on_lowered else text
-        at = 0
-        while (m := self.regex.search(target, at)) is not None:
-            if _BOUNDARY.match(target, m.start()):
-                # Lower-casing keeps offsets except for a few letters (İ): then quote it lowered.
-                source = text if len(target) == len(text) else target
-                return source[m.start() : m.end()], source[: m.start()]
-            at = m.start() + 1
-        return None
-
-
-_BOUNDARY = re.compile(r"\b")
-_LEADING_WORD = re.compile(r"\w+(?:'\w+)?")
-# What may follow a pattern's first word and still leave it a whole word of the text.
-_WORD_ENDS = (" ", "-", "/", ":", ",", "\\s", "\\b", "\\.", "\\-")
-
-
-def _first_words(pattern: str) -> frozenset[str]:
-    """The words (lower-cased) one of which every match of ``pattern`` starts with, when the
-    pattern says so plainly: a literal word, or a group of alternatives that each start with
-    one ("(?:kill|wipe out) ..."). Empty when it cannot tell, and the pattern is always
-    searched."""
-    alternatives, rest = [pattern], ""
-    if pattern.startswith("(?:"):
-        inside = _group_body(pattern)
-        if inside is None:
-            return frozenset()
-        alternatives, rest = _split_alternatives(inside), pattern[len(inside) + 4 :]
-        if rest[:1] in {"?", "*", "+", "{", "|"}:  # the group is optional, or has company
-            return frozenset()
-    words = set()
-    for alternative in alternatives:
-        m = _LEADING_WORD.match(alternative)
-        if m is None:
-            return frozenset()
-        after = alternative[m.end() :] or rest
-        if after and not after.startswith(_WORD_ENDS):
-            return frozenset()
-        words.add(m.group(0).lower())
-    return frozenset(words)
-
-
-def _group_body(pattern: str) -> str | None:
-    """What is inside the group that opens ``pattern`` ("(?:" ... ")")."""
-    depth, i, in_class = 0, 0, False
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return pattern[3:i]
-        i += 1
-    return None
-
-
-def _split_alternatives(body: str) -> list[str]:
-    """``body`` cut at its top-level ``|``."""
-    parts, depth, start, i, in_class = [], 0, 0, 0, False
-    while i < len(body):
-        c = body[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
-            parts.append(body[start:i])
-            start = i + 1
-        i += 1
-    parts.append(body[start:])
-    return parts
-
-
 def _hit(rule: Rule, quote: str | None, negation: str | None) -> RuleHit:
     if rule.priority is None:
         return RuleHit(rule, None, quote)
@@ -384,8 +278,7 @@ def _holds(when: Conditions | None, item: TriageInput) -> bool:
     return when.min_prior_violations is None or item.prior_violations >= when.min_prior_violations
 
 
-_WORD = re.compile(r"\w+(?:'\w+)?")
-_ASCII_WORD = re.compile(_WORD.pattern, re.ASCII)  # the same words in ASCII text, a quarter faster
+_ASCII_WORD = re.compile(WORD.pattern, re.ASCII)  # the same words in ASCII text, a quarter faster
 
 
 def _words(text: str) -> list[str]:
@@ -394,7 +287,7 @@ def _words(text: str) -> list[str]:
 
 def _split(lowered: str) -> list[str]:
     """The words of a text already lower-cased."""
-    return (_ASCII_WORD if lowered.isascii() else _WORD).findall(lowered)
+    return (_ASCII_WORD if lowered.isascii() else WORD).findall(lowered)
 
 
 def load_rules(config_dir: Path, taxonomy: Taxonomy) -> Rules:
