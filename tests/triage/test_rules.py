@@ -174,6 +174,7 @@ PATTERNS = [
     "(?:http|https)://\\S*",
     "(?:cut|open)s? my",
     "bomb the (?!test\\b)",
+    "kill my|(?:murder|al-qaeda) was",
 ]
 PIECES = [
     "verify your account",
@@ -223,6 +224,7 @@ def test_fast_pattern_search_finds_what_a_plain_search_finds(
 
 @given(st.sampled_from(PATTERNS), st.lists(st.sampled_from(PIECES), max_size=8))
 @example("(?:cut|open)s? my", ["cuts my"])  # a group followed by "s?": no first words
+@example("kill my|(?:murder|al-qaeda) was", ["al-qaeda was"])  # a branch of its own
 @example("(?:kill|wipe out) (?:my |all )?(?:\\w+ )?(?:wife|people)", ["x", "'", "kill my wife"])
 def test_a_pattern_fires_whenever_a_plain_search_finds_it(pattern: str, pieces: list[str]) -> None:
     # Rules.hits searches a pattern only in texts holding one of the words it can start with.

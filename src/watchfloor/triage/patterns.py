@@ -56,13 +56,17 @@ def _first_words(pattern: str) -> frozenset[str]:
     pattern says so plainly: a literal word, or a group of alternatives that each start with
     one ("(?:kill|wipe out) ..."). Empty when it cannot tell, and the pattern is always
     searched."""
+    branches = _split_alternatives(pattern)
+    if len(branches) > 1:  # "kill me|murder": each branch has its own first words
+        found = [_first_words(branch) for branch in branches]
+        return frozenset().union(*found) if all(found) else frozenset()
     alternatives, rest = [pattern], ""
     if pattern.startswith("(?:"):
         inside = _group_body(pattern)
         if inside is None:
             return frozenset()
         alternatives, rest = _split_alternatives(inside), pattern[len(inside) + 4 :]
-        if rest[:1] in {"?", "*", "+", "{", "|"}:  # the group is optional, or has company
+        if rest[:1] in {"?", "*", "+", "{"}:  # the group may be absent or repeat
             return frozenset()
     words = set()
     for alternative in alternatives:
