@@ -170,3 +170,31 @@ def test_an_announced_item_that_never_comes_delays_a_group_by_max_wait_at_most()
 def test_max_wait_must_not_be_negative() -> None:
     with pytest.raises(ValueError, match="negative"):
         GroupCommit(Recorder(), max_wait=-1)
+
+
+def test_a_leader_interrupted_while_waiting_strands_nobody(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Interrupt(BaseException):
+        pass
+
+    run = Recorder()
+    run.hold.set()
+    commit = GroupCommit(run, max_wait=30)
+    waits = 0
+
+    def interrupted_once(timeout: float | None = None) -> bool:
+        nonlocal waits
+        waits += 1
+        raise Interrupt
+
+    with commit.announce():
+        monkeypatch.setattr(commit._arrived, "wait", interrupted_once)
+        with pytest.raises(Interrupt):
+            commit.submit("a", 1)
+    assert waits == 1 and commit.waiting() == 0  # its item withdrawn, the lead free
+    results, errors, after = run_callers(commit, [("a", 2)])
+    after[0].join(10)
+    assert not after[0].is_alive(), "the next caller waits for a leader that has gone"
+    assert results == {2: "a:2"} and not errors
+    assert run.groups == [("a", [2])]

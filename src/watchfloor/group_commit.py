@@ -2,14 +2,15 @@
 
 Each transaction costs a fixed price on top of its rows: opening it, the idempotency lookup, the
 audit chain lock, the commit and its disk flush. When many callers each write one small item at
-the same moment (single reports from busy sources), paying that price once per group instead of
-once per item lets the same cores take several times as many. A database does the same with its
-own commits, and the name is borrowed from there.
+the same moment (single reports from busy sources), that price is paid once per group instead
+of once per item (for intake on PostgreSQL, a report stored alone cost three to four times its
+share of a group of eight). A database does the same with its own commits, and the name is
+borrowed from there.
 
 How it works: a caller queues its item and, if nobody is writing, becomes the *leader*. The
-leader takes everything queued with the same group key (at most ``max_group``), runs it as one
-unit, hands each waiting caller its own result, and repeats until its own item is done; then it
-passes the lead to the first caller still waiting. No thread of its own, so nothing to start or
+leader takes everything queued with the same group key as the first item, which is its own (at
+most ``max_group``), runs it as one unit, hands each waiting caller its own result, and passes
+the lead to the first caller still waiting. No thread of its own, so nothing to start or
 stop, and a caller alone pays no wait at all: it leads a group of one.
 
 Callers can *announce* an item before it is ready (a request whose caller is still being
@@ -121,7 +122,7 @@ class GroupCommit(Generic[K, T, R]):
                 while not me.done:
                     self._run_next_group()
             finally:
-                self._pass_lead()
+                self._pass_lead(me)
         if me.error is not None:
             raise me.error
         return me.result  # type: ignore[return-value]  # set whenever error is not
@@ -169,8 +170,10 @@ class GroupCommit(Generic[K, T, R]):
             waiter.result, waiter.error, waiter.done = result, error, True
             waiter.wake.set()
 
-    def _pass_lead(self) -> None:
+    def _pass_lead(self, leader: _Waiter[K, T, R]) -> None:
         with self._lock:
+            if not leader.done:  # interrupted before its group was taken: withdraw its item
+                self._queue.remove(leader)
             waiting = next((w for w in self._queue if not w.done), None)
             if waiting is None:
                 self._leading = False
