@@ -174,9 +174,9 @@ class GroupCommit(Generic[K, T, R]):
         with self._lock:
             if not leader.done:  # interrupted before its group was taken: withdraw its item
                 self._queue.remove(leader)
-            waiting = next((w for w in self._queue if not w.done), None)
-            if waiting is None:
+            if not self._queue:  # the queue holds only items no group has taken yet
                 self._leading = False
                 return
+            waiting = self._queue[0]
             waiting.leads = True
         waiting.wake.set()
