@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 from watchfloor import __version__
 from watchfloor.admin.pages import router as admin_pages
@@ -16,6 +17,7 @@ from watchfloor.cases.evidence_pages import router as evidence_pages
 from watchfloor.cases.hold_pages import router as hold_pages
 from watchfloor.cases.pages import router as case_pages
 from watchfloor.http_errors import RequestGuard, install
+from watchfloor.intake import backlog
 from watchfloor.intake.api import router as intake_router
 from watchfloor.notify.api import router as webhooks_router
 from watchfloor.oncall.api import router as oncall_router
@@ -75,13 +77,14 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 
     @app.get("/healthz", tags=["health"], responses={503: {"description": "Database unreachable"}})
     def healthz() -> JSONResponse:
-        """Liveness and database reachability; needs no token."""
+        """Liveness and database reachability, and how far behind the worker's triage of reports
+        accepted for later is (``intake_backlog``); needs no token."""
         try:
             with runtime.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
+                waiting = backlog.state(conn, runtime.clock.now())
         except Exception as exc:  # noqa: BLE001 - any database failure means "not ready"
             return JSONResponse({"status": "unavailable", "database": str(exc)[:200]}, 503)
-        return JSONResponse({"status": "ok"})
+        return JSONResponse({"status": "ok", "intake_backlog": asdict(waiting)})
 
     app.add_middleware(RequestGuard, limit=runtime.settings.max_request_bytes)
     return app

@@ -309,3 +309,17 @@ def insert_ignoring_conflicts(
     if rows:
         stmt = _insert_ignoring(dialect_of(session), table, tuple(conflict_columns))
         core(session).execute(stmt, rows)
+
+
+def insert_new_returning(
+    session: Session,
+    table: Any,
+    rows: list[dict[str, Any]],
+    conflict_columns: list[str],
+    returning: list[Any],
+) -> list[Any]:
+    """``insert_ignoring_conflicts``, returning ``returning`` of the rows actually inserted."""
+    if not rows:
+        return []
+    stmt = _insert_ignoring(dialect_of(session), table, tuple(conflict_columns))
+    return list(core(session).execute(stmt.returning(*returning), rows).all())

@@ -7,9 +7,11 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from watchfloor.auth import login_sessions
 from watchfloor.db import session_scope
+from watchfloor.intake import backlog
 from watchfloor.notify.delivery import deliver_due
 from watchfloor.notify.email import send_due_emails
 from watchfloor.oncall.paging import advance_due
@@ -28,6 +30,16 @@ class Job:
 
 
 JOBS: list[Job] = [
+    Job(
+        "triage-backlog",
+        "Triage reports accepted with Prefer: respond-async and put them on their cases.",
+        lambda rt: backlog.triage_waiting(
+            rt.sessions,
+            rt.clock,
+            config=rt.config,
+            link_window=timedelta(hours=rt.settings.link_window_hours),
+        ),
+    ),
     Job(
         "deliver-webhooks",
         "Send due outbox events to webhook endpoints, with retries and backoff.",

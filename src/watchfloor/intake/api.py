@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Annotated, NamedTuple
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import State
 
@@ -18,9 +18,16 @@ from watchfloor.deps import ClockDep, DbSession, IdPath, RuntimeDep, require
 from watchfloor.errors import Invalid
 from watchfloor.group_commit import Announcement, GroupCommit
 from watchfloor.http_errors import responses
-from watchfloor.intake import flows
+from watchfloor.intake import backlog, flows
 from watchfloor.intake import service as intake
-from watchfloor.intake.schemas import BatchResult, IngestResult, ReportBatchIn, ReportIn, ReportOut
+from watchfloor.intake.schemas import (
+    AcceptedBatch,
+    BatchResult,
+    IngestResult,
+    ReportBatchIn,
+    ReportIn,
+    ReportOut,
+)
 from watchfloor.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/reports", tags=["intake"])
@@ -125,20 +132,57 @@ def _named_from_body(error: Invalid) -> Invalid:
 @router.post(
     "/batch",
     response_model=BatchResult,
-    responses=responses(401, 403, 413, 422),
+    responses={
+        202: {
+            "model": AcceptedBatch,
+            "description": "With `Prefer: respond-async`: stored, to be triaged by the worker",
+        },
+        **responses(401, 403, 413, 422),
+    },
     summary="Submit up to 1,000 reports at once",
 )
 def submit_batch(
-    batch: ReportBatchIn, db: DbSession, clock: ClockDep, runtime: RuntimeDep, user: Submitter
-) -> BatchResult:
-    """All or nothing: if any report is invalid, none is stored and every bad field is named."""
+    batch: ReportBatchIn,
+    db: DbSession,
+    clock: ClockDep,
+    runtime: RuntimeDep,
+    user: Submitter,
+    prefer: Annotated[
+        list[str] | None,
+        Header(
+            description="`respond-async` (RFC 7240): store the reports now and answer 202 at "
+            "once; the worker triages them and puts them on cases within moments."
+        ),
+    ] = None,
+) -> BatchResult | Response:
+    """All or nothing: if any report is invalid, none is stored and every bad field is named.
+
+    By default each report is triaged and placed on a case before the answer. A system that
+    sends in bulk and does not need the triage in the answer should send `Prefer: respond-async`:
+    the batch is only stored (its SLA clocks start now) and answered 202, several times faster;
+    sending a report again later returns its case."""
     limit = runtime.settings.max_batch_reports
     if len(batch.reports) > limit:
         raise Invalid(
             f"a batch holds at most {limit} reports; this one has {len(batch.reports)}",
             fields=[{"loc": ["body", "reports"], "msg": f"at most {limit} reports"}],
         )
-    results = _ingest(db, clock, runtime, f"user:{user.username}", batch.reports)
+    actor = f"user:{user.username}"
+    if _prefers_async(prefer):
+        receipts = backlog.accept(
+            db, clock.now(), config=runtime.config, reports=batch.reports, actor=actor
+        )
+        accepted = sum(r.created for r in receipts)
+        body = AcceptedBatch(
+            results=receipts, accepted=accepted, duplicates=len(receipts) - accepted
+        )
+        return Response(
+            body.model_dump_json(),
+            status_code=202,
+            media_type="application/json",
+            headers={"Preference-Applied": "respond-async"},
+        )
+    results = _ingest(db, clock, runtime, actor, batch.reports)
     created = sum(r.created for r in results)
     return BatchResult(
         results=results,
@@ -146,6 +190,16 @@ def submit_batch(
         duplicates=len(results) - created,
         cases_opened=sum(r.case_opened for r in results),
     )
+
+
+def _prefers_async(prefer: list[str] | None) -> bool:
+    """Whether the Prefer header(s) ask for ``respond-async`` (RFC 7240: comma-separated
+    preferences, each possibly with a value and parameters; names are case-insensitive)."""
+    for header in prefer or []:
+        for preference in header.split(","):
+            if preference.split(";")[0].split("=")[0].strip().lower() == "respond-async":
+                return True
+    return False
 
 
 @router.get("/{report_id}", response_model=ReportOut, responses=responses(401, 403, 404, 422))

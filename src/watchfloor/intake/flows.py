@@ -44,10 +44,14 @@ def ingest(
     link_window: timedelta,
     reports: list[ReportIn],
     actor: str,
+    received_at: datetime | None = None,
 ) -> list[IngestResult]:
-    """Take in ``reports``; one result per report, in order. Repeats return the original."""
-    now = clock.now()
-    _check(reports, config, now)
+    """Take in ``reports``; one result per report, in order. Repeats return the original.
+
+    ``received_at`` is when they arrived, if earlier than now (reports accepted into the intake
+    backlog and triaged later): their cases' clocks start then."""
+    now = received_at or clock.now()
+    check(reports, config, now)
     try:
         return _ingest(session, now, config, link_window, reports, actor)
     except IntegrityError as exc:
@@ -59,7 +63,8 @@ def ingest(
         ) from exc
 
 
-def _check(reports: list[ReportIn], config: Config, now: datetime) -> None:
+def check(reports: list[ReportIn], config: Config, now: datetime) -> None:
+    """What the schema cannot check: known harm areas, and report times not in the future."""
     problems = []
     known = set(config.taxonomy.area_ids)
     for i, r in enumerate(reports):

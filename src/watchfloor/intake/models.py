@@ -99,3 +99,21 @@ class Evidence(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     md5: Mapped[str] = mapped_column(String(32))
     sensitivity: Mapped[str] = mapped_column(String(16))  # none | sensitive | graphic
+
+
+class WaitingReport(Base):
+    """A report accepted for triage later (a batch sent with ``Prefer: respond-async``): stored as
+    it arrived, until the worker's ``triage-backlog`` job triages it and moves it onto a case."""
+
+    __tablename__ = "intake_backlog"
+    __table_args__ = (UniqueConstraint("source", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(String(256))
+    actor: Mapped[str] = mapped_column(String(128))  # who sent it: the audit trail's actor
+    received_at: Mapped[datetime]  # the report's arrival: its SLA and legal clocks start here
+    payload: Mapped[str] = mapped_column(Text)  # the report as validated (ReportIn, JSON)
+    attempts: Mapped[int] = mapped_column(default=0)  # failed triage attempts so far
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime] = mapped_column(index=True)

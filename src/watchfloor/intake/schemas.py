@@ -194,6 +194,30 @@ class BatchResult(BaseModel):
     cases_opened: int
 
 
+class Receipt(BaseModel):
+    """What happened to one report sent with ``Prefer: respond-async``."""
+
+    source: str
+    external_id: str
+    status: Literal["accepted", "waiting", "triaged"] = Field(
+        description="accepted: stored now, to be triaged by the worker; waiting: accepted "
+        "earlier and not yet triaged; triaged: received earlier and already on a case."
+    )
+    created: bool = Field(description="True only for a report this request stored.")
+    report_id: int | None = Field(description="Once triaged: the report's id.")
+    case: str | None = Field(description="Once triaged: the key of its case.")
+    received_at: datetime = Field(description="When it arrived: its SLA clocks start here.")
+
+
+class AcceptedBatch(BaseModel):
+    """A batch taken into the intake backlog: stored, and triaged within moments by the worker.
+    Sending a report again returns its case once it is triaged."""
+
+    results: list[Receipt]
+    accepted: int
+    duplicates: int
+
+
 class EvidenceOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
