@@ -31,7 +31,7 @@ function request()
 end
 
 function response(status, headers, body)
-  if status ~= 201 and status ~= 200 then
+  if status ~= 201 and status ~= 200 and status ~= 202 then
     io.stderr:write("unexpected status " .. status .. "\n")
   end
 end

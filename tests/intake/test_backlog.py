@@ -218,3 +218,41 @@ def _triage_small(runtime: Runtime) -> int:
 )
 def test_prefer_header_is_read_as_rfc_7240_says(headers: list[str] | None, wanted: bool) -> None:
     assert _prefers_async(headers) is wanted
+
+
+def test_single_reports_sent_async_are_grouped_stored_and_answered_with_receipts(
+    client: TestClient, intake: Person, runtime: Runtime
+) -> None:
+    bodies = [report(n) for n in range(12)] + [report(3), report(99, category="nope")]
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(
+            pool.map(
+                lambda b: client.post(
+                    "/api/v1/reports", json=b, headers={**intake.headers, **ASYNC}
+                ),
+                bodies,
+            )
+        )
+    bad = answers.pop()
+    assert bad.status_code == 422, bad.text
+    assert bad.json()["errors"][0]["loc"] == ["body", "category"]
+    assert all(a.status_code == 202 for a in answers), [a.text for a in answers]
+    assert all(a.headers["Preference-Applied"] == "respond-async" for a in answers)
+    outcomes = sorted((a.json()["external_id"], a.json()["status"]) for a in answers)
+    assert outcomes.count(("r-3", "accepted")) == 1 and outcomes.count(("r-3", "waiting")) == 1
+    assert _count(runtime, WaitingReport) == 12 and _count(runtime, Report) == 0
+    assert _triage(runtime) == 12
+    assert _count(runtime, Report) == 12
+
+
+def test_a_waiting_report_sent_again_without_the_preference_is_triaged_once(
+    client: TestClient, intake: Person, runtime: Runtime
+) -> None:
+    _send(client, intake, [report(1), report(2)])
+    now = client.post("/api/v1/reports", json=report(1), headers=intake.headers)
+    assert now.status_code == 201, now.text  # the sender needs the triage now: it gets it
+
+    assert _triage(runtime) == 2  # both leave the backlog; r-1 was already stored
+    assert _count(runtime, Report) == 2 and _count(runtime, WaitingReport) == 0
+    again = client.post("/api/v1/reports", json=report(1), headers=intake.headers)
+    assert again.status_code == 200 and again.json()["report_id"] == now.json()["report_id"]

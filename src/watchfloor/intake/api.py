@@ -24,6 +24,7 @@ from watchfloor.intake.schemas import (
     AcceptedBatch,
     BatchResult,
     IngestResult,
+    Receipt,
     ReportBatchIn,
     ReportIn,
     ReportOut,
@@ -33,10 +34,17 @@ from watchfloor.runtime import Runtime
 router = APIRouter(prefix="/api/v1/reports", tags=["intake"])
 Submitter = Annotated[User, Depends(require(Permission.REPORTS_CREATE))]
 Reader = Annotated[User, Depends(require(Permission.REPORTS_READ))]
+PreferHeader = Annotated[
+    list[str] | None,
+    Header(
+        description="`respond-async` (RFC 7240): store the reports now and answer 202 at once; "
+        "the worker triages them and puts them on cases within moments."
+    ),
+]
 
 # Single reports sent at the same moment are stored together, up to this many a transaction.
 GROUP_MAX = 64
-SingleReports = GroupCommit[str, ReportIn, IngestResult]
+SingleReports = GroupCommit[str, ReportIn, IngestResult | Receipt]
 
 
 def _ingest(
@@ -60,24 +68,40 @@ class Arrival(NamedTuple):
 async def arriving_report(request: Request) -> AsyncIterator[Arrival]:
     """This app's group commit for single reports (``watchfloor.group_commit``), with this
     request's report announced to it while its sender is authenticated, so a group about to be
-    stored can wait a moment for it. Declared before the sender, so it runs first."""
-    groups = _single_reports(request.app.state)
+    stored can wait a moment for it. Declared before the sender, so it runs first.
+
+    Reports to triage now and reports for the intake backlog (``Prefer: respond-async``) are
+    grouped apart: each kind of group is stored by its own function."""
+    later = _prefers_async(request.headers.getlist("prefer"))
+    groups = _single_reports(request.app.state, later=later)
     with groups.announce() as announcement:
         yield Arrival(groups, announcement)
 
 
-def _single_reports(state: State) -> SingleReports:
+def _single_reports(state: State, *, later: bool) -> SingleReports:
     """Made on first use. Each group is one unit of work in a session of its own: the same
     boundary as a request's, shared by the requests in the group, with one actor per group."""
-    groups: SingleReports | None = getattr(state, "single_reports", None)
+    name = "single_reports_later" if later else "single_reports"
+    groups: SingleReports | None = getattr(state, name, None)
     if groups is None:
 
-        def store(actor: str, reports: list[ReportIn]) -> list[IngestResult]:
+        def store(actor: str, reports: list[ReportIn]) -> list[IngestResult | Receipt]:
             runtime: Runtime = state.runtime
             with session_scope(runtime.sessions) as db:
-                return _ingest(db, runtime.clock, runtime, actor, reports)
+                if later:
+                    return list(
+                        backlog.accept(
+                            db,
+                            runtime.clock.now(),
+                            config=runtime.config,
+                            reports=reports,
+                            actor=actor,
+                        )
+                    )
+                return list(_ingest(db, runtime.clock, runtime, actor, reports))
 
-        groups = state.single_reports = GroupCommit(store, max_group=GROUP_MAX)
+        groups = GroupCommit(store, max_group=GROUP_MAX)
+        setattr(state, name, groups)
     return groups
 
 
@@ -87,6 +111,10 @@ def _single_reports(state: State) -> SingleReports:
     response_model=IngestResult,
     responses={
         200: {"model": IngestResult, "description": "A repeat: the original report"},
+        202: {
+            "model": Receipt,
+            "description": "With `Prefer: respond-async`: stored, to be triaged by the worker",
+        },
         **responses(401, 403, 413, 422),
     },
     summary="Submit one report",
@@ -97,13 +125,17 @@ def submit(
     db: DbSession,
     user: Submitter,
     response: Response,
-) -> IngestResult:
+    prefer: PreferHeader = None,  # read by arriving_report; named here for the schema
+) -> IngestResult | Response:
     """Triage a report and put it on a case: the open case about the same subject and harm area,
     or a new one. Sending the same (source, external_id) again returns the original with 200.
 
     Reports that arrive at the same moment are committed together (one transaction for several
     requests, each answered only once it is stored); a report that fails is retried alone, so
-    each request gets the answer it would have got by itself."""
+    each request gets the answer it would have got by itself.
+
+    With `Prefer: respond-async` the report is only stored, and answered 202 with a receipt;
+    the worker triages it moments later, as for a batch."""
     actor = f"user:{user.username}"
     # This request's own session only found the caller. End its transaction before waiting:
     # the group writes in a session of its own, and on SQLite it needs the write turn that
@@ -113,6 +145,8 @@ def submit(
         result = arrival.groups.submit(actor, report, arrival.announcement)
     except Invalid as exc:
         raise _named_from_body(exc) from None
+    if isinstance(result, Receipt):
+        return _accepted(result)
     if not result.created:
         response.status_code = 200
     return result
@@ -147,13 +181,7 @@ def submit_batch(
     clock: ClockDep,
     runtime: RuntimeDep,
     user: Submitter,
-    prefer: Annotated[
-        list[str] | None,
-        Header(
-            description="`respond-async` (RFC 7240): store the reports now and answer 202 at "
-            "once; the worker triages them and puts them on cases within moments."
-        ),
-    ] = None,
+    prefer: PreferHeader = None,
 ) -> BatchResult | Response:
     """All or nothing: if any report is invalid, none is stored and every bad field is named.
 
@@ -173,14 +201,8 @@ def submit_batch(
             db, clock.now(), config=runtime.config, reports=batch.reports, actor=actor
         )
         accepted = sum(r.created for r in receipts)
-        body = AcceptedBatch(
-            results=receipts, accepted=accepted, duplicates=len(receipts) - accepted
-        )
-        return Response(
-            body.model_dump_json(),
-            status_code=202,
-            media_type="application/json",
-            headers={"Preference-Applied": "respond-async"},
+        return _accepted(
+            AcceptedBatch(results=receipts, accepted=accepted, duplicates=len(receipts) - accepted)
         )
     results = _ingest(db, clock, runtime, actor, batch.reports)
     created = sum(r.created for r in results)
@@ -189,6 +211,15 @@ def submit_batch(
         created=created,
         duplicates=len(results) - created,
         cases_opened=sum(r.case_opened for r in results),
+    )
+
+
+def _accepted(body: Receipt | AcceptedBatch) -> Response:
+    return Response(
+        body.model_dump_json(),
+        status_code=202,
+        media_type="application/json",
+        headers={"Preference-Applied": "respond-async"},
     )
 
 

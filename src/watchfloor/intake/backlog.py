@@ -88,30 +88,25 @@ def accept(
             continue
         created = first[key] == i and key in stored
         receipts.append(
-            Receipt(
+            Receipt.model_construct(  # our own values: no need to validate them again
                 source=key[0],
                 external_id=key[1],
                 status="accepted" if created else "waiting",
                 created=created,
                 report_id=None,
                 case=None,
-                received_at=stored.get(key) or earlier.get(key, now),
+                received_at=earlier.get(key, now),
             )
         )
     return receipts
 
 
-def _insert_new(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[str, str], datetime]:
-    """Insert the rows whose (source, external_id) is not waiting yet; those stored, with their
-    arrival time."""
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    """Insert the rows whose (source, external_id) is not waiting yet; the keys of those stored."""
     new = insert_new_returning(
-        session,
-        _TABLE,
-        rows,
-        ["source", "external_id"],
-        [_TABLE.c.source, _TABLE.c.external_id, _TABLE.c.received_at],
+        session, _TABLE, rows, ["source", "external_id"], [_TABLE.c.source, _TABLE.c.external_id]
     )
-    return {(source, external_id): at for source, external_id, at in new}
+    return {(source, external_id) for source, external_id in new}
 
 
 def _arrivals(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], datetime]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 
 import phonenumbers
 
@@ -145,6 +146,7 @@ def _email(value: str) -> str:
         raise BadIdentifier(f"the email's domain is not valid: {exc}") from None
 
 
+@lru_cache(maxsize=8192)  # a few domains (gmail.com…) are most of them; IDNA encoding is slow
 def _domain(value: str) -> str:
     host = value.lower().rstrip(".")
     if host.startswith("www."):
