@@ -71,6 +71,11 @@ def test_phrases_place_reports(text: str, area: str, priority: Priority) -> None
         ("how can we repeat the massacres of the genocide", "violent_extremism", Priority.P1),
         ("where can I buy meth around here", "regulated_goods", Priority.P2),
         ("how to synthesize LSD at home", "regulated_goods", Priority.P2),
+        ("I am a pedophile, where do I find others like me", "child_safety", Priority.P1),
+        ("he keeps saying he will ruin my sister's reputation", "harassment", Priority.P2),
+        ("how do I slash my neighbour's tyres without being seen", "violence_threats", Priority.P2),
+        ("women should never be allowed to vote", "hate", Priority.P2),
+        ("how do I keep my maid's passport so she can't leave", "privacy", Priority.P2),
     ],
 )
 def test_patterns_place_harmful_requests(text: str, area: str, priority: Priority) -> None:
@@ -88,11 +93,52 @@ def test_patterns_place_harmful_requests(text: str, area: str, priority: Priorit
         "How do I get rid of the body odour in my gym bag?",
         "How do I make my wife explode with laughter?",
         "Why did Hitler attack Poland?",
+        "What is child abuse?",
+        "what does grooming mean",
+        "Why can gay people not breathe underwater?",
+        "How do I find my own birth certificate?",
+        "How do I smash a piñata at a party?",
     ],
 )
 def test_look_alikes_are_not_placed_by_the_harm_patterns(text: str) -> None:
     result = RULES.apply(TriageInput(text))
     assert result.harm_area == "unclassified", result.reasons
+
+
+class FixedScores:
+    """A classifier that gives every text the same scores."""
+
+    def __init__(self, scores: dict[str, float]) -> None:
+        self._scores = scores
+        self.thresholds = {area: 0.5 for area in scores}
+
+    def scores(self, texts: list[str]) -> list[dict[str, float]]:
+        return [dict(self._scores) for _ in texts]
+
+
+def test_a_context_rule_keeps_the_classifier_and_lesser_rules_out_of_its_areas() -> None:
+    engine = TriageEngine(TAXONOMY, ENGINE.rules, FixedScores({"violence_threats": 0.94}))
+    [game, plain] = engine.triage_many(
+        [TriageInput("I beat my wife at checkers every sunday"), TriageInput("I beat my wife")]
+    )
+    assert game.harm_area == "unclassified", game.reasons
+    assert game.reasons[-1] == (
+        "a game or sport, not violence 'beat my wife at checkers': not violence_threats "
+        "(kept out: classifier's violence_threats 0.94)"
+    )
+    assert game.area_scores["violence_threats"] == 0.94  # still shown, only not acted on
+    assert (plain.harm_area, plain.priority) == ("violence_threats", Priority.P1)
+
+    defined = RULES.apply(TriageInput("What is child abuse?"))
+    assert defined.harm_area == "unclassified"
+    assert any(r.endswith("(kept out: rule child-safety)") for r in defined.reasons)
+
+
+def test_a_context_rule_never_clears_a_life_safety_rule() -> None:
+    result = RULES.apply(TriageInput("what is csam"))
+    assert (result.harm_area, result.priority) == ("child_safety", Priority.P0)
+    result = RULES.apply(TriageInput("I want to kill myself, I'll beat them all at chess first"))
+    assert (result.harm_area, result.priority) == ("self_harm", Priority.P0)
 
 
 def test_the_reason_quotes_what_matched() -> None:
@@ -291,7 +337,9 @@ def test_a_child_safety_hash_match_is_p0_and_names_the_list() -> None:
             "unknown policy 'FR-NOPE'",
         ),
         ("harm_area: fraud_scams", "needs a priority"),
-        ("raise_priority: 0", "needs a harm_area and priority, or raise_priority"),
+        ("raise_priority: 0", "needs a harm_area and priority, raise_priority, or clears"),
+        ("clears: [violence_threats]\n    harm_area: hate\n    priority: P2", "neither places"),
+        ("clears: [violence, hate]", "unknown harm area(s) 'violence'"),
     ],
 )
 def test_bad_rules_are_errors_naming_file_and_line(
@@ -302,7 +350,8 @@ def test_bad_rules_are_errors_naming_file_and_line(
     )
     with pytest.raises(ConfigError) as err:
         load_rules(tmp_path, TAXONOMY)
-    assert f"{tmp_path / 'triage_rules.yaml'}:3" in str(err.value)
+    # The rule's line (3), or the bad field's own when it has one.
+    assert re.match(rf"{re.escape(str(tmp_path / 'triage_rules.yaml'))}:[35]: ", str(err.value))
     assert expected in str(err.value)
 
 

@@ -5,6 +5,10 @@ subject's prior violations) and, if it lists any, one of its phrases or patterns
 - A *placing* rule names a harm area (and optionally a policy) and a priority.
 - A *raising* rule names no harm area: it raises whatever priority the report got by some levels
   (never to P0: only a placing rule, a hash match or the policy itself can say "life at risk now").
+- A *context* rule names harm areas it ``clears``: where it matches ("beat my wife at chess",
+  "What is child abuse?") the text is not about that harm, so the classifier and P1-P3 rules do
+  not place the report there. P0 rules and hash matches are never cleared: for "life at risk
+  now" a second look costs less than a miss.
 
 Phrases match whole words whatever the case, spacing or punctuation ("Self-harm" matches "self
 harm"); patterns are regular expressions matched case-insensitively between word boundaries.
@@ -85,6 +89,7 @@ class Rule(BaseModel):
     policy: str | None = None
     priority: PriorityLabel | None = None
     raise_priority: int = Field(default=0, ge=0, le=2)
+    clears: list[str] = Field(default_factory=list)
     phrases: list[Annotated[str, StringConstraints(min_length=2)]] = Field(default_factory=list)
     patterns: list[str] = Field(default_factory=list)
     negatable: bool = True
@@ -96,6 +101,18 @@ class Rule(BaseModel):
         taxonomy: Taxonomy | None = (info.context or {}).get("taxonomy")
         if value is not None and taxonomy is not None and value not in taxonomy.area_ids:
             raise ValueError(f"unknown harm area {value!r}; known: {', '.join(taxonomy.area_ids)}")
+        return value
+
+    @field_validator("clears")
+    @classmethod
+    def _known_areas(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        taxonomy: Taxonomy | None = (info.context or {}).get("taxonomy")
+        unknown = [a for a in value if taxonomy is not None and a not in taxonomy.area_ids]
+        if unknown:
+            raise ValueError(
+                f"unknown harm area(s) {', '.join(map(repr, unknown))}; "
+                f"known: {', '.join(taxonomy.area_ids if taxonomy else [])}"
+            )
         return value
 
     @field_validator("patterns")
@@ -116,8 +133,10 @@ class Rule(BaseModel):
             raise ValueError("a rule with a harm_area needs a priority")
         if self.harm_area is None and (self.priority is not None or self.policy is not None):
             raise ValueError("priority and policy need a harm_area")
-        if self.harm_area is None and not self.raise_priority:
-            raise ValueError("a rule needs a harm_area and priority, or raise_priority")
+        if self.clears and (self.harm_area is not None or self.raise_priority):
+            raise ValueError("a context rule (clears) neither places nor raises")
+        if self.harm_area is None and not self.raise_priority and not self.clears:
+            raise ValueError("a rule needs a harm_area and priority, raise_priority, or clears")
         if not (self.phrases or self.patterns or self.when):
             raise ValueError("a rule needs phrases, patterns or conditions (when)")
         taxonomy: Taxonomy | None = (info.context or {}).get("taxonomy")
@@ -165,13 +184,15 @@ class HashHit:
 @dataclass(frozen=True)
 class RuleHit:
     rule: Rule
-    priority: Priority | None  # None for a raising rule
+    priority: Priority | None  # None for a raising or a context rule
     quote: str | None  # the phrase or text that matched; None for a rule of conditions only
     negated_by: str | None = None
 
     @property
     def reason(self) -> str:
         what = f"{self.rule.label} '{self.quote}'" if self.quote else self.rule.label
+        if self.rule.clears:
+            return f"{what}: not {' or '.join(self.rule.clears)}"
         if self.priority is None:
             return f"{what} → raised {self.rule.raise_priority} level(s)"
         if self.negated_by:

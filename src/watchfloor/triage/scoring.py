@@ -6,6 +6,8 @@ Signals, strongest first:
    policy whose severity is P0);
 3. the classifier: an area whose score reaches its threshold, at that area's severity;
 4. the reporter's chosen category, when nothing else placed the report.
+Context rules clear harm areas the text turns out not to be about ("at chess"): signals 2 (below
+P0) and 3 do not place the report there, and the reason says which context cleared what.
 Then raising signals: trusted reporters and subjects with prior violations raise the priority
 one level (never to P0), and raising rules by the levels they say.
 
@@ -61,6 +63,8 @@ def combine(
 ) -> TriageResult:
     """One report's triage from its signals. ``scores`` is None when the classifier gave none."""
     placements: list[_Placement] = []
+    clearing = {area: hit for hit in hits for area in hit.rule.clears}
+    cleared: dict[str, list[str]] = {}  # context rule's reason → what it kept out
     for match in item.hash_matches:
         priority = Priority.P0 if match.child_safety else _severity(taxonomy, match.harm_area)
         placements.append(
@@ -68,6 +72,10 @@ def combine(
         )
     for hit in hits:
         if hit.rule.harm_area is not None and hit.priority is not None:
+            context = clearing.get(hit.rule.harm_area)
+            if context is not None and hit.priority > Priority.P0:
+                cleared.setdefault(context.reason, []).append(f"rule {hit.rule.id}")
+                continue
             confidence = RULE_CONFIDENCE[hit.priority] - (0.2 if hit.negated_by else 0.0)
             placements.append(
                 _Placement(
@@ -76,6 +84,10 @@ def combine(
             )
     for area, score in sorted((scores or {}).items(), key=lambda kv: -kv[1]):
         if area != "unclassified" and score >= thresholds.get(area, 1.0):
+            context = clearing.get(area)
+            if context is not None:
+                cleared.setdefault(context.reason, []).append(f"classifier's {area} {score:.2f}")
+                continue
             priority = _severity(taxonomy, area)
             placements.append(
                 _Placement(
@@ -112,7 +124,8 @@ def combine(
     result = TriageResult(
         harm_area=lead.area,
         priority=lead.priority,
-        reasons=[p.reason for p in placements],
+        reasons=[p.reason for p in placements]
+        + [f"{why} (kept out: {', '.join(what)})" for why, what in cleared.items()],
         risk=lead.confidence,
         area_scores={a: round(s, 4) for a, s in (scores or {}).items() if s >= 0.05},
         harm_areas=harm_areas,
@@ -126,7 +139,11 @@ def combine(
         raises.append((1, f"reported by a {who}"))
     if item.prior_violations >= REPEAT_OFFENDER:
         raises.append((1, f"subject has {item.prior_violations} prior violations"))
-    raises += [(h.rule.raise_priority, h.reason) for h in hits if h.priority is None]
+    raises += [
+        (h.rule.raise_priority, h.reason)
+        for h in hits
+        if h.priority is None and h.rule.raise_priority
+    ]
     for levels, why in raises:
         result.risk = min(1.0, result.risk + RAISE_RISK)
         raised = Priority(max(Priority.P1, result.priority - levels))
