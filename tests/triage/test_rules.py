@@ -251,6 +251,7 @@ PIECES = [
     "bomb the school",
     "-",
     "'",
+    "maid's passport",
 ]
 
 
@@ -272,6 +273,7 @@ def test_fast_pattern_search_finds_what_a_plain_search_finds(
 @example("(?:cut|open)s? my", ["cuts my"])  # a group followed by "s?": no first words
 @example("kill my|(?:murder|al-qaeda) was", ["al-qaeda was"])  # a branch of its own
 @example("(?:kill|wipe out) (?:my |all )?(?:\\w+ )?(?:wife|people)", ["x", "'", "kill my wife"])
+@example("(?:maid|nanny)'s passport", ["x", "'", "maid's passport"])  # a first word before "'s"
 def test_a_pattern_fires_whenever_a_plain_search_finds_it(pattern: str, pieces: list[str]) -> None:
     # Rules.hits searches a pattern only in texts holding one of the words it can start with.
     rules = Rules(

@@ -47,8 +47,9 @@ class TextPattern:
 
 
 _BOUNDARY = re.compile(r"\b")
-# What may follow a pattern's first word and still leave it a whole word of the text.
-_WORD_ENDS = (" ", "-", "/", ":", ",", "\\s", "\\b", "\\.", "\\-")
+# What may follow a pattern's first word and still leave it a word the rules look up: a word
+# boundary, or an apostrophe ("maid's"), since the rules also look up the parts of such words.
+_WORD_ENDS = (" ", "-", "/", ":", ",", "'", "\\s", "\\b", "\\.", "\\-")
 
 
 def _first_words(pattern: str) -> frozenset[str]:
