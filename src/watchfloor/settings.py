@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -67,6 +68,11 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None  # optional: local servers often need none
     llm_timeout_seconds: float = Field(default=20.0, gt=0, le=600)
     llm_max_input_chars: int = Field(default=12_000, ge=500, le=1_000_000)
+
+    @property
+    def link_window(self) -> timedelta:
+        """How long after a case's last report a new one about the same subject and harm joins it."""
+        return timedelta(hours=self.link_window_hours)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

@@ -7,7 +7,6 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
 from watchfloor.auth import login_sessions
 from watchfloor.db import session_scope
@@ -37,7 +36,7 @@ JOBS: list[Job] = [
             rt.sessions,
             rt.clock,
             config=rt.config,
-            link_window=timedelta(hours=rt.settings.link_window_hours),
+            link_window=rt.settings.link_window,
         ),
     ),
     Job(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from typing import Annotated, NamedTuple
 
 from fastapi import APIRouter, Depends, Header, Request, Response
@@ -54,7 +53,7 @@ def _ingest(
         db,
         clock,
         config=runtime.config,
-        link_window=timedelta(hours=runtime.settings.link_window_hours),
+        link_window=runtime.settings.link_window,
         reports=reports,
         actor=actor,
     )
