@@ -46,7 +46,7 @@ from watchfloor.auth.permissions import Role
 from watchfloor.db import make_engine, session_scope
 from watchfloor.intake import backlog
 from watchfloor.intake.models import Report
-from watchfloor.runtime import Runtime
+from watchfloor.runtime import Runtime, settle_heap
 from watchfloor.settings import Settings
 
 WORDS = [
@@ -131,6 +131,7 @@ def bench_batch(
 def bench_drain(url: str) -> float:
     """Reports/s the worker's triage-backlog job takes out of the backlog, in one process."""
     runtime = Runtime.create(Settings(database_url=url, environment="test"))
+    settle_heap()  # as `watchfloor worker` does
     try:
         with session_scope(runtime.sessions) as s:
             waiting = backlog.state(s, runtime.clock.now()).waiting

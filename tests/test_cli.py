@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.cli_runner import run_cli
@@ -104,6 +109,53 @@ def test_worker_lists_its_jobs(db: str) -> None:
     assert "deliver-webhooks" in done.stdout
     once = run("worker", "--once", db=db)
     assert once.returncode == 0 and "did 0 unit(s) of work" in once.stdout
+
+
+def test_serve_answers_on_its_port(db: str) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "watchfloor", "serve", "--port", str(port)],
+        env={**os.environ, "WATCHFLOOR_DATABASE_URL": db},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, "watchfloor serve exited"
+                assert time.monotonic() < deadline, "watchfloor serve did not answer in 60 s"
+                time.sleep(0.2)
+        assert answer.status_code == 200 and answer.json()["status"] == "ok"
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_served_app_is_settled_before_its_first_request(db: str) -> None:
+    """What ``watchfloor serve`` runs in each web process (``serve_app``) has the heap it started
+    with frozen out of the garbage collector's rounds, and serves."""
+    code = (
+        "import gc; from fastapi.testclient import TestClient; from watchfloor.app import serve_app;"
+        "before = gc.get_freeze_count(); app = serve_app();"
+        "print(before, gc.get_freeze_count(), TestClient(app).get('/healthz').status_code)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "WATCHFLOOR_DATABASE_URL": db},
+    )
+    assert done.returncode == 0, done.stderr
+    before, after, status = map(int, done.stdout.split())
+    assert before == 0 and after > 10_000 and status == 200
 
 
 def test_unknown_command_is_a_usage_error(db: str) -> None:

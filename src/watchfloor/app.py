@@ -25,7 +25,7 @@ from watchfloor.oncall.handoff_api import router as handoff_router
 from watchfloor.queues.api import next_router
 from watchfloor.queues.api import router as queues_router
 from watchfloor.queues.pages import router as floor_pages
-from watchfloor.runtime import Runtime
+from watchfloor.runtime import Runtime, settle_heap
 from watchfloor.settings import get_settings
 from watchfloor.triage.hash_api import router as hash_lists_router
 from watchfloor.triage.link_api import router as linking_router
@@ -87,4 +87,12 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         return JSONResponse({"status": "ok", "intake_backlog": asdict(waiting)})
 
     app.add_middleware(RequestGuard, limit=runtime.settings.max_request_bytes)
+    return app
+
+
+def serve_app() -> FastAPI:
+    """The app as ``watchfloor serve`` runs it in each web process: built, then settled (see
+    ``runtime.settle_heap``) before its first request."""
+    app = create_app()
+    settle_heap()
     return app

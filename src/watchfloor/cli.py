@@ -65,7 +65,7 @@ def serve(
         raise WatchfloorError("the database schema is not current: run 'watchfloor db upgrade'")
     logs.configure()
     uvicorn.run(
-        "watchfloor.app:create_app",
+        "watchfloor.app:serve_app",
         factory=True,
         host=host,
         port=port,
@@ -81,6 +81,7 @@ def worker(
     list_jobs: Annotated[bool, typer.Option("--list", help="List the jobs and exit.")] = False,
 ) -> None:
     """Run background jobs: webhook delivery and the near-duplicate text index."""
+    from watchfloor.runtime import settle_heap
     from watchfloor.worker import JOBS, run_forever, run_once
 
     if list_jobs:
@@ -92,6 +93,7 @@ def worker(
     if once:
         typer.echo(f"did {run_once(runtime)} unit(s) of work")
     else:
+        settle_heap()
         run_forever(runtime)
 
 
