@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from watchfloor.audit import service as audit
 from watchfloor.auth import service as auth
 from watchfloor.auth.models import User
 from watchfloor.auth.permissions import Permission, can, roles_with
@@ -53,7 +54,13 @@ async def get_db(runtime: RuntimeDep) -> AsyncIterator[Session]:
     except BaseException:
         await run_in_threadpool(end_unit, session, commit=False)
         raise
-    await run_in_threadpool(end_unit, session, commit=True)
+    if session.in_transaction() or audit.has_pending(session):
+        await run_in_threadpool(end_unit, session, commit=True)
+    else:
+        # Nothing begun (or the route ended its unit itself) and nothing to write: committing
+        # would only begin an empty transaction (on SQLite, waiting for the write turn) in a
+        # worker thread, to end it again.
+        session.close()
 
 
 DbSession = Annotated[Session, Depends(get_db, scope="function")]

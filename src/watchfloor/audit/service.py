@@ -50,6 +50,11 @@ def record(
     )
 
 
+def has_pending(session: Session) -> bool:
+    """Whether events recorded in this session still wait for its commit."""
+    return bool(session.info.get(_PENDING))
+
+
 def _jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:
     if value is None:
         return None
