@@ -28,9 +28,10 @@ from watchfloor.intake.schemas import (
     ReportIn,
     ReportOut,
 )
+from watchfloor.json_bodies import OnePassRoute
 from watchfloor.runtime import Runtime
 
-router = APIRouter(prefix="/api/v1/reports", tags=["intake"])
+router = APIRouter(prefix="/api/v1/reports", tags=["intake"], route_class=OnePassRoute)
 Submitter = Annotated[User, Depends(require(Permission.REPORTS_CREATE))]
 Reader = Annotated[User, Depends(require(Permission.REPORTS_READ))]
 PreferHeader = Annotated[
