@@ -1,13 +1,17 @@
-"""Bulk inserts that return rows (``db.upsert_returning``, ``db.insert_new_returning``), on both
-databases: PostgreSQL gets the rows as one JSON document, so every value must come back as sent."""
+"""Storage details with their own fast paths: bulk inserts that return rows
+(``db.upsert_returning``, ``db.insert_new_returning``; PostgreSQL gets the rows as one JSON
+document, so every value must come back as sent), and timestamps as SQLite stores them."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Table, select
+from sqlalchemy.dialects import sqlite
 
-from watchfloor.db import insert_new_returning, session_scope, upsert_returning
+from watchfloor.db import UTCDateTime, insert_new_returning, session_scope, upsert_returning
 from watchfloor.intake.models import Subject, WaitingReport
 from watchfloor.runtime import Runtime
 
@@ -111,3 +115,21 @@ def test_insert_new_returns_only_the_rows_it_stored(runtime: Runtime) -> None:
     with session_scope(runtime.sessions) as s:
         assert insert_new_returning(s, WAITING, [], ["source", "external_id"], keys) == []
         assert upsert_returning(s, SUBJECTS, [], ["kind", "external_id"], [], [SUBJECTS.c.id]) == []
+
+
+@given(
+    at=st.datetimes(
+        min_value=datetime(1, 1, 2),  # 1 January of year 1 has no UTC instant before it
+        max_value=datetime(9999, 12, 30),
+        timezones=st.timezones(),
+    )
+)
+def test_sqlite_stores_timestamps_as_sqlalchemy_would(at: datetime) -> None:
+    """UTCDateTime formats SQLite's text itself; it must be exactly what SQLAlchemy's DATETIME
+    makes of the same UTC instant, or stored rows would stop comparing and sorting right."""
+    dialect = sqlite.dialect()  # type: ignore[no-untyped-call]
+    ours = UTCDateTime().bind_processor(dialect)
+    theirs = sqlite.DATETIME().bind_processor(dialect)
+    assert ours is not None and theirs is not None
+    assert ours(at) == theirs(at.astimezone(UTC).replace(tzinfo=None))
+    assert ours(None) is None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
@@ -68,6 +68,21 @@ class UTCDateTime(TypeDecorator[datetime]):
             value = value.astimezone(UTC)
         # SQLite keeps no zone: store naive UTC so text ordering matches time ordering.
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        """On SQLite, the text SQLAlchemy's own DATETIME would store (naive UTC, always with
+        microseconds: "2026-11-26 04:00:00.000000"), made in one C call instead of a
+        %-format of seven fields after ``process_bind_param``: a fifth of the CPU of accepting
+        a batch into the intake backlog went to those two steps."""
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+        to_utc = self.process_bind_param
+
+        def process(value: datetime | None) -> str | None:
+            naive = to_utc(value, dialect)
+            return None if naive is None else naive.isoformat(" ", "microseconds")
+
+        return process
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
