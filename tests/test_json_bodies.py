@@ -1,0 +1,83 @@
+"""OnePassRoute: a valid body is validated from its bytes; anything else is answered exactly as
+by FastAPI's own route."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi import APIRouter, Body, FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from pydantic import BaseModel, ConfigDict, Field
+
+from watchfloor.http_errors import install
+from watchfloor.json_bodies import OnePassRoute
+
+
+class Item(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1)
+    count: int = Field(ge=0)
+    tags: list[str] = []
+
+
+def _app(route_class: type[APIRoute]) -> FastAPI:
+    """An app with a route whose body is one model, and one with two body parameters."""
+    router = APIRouter(route_class=route_class)
+
+    @router.post("/item")
+    def one(item: Item) -> dict[str, Any]:
+        return item.model_dump()
+
+    @router.post("/pair")
+    def pair(first: Item, second: Item = Body()) -> list[str]:
+        return [first.name, second.name]
+
+    app = FastAPI()
+    install(app)  # Watchfloor's error answers, as in the real app
+    app.include_router(router)
+    return app
+
+
+BAD_BODIES = [
+    b'{"name": "", "count": -1, "tags": [1], "extra": true}',  # every field wrong at once
+    b'{"name": "a"}',  # a field missing
+    b'{"name": "a", "count": 1',  # not JSON
+    b'{"name": "a\\ud800", "count": 1}',  # a lone surrogate, which no database can store
+    b"[1, 2]",  # JSON, but not an object
+    b'{"name": "a", "count": NaN}',
+]
+
+
+@pytest.mark.parametrize("body", BAD_BODIES)
+def test_a_bad_body_is_answered_as_fastapi_answers_it(body: bytes) -> None:
+    headers = {"content-type": "application/json"}
+    ours = TestClient(_app(OnePassRoute)).post("/item", content=body, headers=headers)
+    theirs = TestClient(_app(APIRoute)).post("/item", content=body, headers=headers)
+    assert ours.status_code == theirs.status_code == 422
+    assert ours.json() == theirs.json()
+
+
+def test_a_valid_body_is_validated_once_from_its_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[bytes] = []
+    original = Item.model_validate_json.__func__  # type: ignore[attr-defined]
+
+    def spy(cls: type[Item], data: bytes, **kwargs: Any) -> Item:
+        calls.append(data)
+        return original(cls, data, **kwargs)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(Item, "model_validate_json", classmethod(spy))
+    client = TestClient(_app(OnePassRoute))
+    body = b'{"name": "caf\\u00e9 \xf0\x9f\x9a\xa8", "count": 3, "tags": ["x"]}'
+    done = client.post("/item", content=body, headers={"content-type": "application/json"})
+    assert done.status_code == 200
+    assert done.json() == {"name": "café 🚨", "count": 3, "tags": ["x"]}
+    assert calls == [body]
+    # Several body parameters are embedded under their names: FastAPI's own path, as before.
+    pair = client.post(
+        "/pair",
+        json={"first": {"name": "a", "count": 1}, "second": {"name": "b", "count": 2}},
+    )
+    assert pair.status_code == 200 and pair.json() == ["a", "b"]
+    assert calls == [body]
