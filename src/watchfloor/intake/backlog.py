@@ -88,7 +88,7 @@ def accept(
             continue
         created = first[key] == i and key in stored
         receipts.append(
-            Receipt.model_construct(  # our own values: no need to validate them again
+            Receipt(
                 source=key[0],
                 external_id=key[1],
                 status="accepted" if created else "waiting",
