@@ -5,15 +5,25 @@ document, so every value must come back as sent), and timestamps as SQLite store
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Table, select
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.orm import Session
 
-from watchfloor.db import UTCDateTime, insert_new_returning, session_scope, upsert_returning
-from watchfloor.intake.models import Subject, WaitingReport
+from watchfloor.db import (
+    UTCDateTime,
+    core,
+    insert_new_returning,
+    one_of,
+    session_scope,
+    upsert_returning,
+)
+from watchfloor.intake.models import Report, Subject, WaitingReport
 from watchfloor.runtime import Runtime
+from watchfloor.settings import Settings
 
 SUBJECTS: Table = Subject.__table__  # type: ignore[assignment]
 WAITING: Table = WaitingReport.__table__  # type: ignore[assignment]
@@ -133,3 +143,40 @@ def test_sqlite_stores_timestamps_as_sqlalchemy_would(at: datetime) -> None:
     assert ours is not None and theirs is not None
     assert ours(at) == theirs(at.astimezone(UTC).replace(tzinfo=None))
     assert ours(None) is None
+
+
+def _generic_plan(session: Session, stmt: Any) -> str:
+    """The plan PostgreSQL keeps for ``stmt`` once psycopg has prepared it (a generic plan)."""
+    compiled = stmt.compile(dialect=session.get_bind().dialect)
+    names = list(compiled.params)
+    sql = str(compiled)
+    for n, name in enumerate(names, start=1):
+        sql = sql.replace(f"%({name})s", f"${n}")
+    conn = core(session)
+    conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
+    conn.exec_driver_sql(f"PREPARE lookup AS {sql}")
+    args = ", ".join(
+        f"'{{{','.join(map(str, v))}}}'" if isinstance(v, list) else f"'{v}'"
+        for v in compiled.params.values()
+    )
+    plan = "\n".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN EXECUTE lookup({args})"))
+    conn.exec_driver_sql("DEALLOCATE lookup")
+    return plan
+
+
+def test_a_lookup_by_many_values_never_tests_each_row_against_the_array(
+    postgres_url: str,
+) -> None:
+    """On a new, empty database, the plan PostgreSQL keeps for looking reports up by a batch's
+    ids must not be a scan that tests every row against the whole array: it would stay as the
+    table grows, each batch slower than the last."""
+    runtime = Runtime.create(Settings(database_url=postgres_url, environment="test"))
+    try:
+        with session_scope(runtime.sessions) as s:
+            stmt = select(Report.id).where(
+                Report.source == "s", one_of(s, Report.external_id, ["a", "b", "c"])
+            )
+            plan = _generic_plan(s, stmt)
+    finally:
+        runtime.engine.dispose()
+    assert "ANY" not in plan, plan
