@@ -1,6 +1,6 @@
 """Intake throughput: batch and single-report endpoints against the raw batched INSERT rate.
 
-Run: .venv/bin/python bench/intake.py [--batches 10] [--seconds 10] [--db sqlite,postgresql]
+Run: .venv/bin/python bench/intake.py [--batches 20] [--seconds 10] [--db sqlite,postgresql]
 
 For each database it starts a real ``watchfloor serve`` (one web process on SQLite, whose
 writers take turns anyway; two on PostgreSQL, one per core of the 2-core reference machine)
@@ -110,14 +110,17 @@ def bench_batch(
         orjson.dumps({"reports": [body(b * 1000 + i, run_id) for i in range(1000)]})
         for b in range(batches * clients)
     ]
-    with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
-        warm = [body(i, "warm") for i in range(200)]
-        client.post("/api/v1/reports/batch", json={"reports": warm}).raise_for_status()
+    h = {**headers, "content-type": "application/json"}
+    if prefer_async:
+        h["prefer"] = "respond-async"
+    # Warm the path being measured (statement caches, first connections) in every web process.
+    with httpx.Client(base_url=base, headers=h, timeout=120) as client:
+        for w in range(4 * clients):
+            warm = [body(i, f"warm-{run_id}-{w}") for i in range(200)]
+            r = client.post("/api/v1/reports/batch", content=orjson.dumps({"reports": warm}))
+            r.raise_for_status()
 
     def run(c: int) -> None:
-        h = {**headers, "content-type": "application/json"}
-        if prefer_async:
-            h["prefer"] = "respond-async"
         with httpx.Client(base_url=base, headers=h, timeout=120) as client:
             for p in payloads[c::clients]:
                 r = client.post("/api/v1/reports/batch", content=p)
@@ -251,7 +254,7 @@ def bench_raw(url: str, rows: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--batches", type=int, default=10, help="batches per client")
+    parser.add_argument("--batches", type=int, default=20, help="batches per client")
     parser.add_argument("--seconds", type=int, default=10, help="single-report load duration")
     parser.add_argument("--db", default="sqlite,postgresql")
     args = parser.parse_args()
