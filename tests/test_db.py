@@ -1,5 +1,5 @@
 """Storage details with their own fast paths: bulk inserts that return rows
-(``db.upsert_returning``, ``db.insert_new_returning``; PostgreSQL gets the rows as one JSON
+(``bulk.upsert_returning``, ``bulk.insert_new_returning``; PostgreSQL gets the rows as one JSON
 document, so every value must come back as sent), and timestamps as SQLite stores them."""
 
 from __future__ import annotations
@@ -13,14 +13,8 @@ from sqlalchemy import Table, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
-from watchfloor.db import (
-    UTCDateTime,
-    core,
-    insert_new_returning,
-    one_of,
-    session_scope,
-    upsert_returning,
-)
+from watchfloor.bulk import insert_new_returning, upsert_returning
+from watchfloor.db import UTCDateTime, core, one_of, session_scope
 from watchfloor.intake.models import Report, Subject, WaitingReport
 from watchfloor.runtime import Runtime
 from watchfloor.settings import Settings

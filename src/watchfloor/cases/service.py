@@ -134,7 +134,7 @@ _INSERT_CASE = insert(cast(Table, Case.__table__))
 
 
 def open_many(session: Session, rows: list[dict[str, Any]], *, ids: list[int]) -> None:
-    """Insert new cases (column dicts) with the given ids (see db.allocate_ids), in one statement."""
+    """Insert new cases (column dicts) with the given ids (see bulk.allocate_ids), in one statement."""
     if rows:
         core(session).execute(
             _INSERT_CASE,

@@ -20,9 +20,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
+from watchfloor.bulk import insert_new_returning
 from watchfloor.cases.schemas import case_key
 from watchfloor.clock import Clock
-from watchfloor.db import core, insert_new_returning, one_of, pairs_in, session_scope
+from watchfloor.db import core, one_of, pairs_in, session_scope
 from watchfloor.intake import flows
 from watchfloor.intake import service as intake
 from watchfloor.intake.models import WaitingReport

@@ -13,12 +13,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from watchfloor.audit import service as audit
+from watchfloor.bulk import allocate_ids
 from watchfloor.cases import service as cases
 from watchfloor.cases.lifecycle import Status, next_status
 from watchfloor.cases.models import Case
 from watchfloor.cases.schemas import case_key
 from watchfloor.clock import Clock
-from watchfloor.db import allocate_ids, writers_take_turns
+from watchfloor.db import writers_take_turns
 from watchfloor.errors import Conflict, Invalid
 from watchfloor.intake import service as intake
 from watchfloor.intake.models import Report

@@ -11,15 +11,9 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import Select, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from watchfloor.bulk import insert_ignoring_conflicts, upsert_returning
 from watchfloor.cases.schemas import case_key
-from watchfloor.db import (
-    core,
-    dialect_of,
-    in_list,
-    insert_ignoring_conflicts,
-    one_of,
-    upsert_returning,
-)
+from watchfloor.db import core, dialect_of, in_list, one_of
 from watchfloor.errors import NotFound
 from watchfloor.intake.models import Evidence, EvidenceBlob, Report, Subject, SubjectIdentifier
 from watchfloor.intake.schemas import (
@@ -126,7 +120,7 @@ _INSERT_REPORT = insert(cast(Table, Report.__table__))
 
 
 def insert_reports(session: Session, rows: list[dict[str, Any]], *, ids: list[int]) -> None:
-    """Insert reports (column dicts) with the given ids (see db.allocate_ids), in one statement."""
+    """Insert reports (column dicts) with the given ids (see bulk.allocate_ids), in one statement."""
     core(session).execute(
         _INSERT_REPORT,
         [{**r, "id": i} for r, i in zip(rows, ids, strict=True)],

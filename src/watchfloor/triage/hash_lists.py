@@ -17,8 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from watchfloor.audit import service as audit
+from watchfloor.bulk import insert_ignoring_conflicts
 from watchfloor.clock import Clock
-from watchfloor.db import insert_ignoring_conflicts, pairs_in
+from watchfloor.db import pairs_in
 from watchfloor.errors import Conflict, Invalid, NotFound
 from watchfloor.triage import hash_formats
 from watchfloor.triage.hashing import (

@@ -12,10 +12,11 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from watchfloor.bulk import insert_ignoring_conflicts
 from watchfloor.cases.models import Case
 from watchfloor.cases.schemas import case_key
 from watchfloor.clock import Clock
-from watchfloor.db import insert_ignoring_conflicts, one_of, session_scope
+from watchfloor.db import one_of, session_scope
 from watchfloor.intake import service as intake
 from watchfloor.intake.models import Report
 from watchfloor.triage import minhash
