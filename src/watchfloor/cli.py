@@ -80,7 +80,8 @@ def worker(
     once: Annotated[bool, typer.Option(help="Run every job once and exit.")] = False,
     list_jobs: Annotated[bool, typer.Option("--list", help="List the jobs and exit.")] = False,
 ) -> None:
-    """Run background jobs: webhook delivery and the near-duplicate text index."""
+    """Run background jobs: triaging reports accepted for later, webhook delivery, the
+    near-duplicate text index and the others that --list names."""
     from watchfloor.runtime import settle_heap
     from watchfloor.worker import JOBS, run_forever, run_once
 

@@ -1,6 +1,6 @@
 """Request bodies read and validated in one pass, for routes that take large JSON bodies.
 
-FastAPI parses a JSON body with ``json.loads`` and then validates the Python objects that made
+FastAPI parses a JSON body with ``json.loads``, then validates the dicts and lists it made
 against the route's model. For a route whose body is one pydantic model, ``OnePassRoute`` has
 pydantic-core validate the raw bytes instead (``model_validate_json``): no intermediate dicts
 and lists. For a batch of 1,000 reports that took reading and checking it from 6.2 to 4.7 ms,
