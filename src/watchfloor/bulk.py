@@ -70,7 +70,7 @@ def _insert_returning(dialect: str, table: Any, columns: tuple[str, ...]) -> Any
     ``INSERT … SELECT … FROM json_populate_recordset(NULL::table, :rows)``.
     """
     if dialect != "postgresql":
-        return sqlite.insert(table)
+        return _insert_with_conflicts(dialect, table)
     of_table: ColumnElement[Any] = literal_column(
         f"NULL::{_POSTGRESQL.identifier_preparer.format_table(table)}"
     )
