@@ -33,7 +33,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -145,7 +145,7 @@ def bench_drain(url: str) -> float:
                 runtime.sessions,
                 runtime.clock,
                 config=runtime.config,
-                link_window=timedelta(hours=72),
+                link_window=runtime.settings.link_window,
             )
         ) > 0:
             done += n
