@@ -62,7 +62,7 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=100)
     args = parser.parse_args()
 
-    config = load_config(Settings())
+    config = load_config(Settings(environment="test"))
     full = config.triager
     assert isinstance(full, TriageEngine) and full.classifier is not None, "no classifier model"
     rules_only = TriageEngine(full.taxonomy, full.rules, None)

@@ -32,6 +32,8 @@ PG_URL = os.environ.get(
     "WATCHFLOOR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# The tests (and the commands they run) may use the built-in secret; elsewhere it is refused.
+os.environ.setdefault("WATCHFLOOR_ENVIRONMENT", "test")
 
 
 def _postgres_problem() -> str | None:

@@ -98,6 +98,19 @@ def worker(
         run_forever(runtime)
 
 
+def _demo_environment() -> None:
+    """Let the demo (and the worker and server it starts) run on the built-in secret, unless
+    another environment than the default was chosen: production running `demo` is still refused."""
+    import os
+
+    from watchfloor.settings import Settings, get_settings
+
+    # The secret is overridden only to learn the environment the variables and .env choose.
+    if Settings(secret_key="-").environment == "development":  # noqa: S106
+        os.environ["WATCHFLOOR_ENVIRONMENT"] = "demo"
+        get_settings.cache_clear()
+
+
 @app.command()
 def demo(
     reports: Annotated[int, typer.Option(min=0, max=200_000, help="Reports to seed.")] = 2400,
@@ -108,6 +121,7 @@ def demo(
     from watchfloor.migrate import upgrade
     from watchfloor.sim.demo import seed_demo
 
+    _demo_environment()
     runtime = _runtime()
     upgrade(runtime.engine)
     summary = seed_demo(runtime, reports=reports)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-DEV_SECRET = "dev-only-insecure-secret-change-me"  # noqa: S105 - refused outside development
+DEV_SECRET = "dev-only-insecure-secret-change-me"  # noqa: S105 - refused outside demo and tests
+SECRET_OPTIONAL = frozenset({"demo", "test"})
 
 # The repo's config/ when running from a checkout; a deployment points WATCHFLOOR_CONFIG_DIR elsewhere.
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
@@ -21,12 +24,16 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="WATCHFLOOR_", env_file=".env", extra="ignore")
 
-    environment: Literal["development", "test", "production"] = "development"
+    # "demo" (set by `watchfloor demo`) and "test" may run on the built-in secret; nothing else may.
+    environment: Literal["development", "demo", "test", "production"] = "development"
     database_url: str = "sqlite:///./watchfloor.db"
     config_dir: Path = DEFAULT_CONFIG_DIR
     secret_key: str = DEV_SECRET
     # OpenTelemetry traces, metrics and logs from FastAPI (configure exporters with OTEL_* vars).
     telemetry: bool = False
+    # Who may read /metrics: callers sending 'Authorization: Bearer <this token>' when it is set;
+    # when it is not, only this machine (loopback addresses). At least 16 characters.
+    metrics_token: SecretStr | None = Field(default=None, min_length=16)
 
     # Intake
     max_request_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
@@ -37,8 +44,17 @@ class Settings(BaseSettings):
     triage_model_dir: Path = Path("./var/models")
     classifier: bool = True
 
-    # Outbox delivery
-    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Outbox delivery. Receivers are sent to side by side (up to webhook_concurrency at once), so
+    # one that hangs costs only its own deliveries a timeout; a worker renews its leases while a
+    # delivery is in flight, and another worker retries only once a lease has run out.
+    webhook_connect_timeout_seconds: float = Field(default=3.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0)  # each read or write of a request
+    webhook_concurrency: int = Field(default=8, ge=1, le=64)
+    webhook_lease_seconds: float = Field(default=60.0, ge=1)
+    # Receivers may not be on loopback, private, link-local (cloud metadata) or other non-public
+    # addresses (SSRF) unless a network here names them: comma-separated, e.g.
+    # "10.20.0.0/16,127.0.0.1". Checked at registration and again, after DNS, at each delivery.
+    webhook_allow_networks: Annotated[list[IPvAnyNetwork], NoDecode] = Field(default_factory=list)
     webhook_max_attempts: int = Field(default=12, ge=1)
     webhook_backoff_base_seconds: float = Field(default=2.0, gt=0)
     webhook_backoff_max_seconds: float = Field(default=3600.0, gt=0)
@@ -60,6 +76,13 @@ class Settings(BaseSettings):
     page_link_hours: float = Field(default=24.0, gt=0, description="signed ack links expire")
     calendar_feed_days: int = Field(default=180, ge=1, le=3660)
 
+    # Audit log: the key of its seal (HMAC-SHA256), kept out of the database; unset, one is
+    # derived from secret_key (see audit_seal_key). Signed checkpoints of every chain's head are
+    # appended to the file (JSON lines; put it where database users cannot write) by the worker.
+    audit_key: SecretStr | None = None
+    audit_checkpoint_file: Path | None = None
+    audit_checkpoint_minutes: float = Field(default=15.0, gt=0)
+
     # Optional LLM assistance on cases (off by default): any OpenAI-compatible chat endpoint, e.g.
     # https://api.openai.com/v1 or a local server running an open safety model.
     llm_enabled: bool = False
@@ -69,16 +92,47 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(default=20.0, gt=0, le=600)
     llm_max_input_chars: int = Field(default=12_000, ge=500, le=1_000_000)
 
+    @field_validator("webhook_allow_networks", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
     @property
     def link_window(self) -> timedelta:
         """How long after a case's last report a new one about the same subject and harm joins it."""
         return timedelta(hours=self.link_window_hours)
 
+    @property
+    def audit_seal_key(self) -> bytes:
+        """The audit seal's key: WATCHFLOOR_AUDIT_KEY, else derived from the secret key under a
+        name of its own, so the seal never equals a signature the secret key makes elsewhere."""
+        if self.audit_key is not None:
+            return self.audit_key.get_secret_value().encode()
+        return hmac.new(
+            self.secret_key.encode(), b"watchfloor audit seal key", hashlib.sha256
+        ).digest()
+
     @model_validator(mode="after")
-    def _refuse_default_secret_in_production(self) -> Settings:
-        if self.environment == "production" and self.secret_key == DEV_SECRET:
+    def _refuse_short_audit_key(self) -> Settings:
+        if self.audit_key is not None and len(self.audit_key.get_secret_value()) < 32:
             raise ValueError(
-                "WATCHFLOOR_SECRET_KEY must be set to a private random value in production"
+                "WATCHFLOOR_AUDIT_KEY must be at least 32 characters (e.g. the output of "
+                "'python -c \"import secrets; print(secrets.token_hex(32))\"')"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        # The secret signs page and calendar links: a published default would let anyone forge
+        # them, so only the throwaway demo and the tests may use it.
+        if self.environment not in SECRET_OPTIONAL and self.secret_key in {DEV_SECRET, ""}:
+            raise ValueError(
+                "WATCHFLOOR_SECRET_KEY is not set (the built-in one is only for `watchfloor demo` "
+                "and the tests): set it to a private random value, e.g. "
+                "`echo WATCHFLOOR_SECRET_KEY=$(python3 -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))') >> .env`"
             )
         return self
 

@@ -37,7 +37,11 @@ def cli(*args: str, config_dir: Path = DEFAULT_CONFIG_DIR) -> subprocess.Complet
         capture_output=True,
         text=True,
         check=False,
-        env={"WATCHFLOOR_CONFIG_DIR": str(config_dir), "PATH": "/usr/bin:/bin"},
+        env={
+            "WATCHFLOOR_CONFIG_DIR": str(config_dir),
+            "WATCHFLOOR_ENVIRONMENT": "test",
+            "PATH": "/usr/bin:/bin",
+        },
     )
 
 
