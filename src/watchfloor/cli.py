@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -209,19 +210,65 @@ def users_create(
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
+def audit_verify(
+    checkpoints: Annotated[
+        Path | None,
+        typer.Option(
+            help="Signed checkpoint file to check against "
+            "(default: WATCHFLOOR_AUDIT_CHECKPOINT_FILE, if it exists)."
+        ),
+    ] = None,
+) -> None:
     """Check the audit chain; name the first event that was edited or deleted."""
     from watchfloor.audit import service as audit
+    from watchfloor.audit.checkpoints import read_last
     from watchfloor.db import session_scope
 
     runtime = _runtime()
+    key = runtime.settings.audit_seal_key
+    path = checkpoints or runtime.settings.audit_checkpoint_file
+    if checkpoints is None and path is not None and not path.exists():
+        path = None  # configured, but the worker has not written one yet
+    last = None
+    if path is not None:
+        last, problem = read_last(path, key)
+        if problem is not None:
+            typer.echo(f"BROKEN: {problem}", err=True)
+            raise typer.Exit(1)
     with session_scope(runtime.sessions) as session:
-        result = audit.verify(session)
-    if result.ok:
-        typer.echo(f"OK: {result.events} events, chain intact")
-        return
-    typer.echo(f"BROKEN: {result.problem}", err=True)
-    raise typer.Exit(1)
+        result = audit.verify(session, key=key, checkpoint=last)
+    if not result.ok:
+        typer.echo(f"BROKEN: {result.problem}", err=True)
+        raise typer.Exit(1)
+    against = (
+        f", as of the checkpoint of {last.at.isoformat()} in {path}"
+        if last is not None
+        else ", no checkpoint to check against"
+    )
+    plain = f" ({result.plain} from before the keyed seal)" if result.plain else ""
+    typer.echo(f"OK: {result.events} events{plain}, chain intact{against}")
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    file: Annotated[
+        Path | None,
+        typer.Option(help="Append to this file (default: WATCHFLOOR_AUDIT_CHECKPOINT_FILE)."),
+    ] = None,
+) -> None:
+    """Append a signed checkpoint of every audit chain's head to the checkpoint file now."""
+    from watchfloor.audit import service as audit
+
+    runtime = _runtime()
+    path = file or runtime.settings.audit_checkpoint_file
+    if path is None:
+        raise WatchfloorError(
+            "no checkpoint file: pass --file or set WATCHFLOOR_AUDIT_CHECKPOINT_FILE"
+        )
+    done = audit.checkpoint(
+        runtime.engine, runtime.clock, path=path, key=runtime.settings.audit_seal_key
+    )
+    typer.echo(f"checkpoint written to {done.path}: {done.chains} chains, {done.events} events")
 
 
 @config_app.command("check")

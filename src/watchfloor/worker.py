@@ -7,7 +7,9 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
+from watchfloor.audit import service as audit
 from watchfloor.auth import login_sessions
 from watchfloor.db import session_scope
 from watchfloor.intake import backlog
@@ -64,6 +66,18 @@ JOBS: list[Job] = [
         "Record SLA warnings and breaches; escalate breached cases, notify the lead, page on-call.",
         lambda rt: sla_flows.sweep_once(
             rt.sessions, rt.clock, sla=rt.config.sla, queues=rt.config.queues
+        ),
+    ),
+    Job(
+        "audit-checkpoint",
+        "Append a signed checkpoint of every audit chain's head to WATCHFLOOR_AUDIT_CHECKPOINT_FILE "
+        "every WATCHFLOOR_AUDIT_CHECKPOINT_MINUTES.",
+        lambda rt: audit.checkpoint_due(
+            rt.engine,
+            rt.clock,
+            path=rt.settings.audit_checkpoint_file,
+            every=timedelta(minutes=rt.settings.audit_checkpoint_minutes),
+            key=rt.settings.audit_seal_key,
         ),
     ),
     Job(

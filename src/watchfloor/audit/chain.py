@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import zlib
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +15,12 @@ GENESIS = "0" * 64
 # writers about different objects rarely wait for each other. Fixed: changing it would move
 # objects between chains and break verification of what is already written.
 CHAINS = 64
+
+# How an event's hash was made (AuditEvent.seal). Plain SHA-256 lets anyone who can write the table
+# recompute a whole chain after an edit; a keyed seal needs the audit key, which the database
+# never holds. Plain events are those written before the keyed seal existed (migration 0015).
+SEAL_PLAIN = 0
+SEAL_KEYED = 1
 
 
 def chain_of(object_type: str, object_id: str) -> int:
@@ -38,8 +45,10 @@ def event_hash(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
     prev_hash: str,
+    key: bytes | None,
 ) -> str:
-    """SHA-256 over the event's fields and the hash of the event before it in its chain."""
+    """HMAC-SHA256 under ``key`` (plain SHA-256 when None, for events sealed before the key)
+    over the event's fields and the hash of the event before it in its chain."""
     body = canonical(
         {
             "chain": chain,
@@ -53,4 +62,6 @@ def event_hash(
             "prev": prev_hash,
         }
     )
-    return hashlib.sha256(body).hexdigest()
+    if key is None:
+        return hashlib.sha256(body).hexdigest()
+    return hmac.new(key, body, hashlib.sha256).hexdigest()

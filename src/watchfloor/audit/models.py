@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from watchfloor.db import Base
@@ -27,6 +27,9 @@ class AuditEvent(Base):
     after: Mapped[dict[str, Any] | None]
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # How ``hash`` was made: 0 plain SHA-256 (events written before migration 0015), 1 HMAC-SHA256
+    # under the audit key, which is never stored in the database (see audit/chain.py).
+    seal: Mapped[int] = mapped_column(SmallInteger, server_default="0")
 
 
 class AuditChainHead(Base):

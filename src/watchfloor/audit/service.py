@@ -1,25 +1,34 @@
-"""Writing audit events with the change they record, and verifying the chain.
+"""Writing audit events with the change they record, verifying the chain, checkpointing it.
 
-Services call ``record``; the events are chained and inserted when the session commits, after
-everything else, so the chain heads' locks are held only for the final insert and the commit.
+Services call ``record``; the events belong to the transaction (or savepoint) they were recorded
+in, and are chained, sealed and inserted when the outermost transaction commits, after everything
+else, so the chain heads' locks are held only for the final insert and the commit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
+from pathlib import Path
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Select, Table, event, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, Select, Table, event, insert, select
+from sqlalchemy.orm import Session, SessionTransaction
 
-from watchfloor.audit.chain import CHAINS, GENESIS, canonical, chain_of, event_hash
+from watchfloor.audit import checkpoints
+from watchfloor.audit.chain import SEAL_KEYED, canonical, chain_of, event_hash
+from watchfloor.audit.checkpoints import Checkpoint
 from watchfloor.audit.models import AuditChainHead, AuditEvent
+from watchfloor.audit.snapshot import snapshot
+from watchfloor.audit.verifier import VerifyResult, heads, verify_chains
+from watchfloor.clock import Clock
 from watchfloor.db import core, dialect_of, in_list
 
+__all__ = ["VerifyResult", "has_pending", "record", "verify"]
+
+# [(the transaction or savepoint it was recorded in, the event)], in the order recorded.
 _PENDING = "watchfloor.audit.pending"
 
 
@@ -34,20 +43,22 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    """Add an audit event to this unit of work; it is written, chained, when the session commits."""
+    """Add an audit event to the current transaction; it is written, chained and sealed when the
+    outermost transaction commits, and dropped if the transaction (or savepoint) rolls back."""
+    if not session.in_transaction():
+        session.begin()
+    current = session.get_nested_transaction() or session.get_transaction()
     # Round-trip through JSON now so the hash covers exactly what the database will give back.
-    pending: list[dict[str, Any]] = session.info.setdefault(_PENDING, [])
-    pending.append(
-        {
-            "occurred_at": at,
-            "actor": actor,
-            "action": action,
-            "object_type": object_type,
-            "object_id": object_id,
-            "before": _jsonable(before),
-            "after": _jsonable(after),
-        }
-    )
+    item = {
+        "occurred_at": at,
+        "actor": actor,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "before": _jsonable(before),
+        "after": _jsonable(after),
+    }
+    session.info.setdefault(_PENDING, []).append((current, item))
 
 
 def has_pending(session: Session) -> bool:
@@ -60,6 +71,41 @@ def _jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:
         return None
     result: dict[str, Any] = orjson.loads(canonical(value))
     return result
+
+
+def _within(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    """A rolled-back savepoint takes the events recorded in it (and in savepoints inside it)."""
+    pending: list[tuple[SessionTransaction, dict[str, Any]]] | None = session.info.get(_PENDING)
+    if pending:
+        pending[:] = [(tx, item) for tx, item in pending if not _within(tx, previous)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_at_end(session: Session, transaction: SessionTransaction) -> None:
+    """Whatever is still pending when the outermost transaction ends was never committed."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+def seal_key(session: Session) -> bytes:
+    """The audit key of the runtime this session belongs to (see Runtime.create), or of this
+    process's settings for sessions made without one (benchmarks, maintenance commands)."""
+    settings = session.info.get("watchfloor.settings")
+    if settings is None:
+        from watchfloor.settings import get_settings
+
+        settings = get_settings()
+    key: bytes = settings.audit_seal_key
+    return key
 
 
 _INSERT_EVENT = insert(cast(Table, AuditEvent.__table__))
@@ -78,19 +124,33 @@ def _chain_heads(dialect: str) -> Select[int, int, str]:
 
 @event.listens_for(Session, "before_commit")
 def _seal(session: Session) -> None:
-    """Chain and insert this session's pending audit events, holding their chains' head locks."""
-    pending: list[dict[str, Any]] | None = session.info.pop(_PENDING, None)
+    """Chain, seal and insert the transaction's pending events, holding their chains' head locks.
+
+    ``before_commit`` also fires when a savepoint is released. Sealing there took the chain
+    heads' locks in the middle of the transaction and then more at its end, in two batches each
+    sorted but not sorted together, so two transactions could wait for each other in a cycle (a
+    batch intake that paged on-call and the SLA sweep deadlocked). A savepoint's events wait for
+    the outermost commit, which locks every chain it needs at once, in chain order.
+    """
+    if session.in_nested_transaction():
+        return
+    pending: list[tuple[SessionTransaction, dict[str, Any]]] | None = session.info.pop(
+        _PENDING, None
+    )
     if not pending:
         return
+    key = seal_key(session)
     session.flush()
     by_chain: dict[int, list[dict[str, Any]]] = {}
-    for item in pending:
+    for _tx, item in pending:
         by_chain.setdefault(chain_of(item["object_type"], item["object_id"]), []).append(item)
     # Locked in chain order, so two writers never wait for each other in a cycle.
-    heads = (
-        core(session).execute(_chain_heads(dialect_of(session)), {"chains": sorted(by_chain)}).all()
-    )
-    found = {chain: (seq, digest) for chain, seq, digest in heads}
+    found = {
+        chain: (seq, digest)
+        for chain, seq, digest in core(session).execute(
+            _chain_heads(dialect_of(session)), {"chains": sorted(by_chain)}
+        )
+    }
     rows = []
     for chain, items in sorted(by_chain.items()):
         if chain not in found:
@@ -98,85 +158,59 @@ def _seal(session: Session) -> None:
         seq, prev = found[chain]
         for item in items:
             seq += 1
-            digest = event_hash(chain=chain, seq=seq, prev_hash=prev, **item)
-            rows.append({**item, "chain": chain, "seq": seq, "prev_hash": prev, "hash": digest})
+            digest = event_hash(chain=chain, seq=seq, prev_hash=prev, key=key, **item)
+            rows.append(
+                {
+                    **item,
+                    "chain": chain,
+                    "seq": seq,
+                    "prev_hash": prev,
+                    "hash": digest,
+                    "seal": SEAL_KEYED,
+                }
+            )
             prev = digest
     # A trigger (migration 0002) moves each chain's head to its newest inserted event.
     core(session).execute(_INSERT_EVENT, rows)
 
 
+def verify(
+    session: Session, *, key: bytes | None = None, checkpoint: Checkpoint | None = None
+) -> VerifyResult:
+    """Walk every chain in one snapshot of the database (writers may go on meanwhile); report
+    the first event edited, removed or added, or a chain behind ``checkpoint``."""
+    engine: Engine = session.get_bind().engine
+    with snapshot(engine) as conn:
+        return verify_chains(
+            conn, key=key if key is not None else seal_key(session), checkpoint=checkpoint
+        )
+
+
 @dataclass
-class VerifyResult:
-    ok: bool
+class Checkpointed:
+    path: Path
+    chains: int
     events: int
-    problem: str | None = None
-    seq: int | None = None
 
 
-def _events(session: Session, chain: int, batch: int = 5000) -> Iterator[AuditEvent]:
-    last = 0
-    while True:
-        chunk = session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.chain == chain, AuditEvent.seq > last)
-            .order_by(AuditEvent.seq)
-            .limit(batch)
-        ).all()
-        if not chunk:
-            return
-        yield from chunk
-        last = chunk[-1].seq
-        session.expunge_all()
+def checkpoint(engine: Engine, clock: Clock, *, path: Path, key: bytes) -> Checkpointed:
+    """Append a signed checkpoint of every chain's head, read in one snapshot, to ``path``."""
+    with snapshot(engine) as conn:
+        current = {chain: head for chain, head in heads(conn).items() if head[0] > 0}
+    checkpoints.append(path, checkpoints.line_for(key, clock.now(), current))
+    return Checkpointed(path, len(current), sum(seq for seq, _ in current.values()))
 
 
-def verify(session: Session) -> VerifyResult:
-    """Walk every chain from its first event; report the first event edited, removed or added."""
-    heads = {h.id: (h.seq, h.hash) for h in session.scalars(select(AuditChainHead))}
-    total = 0
-    for chain in range(CHAINS):
-        problem = _verify_chain(session, chain, heads.get(chain, (0, GENESIS)))
-        if problem is not None:
-            return VerifyResult(False, total + problem[0], problem[1], problem[2])
-        total += heads.get(chain, (0, GENESIS))[0]
-    return VerifyResult(True, total)
-
-
-def _verify_chain(
-    session: Session, chain: int, head: tuple[int, str]
-) -> tuple[int, str, int] | None:
-    """(events checked, what is wrong, seq) for the first problem in ``chain``, or None."""
-    expected_seq, prev, count = 1, GENESIS, 0
-    for ev in _events(session, chain):
-        where = f"event #{ev.id} (chain {chain}, #{ev.seq}: {ev.action} on {ev.object_type} {ev.object_id})"
-        if ev.seq != expected_seq:
-            return (
-                count,
-                f"chain {chain}: event #{expected_seq} is missing: the chain jumps from "
-                f"#{expected_seq - 1} to #{ev.seq} (deleted)",
-                expected_seq,
-            )
-        if ev.prev_hash != prev:
-            return count, f"{where} does not follow the event before it", ev.seq
-        digest = event_hash(
-            chain=chain,
-            seq=ev.seq,
-            occurred_at=ev.occurred_at,
-            actor=ev.actor,
-            action=ev.action,
-            object_type=ev.object_type,
-            object_id=ev.object_id,
-            before=ev.before,
-            after=ev.after,
-            prev_hash=ev.prev_hash,
-        )
-        if digest != ev.hash:
-            return count, f"{where} does not match its hash: edited after it was written", ev.seq
-        prev, expected_seq, count = ev.hash, expected_seq + 1, count + 1
-    if head != (count, prev):
-        return (
-            count,
-            f"chain {chain} ends at event #{count} but {head[0]} were written: "
-            f"events after #{count} were deleted",
-            count + 1,
-        )
-    return None
+def checkpoint_due(
+    engine: Engine, clock: Clock, *, path: Path | None, every: timedelta, key: bytes
+) -> int:
+    """The worker's job: a checkpoint when ``every`` has passed since the file's last one; 1 if
+    one was written. Written even when no chain moved: a file that stops growing shows the
+    checkpoints themselves were stopped. Nothing to do without a file configured."""
+    if path is None:
+        return 0
+    last_at = checkpoints.last_time(path)
+    if last_at is not None and clock.now() - last_at < every:
+        return 0
+    checkpoint(engine, clock, path=path, key=key)
+    return 1
