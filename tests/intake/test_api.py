@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -217,3 +218,64 @@ def test_nul_characters_are_named_not_a_server_error(client: TestClient, intake:
     }
     r = client.get("/api/v1/cases?harm_area=a%00b", headers=intake.headers)
     assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["query", "harm_area"]
+
+
+def test_metadata_a_database_cannot_store_is_422_naming_each_value(
+    client: TestClient, intake: Person, make_user: Callable[..., Person]
+) -> None:
+    """orjson, which writes JSON columns, refuses integers beyond 64 bits (a 500 at INSERT on
+    both databases, before): such values are named in the answer and nothing is stored."""
+    batch = [report(i) for i in range(3)]
+    batch.append(report(3, metadata={"x": 2**64, "ok": [1, True, None], "deep": [{"y": -(2**70)}]}))
+    r = client.post(f"{URL}/batch", json={"reports": batch}, headers=intake.headers)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"] == [
+        {"loc": ["body", "reports", 3, "metadata", "x"], "msg": ANY_64_BIT},
+        {"loc": ["body", "reports", 3, "metadata", "deep", 0, "y"], "msg": ANY_64_BIT},
+    ]
+    assert "body.reports.3.metadata.x: integer out of range" in r.json()["detail"]
+    # Sent alone, or for the worker to triage later: the same answer.
+    for headers in (intake.headers, {**intake.headers, "Prefer": "respond-async"}):
+        one = client.post(URL, json=batch[3], headers=headers)
+        assert one.status_code == 422, one.text
+        assert one.json()["errors"][0]["loc"] == ["body", "metadata", "x"]
+    cases = client.get("/api/v1/cases", headers=make_user("viewer").headers).json()
+    assert cases["cases"] == []
+
+
+ANY_64_BIT = (
+    "integer out of range: numbers must fit in 64 bits "
+    "(-9223372036854775808 to 9223372036854775807); send a larger one as a string"
+)
+
+
+@pytest.mark.parametrize(
+    ("raw_metadata", "loc", "msg"),
+    [
+        (b'{"n": NaN}', ["n"], "not a finite number (NaN and Infinity are not JSON)"),
+        (b'{"n": [1e999]}', ["n", 0], "not a finite number (NaN and Infinity are not JSON)"),
+        (b'{"s": "\\ud800"}', ["s"], "not valid Unicode text: holds a lone surrogate"),
+        (b'{"\\udc00k": 1}', ["\\udc00k"], "not valid Unicode text: holds a lone surrogate"),
+        (b'{"d": ' + b"[" * 40 + b"]" * 40 + b"}", ["d", *[0] * 31], "nested more than 32"),
+    ],
+)
+def test_other_metadata_json_cannot_hold_is_named_too(
+    client: TestClient, intake: Person, raw_metadata: bytes, loc: list[object], msg: str
+) -> None:
+    body = json.dumps(report(1)).encode()[:-1] + b', "metadata": ' + raw_metadata + b"}"
+    headers = {**intake.headers, "content-type": "application/json"}
+    r = client.post(URL, content=body, headers=headers)
+    assert r.status_code == 422, r.text
+    [error] = r.json()["errors"]
+    assert error["loc"] == ["body", "metadata", *loc]
+    assert error["msg"].startswith(msg)
+
+
+def test_metadata_at_the_64_bit_limits_is_stored_exactly(
+    client: TestClient, intake: Person, make_user: Callable[..., Person]
+) -> None:
+    metadata = {"max": 2**63 - 1, "min": -(2**63), "flag": False, "nested": {"list": [1.5, None]}}
+    r = client.post(URL, json=report(1, metadata=metadata), headers=intake.headers)
+    assert r.status_code == 201, r.text
+    read = client.get(f"{URL}/{r.json()['report_id']}", headers=make_user("lead").headers)
+    assert read.json()["metadata"] == metadata

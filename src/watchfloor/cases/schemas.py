@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from watchfloor.intake.schemas import EvidenceOut, ReporterIn
+from watchfloor.json_bodies import JsonObject
 
 ActionKind = Literal[
     "no_action",
@@ -57,7 +58,7 @@ LifecycleAction = Literal[
 class ActionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: ActionKind
-    params: dict[str, Any] = Field(
+    params: JsonObject = Field(
         default_factory=dict, description="Details for the receiving system, e.g. duration_days."
     )
 

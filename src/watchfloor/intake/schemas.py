@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from watchfloor.json_bodies import JsonObject
 from watchfloor.triage import identifiers
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -161,7 +162,10 @@ class ReportIn(BaseModel):
         default=None, description="When the reporter reported it; defaults to when it arrived."
     )
     evidence: list[EvidenceIn] = Field(default_factory=list, max_length=20)
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    metadata: JsonObject = Field(
+        default_factory=dict,
+        description="Anything else the source knows, as JSON (integers within 64 bits).",
+    )
 
 
 class ReportBatchIn(BaseModel):
