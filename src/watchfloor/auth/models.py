@@ -19,11 +19,9 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(32))
     # Argon2id; None for machine clients that only ever use tokens.
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    # False: deactivated; their tokens, console sessions and signed links are refused.
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
-    # Password guessing: after too many failures in a row the account locks for a while.
-    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
-    locked_until: Mapped[datetime | None]
 
 
 class ApiToken(Base):
@@ -93,3 +91,33 @@ class LoginSession(Base):
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class LoginFailure(Base):
+    """A wrong password (or unknown name), kept for an hour: sign-in is throttled by counting
+    these per source address and per account name, so no row is needed for a name to count and
+    an unknown name is throttled exactly like a known one."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_source_at", "source", "at"),
+        Index("ix_login_failures_account_at", "account", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    account: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+
+
+class LoginSource(Base):
+    """An address someone signed in to this account from: it is spared the account's backoff,
+    so guessing from elsewhere cannot keep the owner out."""
+
+    __tablename__ = "login_sources"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_success_at: Mapped[datetime]

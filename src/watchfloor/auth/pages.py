@@ -51,21 +51,24 @@ def login(
     next: Annotated[str, Form(max_length=2000)] = "/floor",
     csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    """Check the password (Argon2id; ten failures in a row lock the account for a while)."""
+    """Check the password (Argon2id; guessing is slowed per address and per account name)."""
     check_login_csrf(request, csrf_token)
-    problem = None
+    source = request.client.host if request.client else None
+    refused: TooManyAttempts | None = None
     try:
-        user = auth.log_in(db, clock, username=username.strip(), password=password)
+        user = auth.log_in(db, clock, username=username.strip(), password=password, source=source)
     except TooManyAttempts as exc:
-        user, problem = None, exc.message
+        user, refused = None, exc
     if user is None:
-        return login_page(
+        page = login_page(
             request,
-            status=429 if problem else 401,
+            status=429 if refused else 401,
             next=safe_next(next),
             username=username,
-            problem=problem or "Wrong username or password.",
+            problem=refused.message if refused else "Wrong username or password.",
         )
+        page.headers.update(refused.headers if refused else {})
+        return page
     token, _ = login_sessions.start(db, clock, user=user)
     response = redirect(safe_next(next))
     set_session_cookie(request, response, token)

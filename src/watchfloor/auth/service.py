@@ -10,18 +10,17 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from watchfloor.audit import service as audit
-from watchfloor.auth.models import AnalystProfile, ApiToken, User
+from watchfloor.auth import throttle
+from watchfloor.auth.models import AnalystProfile, ApiToken, LoginSession, User
 from watchfloor.auth.permissions import Role
 from watchfloor.clock import Clock
 from watchfloor.errors import Conflict, Invalid, NotFound, TooManyAttempts
 from watchfloor.triage.taxonomy import Taxonomy
 
-LOCKOUT_AFTER = 10
-LOCKOUT_FOR = timedelta(minutes=15)
 TOKEN_PREFIX = "wf_"  # noqa: S105 - a prefix, not a secret
 _hasher = PasswordHasher()
 # Checked against when a username is unknown, so both paths take the same time.
@@ -40,6 +39,58 @@ def get_or_raise(session: Session, *, username: str) -> User:
     user = get_by_username(session, username=username)
     if user is None:
         raise NotFound(f"no user named {username!r}")
+    return user
+
+
+def get_active(session: Session, *, username: str) -> User | None:
+    """The user named ``username`` if they exist and are active (a signed link's holder, say)."""
+    user = get_by_username(session, username=username)
+    return user if user is not None and user.is_active else None
+
+
+def set_active(session: Session, clock: Clock, *, user: User, active: bool, actor: str) -> User:
+    """Deactivate or reactivate ``user``; audited. Deactivating revokes their API tokens and
+    ends their console sessions at once, so reactivating does not bring either back; the last
+    active admin cannot be deactivated (Conflict), or no one could manage users again."""
+    if user.is_active == active:
+        return user
+    now = clock.now()
+    after: dict[str, Any] = {"is_active": active}
+    if not active:
+        if user.role == Role.ADMIN.value:
+            # Locked, so two admins deactivating each other at once cannot both succeed.
+            admins = session.scalars(
+                select(User.id)
+                .where(User.role == Role.ADMIN.value, User.is_active.is_(True))
+                .with_for_update()
+            ).all()
+            if list(admins) == [user.id]:
+                raise Conflict(
+                    f"{user.username} is the last active admin: make another user admin "
+                    "before deactivating them"
+                )
+        revoked = session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        ended = session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+        after |= {
+            "tokens_revoked": int(getattr(revoked, "rowcount", 0) or 0),
+            "sessions_ended": int(getattr(ended, "rowcount", 0) or 0),
+        }
+    user.is_active = active
+    session.flush()
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="user.reactivated" if active else "user.deactivated",
+        object_type="user",
+        object_id=user.username,
+        before={"is_active": not active},
+        after=after,
+    )
     return user
 
 
@@ -79,48 +130,48 @@ def create(
     return user
 
 
-def check_password(session: Session, *, username: str, password: str) -> User | None:
-    """The active user if ``password`` is theirs; None otherwise, in constant-ish time."""
-    user = get_by_username(session, username=username)
+def _password_matches(user: User | None, password: str) -> bool:
+    """Whether ``password`` is this active user's. Unknown, inactive and password-less users are
+    checked against a dummy hash, so every answer costs one Argon2 verification."""
     stored = user.password_hash if user and user.is_active and user.password_hash else None
     try:
         _hasher.verify(stored or _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
-        return None
-    return user if stored else None
+        return False
+    return stored is not None
 
 
-def log_in(session: Session, clock: Clock, *, username: str, password: str) -> User | None:
-    """The user if the password is theirs, else None; counts failures and locks the account
-    for LOCKOUT_FOR after LOCKOUT_AFTER of them in a row (TooManyAttempts while locked)."""
+def log_in(
+    session: Session, clock: Clock, *, username: str, password: str, source: str | None
+) -> User | None:
+    """The user if the password is theirs, else None. ``source`` is the client's address.
+
+    Guessing is slowed per source address and per account name (see ``throttle``); a refused
+    attempt raises TooManyAttempts with Retry-After, and says the same whether the name exists.
+    """
     now = clock.now()
-    user = get_by_username(session, username=username)
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        wait = int((user.locked_until - now).total_seconds()) + 1
+    where, account = throttle.source_key(source), throttle.account_key(username)
+    user = get_by_username(session, username=account)
+    wait = throttle.wait(session, now, source=where, account=account, user=user)
+    if wait is not None:
         raise TooManyAttempts(
-            f"too many failed logins for {user.username}; try again in {wait} s",
-            headers={"Retry-After": str(wait)},
+            f"too many failed sign-ins; try again in {wait} s", headers={"Retry-After": str(wait)}
         )
-    if check_password(session, username=username, password=password) is not None:
+    if _password_matches(user, password):
         assert user is not None
-        user.failed_logins, user.locked_until = 0, None
+        throttle.record_success(session, now, user=user, source=where)
         return user
-    if user is not None:
-        user.failed_logins += 1
-        if user.failed_logins >= LOCKOUT_AFTER:
-            user.failed_logins, user.locked_until = 0, now + LOCKOUT_FOR
-            audit.record(
-                session,
-                at=now,
-                actor="system:auth",
-                action="user.locked",
-                object_type="user",
-                object_id=user.username,
-                after={
-                    "locked_until": user.locked_until.isoformat(),
-                    "after_failures": LOCKOUT_AFTER,
-                },
-            )
+    failures = throttle.record_failure(session, now, source=where, account=account)
+    if user is not None and failures == throttle.ACCOUNT_FREE:
+        audit.record(
+            session,
+            at=now,
+            actor="system:auth",
+            action="user.sign_in_throttled",
+            object_type="user",
+            object_id=user.username,
+            after={"failures": failures, "source": where},
+        )
     return None
 
 
