@@ -199,6 +199,9 @@ def test_a_viewer_sees_the_case_but_no_evidence(
     csrf = sign_in(client, "vic")
     page = client.get(f"/cases/{case_key}").text
     assert "Evidence is not shown to your role" in page
+    # A graphic harm area: neither the report's text nor the summary made from it.
+    assert "kill more people" not in page and "Report text withheld: graphic harm area" in page
+    assert "Summary withheld" in page
     assert 'id="next-form"' not in page  # nothing for `n` to submit: viewers take no cases
     assert "/preview" not in page and "an ordinary caption" not in page
     assert client.get("/evidence/1/preview").status_code == 403
@@ -278,9 +281,19 @@ def test_search_by_key_identifier_words_and_filters(
     client: TestClient, make_user: MakeUser, case_key: str
 ) -> None:
     person(make_user, "viewer", "vic")
+    person(make_user, "analyst", "ana")
+    csrf = sign_in(client, "ana")
+    found = client.get("/search", params={"q": "KILL MORE"}).text
+    assert case_key in found and "kill more people" in found  # the summary
+    client.post("/logout", data={"csrf_token": csrf})
     sign_in(client, "vic")
-    for q in (case_key, "owner1@example.org", "acct-1", "KILL MORE"):
-        assert case_key in client.get("/search", params={"q": q}).text, q
+    for q in (case_key, "owner1@example.org", "acct-1"):
+        found = client.get("/search", params={"q": q}).text
+        assert case_key in found, q
+        # A graphic harm area: a viewer gets no summary (report text), and is told so.
+        assert "kill more people" not in found and "withheld: graphic harm area" in found
+    # Nor can a viewer find it by words of its report: that would tell them what it says.
+    assert case_key not in client.get("/search", params={"q": "KILL MORE"}).text
     assert case_key not in client.get("/search", params={"q": "nothing like it"}).text
     assert case_key not in client.get("/search", params={"q": "100%_"}).text
     assert case_key in client.get("/search", params={"harm_area": "violence_threats"}).text

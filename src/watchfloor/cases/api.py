@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from watchfloor.auth import service as users
 from watchfloor.auth.models import User
 from watchfloor.auth.permissions import Permission, can
-from watchfloor.cases import assist, flows
+from watchfloor.cases import assist, exposure, flows
 from watchfloor.cases import service as cases
 from watchfloor.cases.lifecycle import Status
 from watchfloor.cases.schemas import (
@@ -18,17 +18,20 @@ from watchfloor.cases.schemas import (
     CaseOut,
     CasePage,
     DecisionIn,
+    RevealOut,
     TransitionIn,
 )
-from watchfloor.deps import BeforeId, ClockDep, DbSession, RuntimeDep, require
+from watchfloor.deps import BeforeId, ClockDep, DbSession, IdPath, RuntimeDep, require
 from watchfloor.errors import Invalid
 from watchfloor.http_errors import responses
+from watchfloor.intake.schemas import EvidenceOut
 from watchfloor.triage.taxonomy import Priority
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 Reader = Annotated[User, Depends(require(Permission.CASES_READ))]
 Worker = Annotated[User, Depends(require(Permission.CASES_WORK))]
 Decider = Annotated[User, Depends(require(Permission.CASES_DECIDE))]
+EvidenceReader = Annotated[User, Depends(require(Permission.EVIDENCE_READ))]
 PriorityQuery = Annotated[str | None, Query(pattern=r"^[Pp][0-3]$", description="P0…P3")]
 
 
@@ -36,6 +39,7 @@ PriorityQuery = Annotated[str | None, Query(pattern=r"^[Pp][0-3]$", description=
 def list_cases(
     db: DbSession,
     clock: ClockDep,
+    runtime: RuntimeDep,
     user: Reader,
     status: Annotated[list[Status] | None, Query()] = None,
     harm_area: Annotated[str | None, Query(max_length=64)] = None,
@@ -68,18 +72,58 @@ def list_cases(
         before_id=before,
     )
     names = flows.usernames(db, {c.assignee_id for c in rows})
+    withheld = exposure.withheld_areas(runtime.config.taxonomy, role=user.role)
     return CasePage(
-        cases=[flows.case_out(c, names.get(c.assignee_id or 0), now=clock.now()) for c in rows],
+        cases=[
+            flows.case_out(c, names.get(c.assignee_id or 0), now=clock.now(), withheld=withheld)
+            for c in rows
+        ],
         next_before=rows[-1].id if len(rows) == limit else None,
     )
 
 
 @router.get("/{key}", response_model=CaseDetail, responses=responses(401, 403, 404))
-def get_case(key: str, db: DbSession, clock: ClockDep, user: Reader) -> CaseDetail:
-    """One case with its subject, reports, decisions, the delivery of each action, its SLA clocks."""
+def get_case(
+    key: str, db: DbSession, clock: ClockDep, runtime: RuntimeDep, user: Reader
+) -> CaseDetail:
+    """One case with its subject, reports, decisions, the delivery of each action, its SLA clocks.
+
+    What the console hides is withheld here too, each place saying so in `withheld`: the text of
+    sensitive or graphic evidence, and of all text evidence in a graphic harm area, until you
+    reveal it (`POST …/evidence/{id}/reveal`); and graphic-area report text and summaries from
+    roles that may not see evidence (no reveal for them)."""
     case = cases.get_or_raise(db, key=key)
-    return flows.case_detail(
-        db, case=case, with_evidence=can(user.role, Permission.EVIDENCE_READ), now=clock.now()
+    return flows.case_detail_for(db, clock, case=case, user=user, taxonomy=runtime.config.taxonomy)
+
+
+@router.post(
+    "/{key}/evidence/{evidence_id}/reveal",
+    response_model=RevealOut,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def reveal(
+    key: str,
+    evidence_id: IdPath,
+    db: DbSession,
+    clock: ClockDep,
+    runtime: RuntimeDep,
+    user: EvidenceReader,
+) -> RevealOut:
+    """Reveal one evidence item of the case to you, as the console's Reveal button does: audited
+    (`evidence.revealed`) and counted toward your exposure once a day; again the same day, it is
+    neither. Refused with 409 once your daily graphic budget is spent."""
+    case = cases.get_or_raise(db, key=key)
+    item = exposure.evidence_of_case(db, case=case, evidence_id=evidence_id)
+    counted = exposure.reveal(db, clock, user=user, case=case, evidence=item)
+    today = exposure.exposure_today(db, clock, user=user)
+    return RevealOut(
+        evidence=EvidenceOut.model_validate(item),
+        counted=counted,
+        hidden_by_default=exposure.starts_hidden(
+            item, graphic_area=exposure.graphic_area(runtime.config.taxonomy, case.harm_area)
+        ),
+        exposure_today=today.total,
+        budget=today.budget,
     )
 
 
@@ -127,7 +171,7 @@ def decide(
         can_act_for_others=can(user.role, Permission.CASES_ASSIGN_ANY),
         taxonomy=runtime.config.taxonomy,
     )
-    return flows.case_detail(db, case=case, with_evidence=True, now=clock.now())
+    return flows.case_detail_for(db, clock, case=case, user=user, taxonomy=runtime.config.taxonomy)
 
 
 @router.post("/{key}/assist", response_model=AssistOut, responses=responses(401, 403, 404))

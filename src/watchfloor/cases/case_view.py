@@ -34,7 +34,7 @@ class Precedent:
     status: str
     harm_area: str
     similarity: float
-    excerpt: str
+    excerpt: str | None  # None: withheld from this reader (graphic harm area)
     decision: Decision | None
 
 
@@ -83,10 +83,9 @@ def gather(
     taxonomy: Taxonomy,
     replies: ReplyConfig,
 ) -> CaseView:
-    now = clock.now()
     case = cases.get_or_raise(session, key=key)
-    sees_evidence = can(user.role, Permission.EVIDENCE_READ)
-    detail = flows.case_detail(session, case=case, with_evidence=sees_evidence, now=now)
+    # The same reading as the API's: what it withholds, the page never has to render.
+    detail = flows.case_detail_for(session, clock, case=case, user=user, taxonomy=taxonomy)
     graphic_area = exposure.graphic_area(taxonomy, case.harm_area)
     items = [ev for r in detail.reports for ev in r.evidence]
     stored = (
@@ -105,7 +104,12 @@ def gather(
         policies=_policies(taxonomy, first=case.harm_area),
         history=_history(session, case),
         related=linking.related_subjects(session, subject_id=case.subject_id, depth=1, limit=20),
-        precedents=_precedents(session, case, [r.id for r in detail.reports]),
+        precedents=_precedents(
+            session,
+            case,
+            [r.id for r in detail.reports],
+            withheld=exposure.withheld_areas(taxonomy, role=user.role),
+        ),
         audit=session.scalars(
             select(AuditEvent).where(AuditEvent.object_id == case.key).order_by(AuditEvent.id)
         ).all(),
@@ -188,11 +192,15 @@ def case_id_of(key: str) -> int:
     return case_id
 
 
-def _precedents(session: Session, case: Case, report_ids: list[int]) -> list[Precedent]:
+def _precedents(
+    session: Session, case: Case, report_ids: list[int], *, withheld: frozenset[str]
+) -> list[Precedent]:
     """Past cases whose reports nearly repeat this case's (MinHash), with their decisions."""
     best: dict[str, Precedent] = {}
     for report_id in report_ids[:3]:
-        found = similar.similar_reports(session, report_id=report_id, min_similarity=0.5, limit=20)
+        found = similar.similar_reports(
+            session, report_id=report_id, min_similarity=0.5, limit=20, withheld=withheld
+        )
         for r in found.reports:
             if r.case == case.key or r.case in best:
                 continue

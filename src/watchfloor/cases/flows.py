@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from watchfloor.auth import service as users
 from watchfloor.auth.models import User
 from watchfloor.auth.permissions import Permission, can
+from watchfloor.cases import exposure
 from watchfloor.cases import service as cases
 from watchfloor.cases.lifecycle import CLAIMABLE_STATUSES, Status, allowed_actions
 from watchfloor.cases.models import Action, Case, Decision
@@ -29,7 +30,7 @@ from watchfloor.cases.schemas import (
 from watchfloor.clock import Clock
 from watchfloor.errors import Forbidden, Invalid
 from watchfloor.intake import service as intake
-from watchfloor.intake.schemas import EvidenceOut, ReporterIn
+from watchfloor.intake.schemas import EvidenceOut, ReporterIn, ReportOut
 from watchfloor.notify import service as notify
 from watchfloor.queues import sla_service
 from watchfloor.queues.sla import SlaConfig
@@ -174,8 +175,18 @@ def move(
     )
 
 
-def case_out(case: Case, assignee: str | None, *, now: datetime | None = None) -> CaseOut:
-    """The case as the API shows it; its SLA clocks as of ``now`` (default: its last change)."""
+def case_out(
+    case: Case,
+    assignee: str | None,
+    *,
+    now: datetime | None = None,
+    withheld: frozenset[str] = frozenset(),
+) -> CaseOut:
+    """The case as the API shows it; its SLA clocks as of ``now`` (default: its last change).
+
+    Its summary is the start of a report's text: none for a case in one of the ``withheld``
+    harm areas (``exposure.withheld_areas`` of the reader's role)."""
+    hide = case.harm_area in withheld
     return CaseOut(
         key=case.key,
         harm_area=case.harm_area,
@@ -186,8 +197,9 @@ def case_out(case: Case, assignee: str | None, *, now: datetime | None = None) -
         subject_id=case.subject_id,
         region=case.region,
         language=case.language,
-        summary=case.summary,
-        reasons=list(case.triage_reasons),
+        summary=None if hide else case.summary,
+        summary_withheld=exposure.NOT_FOR_YOUR_ROLE if hide else None,
+        reasons=exposure.redacted(case.triage_reasons) if hide else list(case.triage_reasons),
         risk=case.risk_score,
         harm_areas=list(case.harm_areas),
         suggested_policy=case.suggested_policy,
@@ -212,8 +224,43 @@ def usernames(session: Session, ids: set[int | None]) -> dict[int, str]:
     return {user_id: name for user_id, name in rows}
 
 
+def case_detail_for(
+    session: Session, clock: Clock, *, case: Case, user: User, taxonomy: Taxonomy
+) -> CaseDetail:
+    """The case as ``user`` may read it, in the API and the console alike: evidence only for
+    roles that may see it, and without what ``exposure.shield`` withholds."""
+    detail = case_detail(
+        session,
+        case=case,
+        with_evidence=can(user.role, Permission.EVIDENCE_READ),
+        now=clock.now(),
+        withheld=exposure.withheld_areas(taxonomy, role=user.role),
+    )
+    exposure.shield(session, clock, user=user, taxonomy=taxonomy, case=case, reports=detail.reports)
+    return detail
+
+
+def report_for(
+    session: Session, clock: Clock, *, report_id: int, user: User, taxonomy: Taxonomy
+) -> ReportOut:
+    """One report as ``user`` may read it: withheld as its case would be (``case_detail_for``)."""
+    out = intake.report_out(
+        session,
+        intake.get_or_raise(session, report_id=report_id),
+        with_evidence=can(user.role, Permission.EVIDENCE_READ),
+    )
+    case = cases.get_or_raise(session, key=out.case)
+    exposure.shield(session, clock, user=user, taxonomy=taxonomy, case=case, reports=[out])
+    return out
+
+
 def case_detail(
-    session: Session, *, case: Case, with_evidence: bool, now: datetime | None = None
+    session: Session,
+    *,
+    case: Case,
+    with_evidence: bool,
+    now: datetime | None = None,
+    withheld: frozenset[str] = frozenset(),
 ) -> CaseDetail:
     """Everything about one case: subject, reports (evidence if allowed), decisions and deliveries."""
     subject, identifiers = intake.subject_of(session, subject_id=case.subject_id)
@@ -242,7 +289,9 @@ def case_detail(
             )
         )
     names = usernames(session, {case.assignee_id, *(d.decided_by_id for d in decisions)})
-    base = case_out(case, names.get(case.assignee_id) if case.assignee_id else None, now=now)
+    base = case_out(
+        case, names.get(case.assignee_id) if case.assignee_id else None, now=now, withheld=withheld
+    )
     return CaseDetail(
         **base.model_dump(),
         subject=SubjectOut(

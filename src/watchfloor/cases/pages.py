@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from watchfloor.auth.permissions import Permission
-from watchfloor.cases import case_view, flows
+from watchfloor.cases import case_view, exposure, flows
 from watchfloor.cases.lifecycle import Status
 from watchfloor.cases.schemas import DecisionIn
 from watchfloor.cases.search import Search, search
@@ -189,7 +189,8 @@ def search_page(
 ) -> HTMLResponse:
     """Cases by key, subject identifier or report words, harm area, status and opening day."""
     problems: list[str] = []
-    query = Search(text=q, harm_area=harm_area or None, status=status or None)
+    withheld = exposure.withheld_areas(runtime.config.taxonomy, role=visitor.user.role)
+    query = Search(text=q, harm_area=harm_area or None, status=status or None, withheld=withheld)
     if status and status not in {s.value for s in Status}:
         problems.append(f"unknown status {status!r}")
     if harm_area and harm_area not in runtime.config.taxonomy.area_ids:
@@ -222,5 +223,8 @@ def search_page(
         problems=problems,
         statuses=[s.value for s in Status],
         areas=runtime.config.taxonomy.harm_areas,
-        results=[flows.case_out(c, names.get(c.assignee_id or 0), now=now) for c in found],
+        results=[
+            flows.case_out(c, names.get(c.assignee_id or 0), now=now, withheld=withheld)
+            for c in found
+        ],
     )

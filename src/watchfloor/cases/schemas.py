@@ -144,7 +144,14 @@ class CaseOut(BaseModel):
     subject_id: int
     region: str | None
     language: str | None
-    summary: str
+    summary: str | None = Field(
+        description="The start of the first report's text; null while withheld."
+    )
+    summary_withheld: str | None = Field(
+        default=None,
+        description="Set when the summary is not sent to you: graphic-area report text is "
+        "never shown to roles that may not see evidence.",
+    )
     reasons: list[str]
     risk: float = Field(description="Triage's risk score 0-1.")
     harm_areas: list[str]
@@ -167,7 +174,12 @@ class CaseReportOut(BaseModel):
     external_id: str
     received_at: datetime
     reporter: ReporterIn
-    text: str
+    text: str | None = Field(description="null while withheld (see withheld).")
+    withheld: str | None = Field(
+        default=None,
+        description="Set when the text is not sent to you: graphic-area report text is never "
+        "shown to roles that may not see evidence.",
+    )
     harm_area: str
     priority: str
     risk: float
@@ -208,6 +220,19 @@ class CaseDetail(CaseOut):
     subject: SubjectOut
     reports: list[CaseReportOut]
     decisions: list[DecisionOut]
+
+
+class RevealOut(BaseModel):
+    """An evidence item revealed to you: its content, and where your exposure today stands."""
+
+    evidence: EvidenceOut
+    counted: bool = Field(
+        description="True: this reveal was audited and counted; false: you revealed it earlier "
+        "today, so it was neither again."
+    )
+    hidden_by_default: bool = Field(description="Whether the item is withheld until revealed.")
+    exposure_today: int = Field(description="Graphic cases handed to you plus items revealed.")
+    budget: int | None = Field(description="Your daily graphic budget; null: no limit set.")
 
 
 class CasePage(BaseModel):

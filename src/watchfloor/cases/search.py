@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -25,6 +25,9 @@ class Search:
     status: str | None = None
     opened_from: datetime | None = None
     opened_until: datetime | None = None
+    # Harm areas whose report text the searcher may not read (exposure.withheld_areas): words are
+    # not looked for there, so a search cannot tell what such a report says.
+    withheld: frozenset[str] = frozenset()
 
     @property
     def empty(self) -> bool:
@@ -46,7 +49,7 @@ def search(session: Session, query: Search, *, limit: int = LIMIT) -> Sequence[C
         if case_id is not None:
             stmt = stmt.where(Case.id == case_id)
         else:
-            stmt = stmt.where(or_(_about_subject(text), _in_reports(text)))
+            stmt = stmt.where(or_(_about_subject(text), _in_reports(text, query.withheld)))
     if query.harm_area:
         stmt = stmt.where(Case.harm_area == query.harm_area)
     if query.status:
@@ -77,9 +80,16 @@ def _about_subject(text: str) -> ColumnElement[bool]:
     )
 
 
-def _in_reports(text: str) -> ColumnElement[bool]:
-    """A report on the case contains ``text`` (case-insensitive; % and _ are literal)."""
+def _in_reports(text: str, withheld: frozenset[str]) -> ColumnElement[bool]:
+    """A report on the case contains ``text`` (case-insensitive; % and _ are literal), neither
+    the report nor the case being in a ``withheld`` harm area."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return exists(
-        select(1).where(Report.case_id == Case.id, Report.text.ilike(f"%{escaped}%", escape="\\"))
+    matching = select(1).where(
+        Report.case_id == Case.id, Report.text.ilike(f"%{escaped}%", escape="\\")
+    )
+    if not withheld:
+        return exists(matching)
+    areas = sorted(withheld)
+    return and_(
+        Case.harm_area.not_in(areas), exists(matching.where(Report.harm_area.not_in(areas)))
     )

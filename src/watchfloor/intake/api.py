@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import State
 
 from watchfloor.auth.models import User
-from watchfloor.auth.permissions import Permission, can
+from watchfloor.auth.permissions import Permission
+from watchfloor.cases import flows as case_flows
 from watchfloor.clock import Clock
 from watchfloor.db import session_scope
 from watchfloor.deps import ClockDep, DbSession, IdPath, RuntimeDep, require
@@ -18,7 +19,6 @@ from watchfloor.errors import Invalid
 from watchfloor.group_commit import Announcement, GroupCommit
 from watchfloor.http_errors import responses
 from watchfloor.intake import backlog, flows
-from watchfloor.intake import service as intake
 from watchfloor.intake.schemas import (
     AcceptedBatch,
     BatchResult,
@@ -234,7 +234,14 @@ def _prefers_async(prefer: list[str] | None) -> bool:
 
 
 @router.get("/{report_id}", response_model=ReportOut, responses=responses(401, 403, 404, 422))
-def get_report(report_id: IdPath, db: DbSession, user: Reader) -> ReportOut:
-    """One report as received, with its triage and (for roles that may see it) its evidence."""
-    report = intake.get_or_raise(db, report_id=report_id)
-    return intake.report_out(db, report, with_evidence=can(user.role, Permission.EVIDENCE_READ))
+def get_report(
+    report_id: IdPath, db: DbSession, clock: ClockDep, runtime: RuntimeDep, user: Reader
+) -> ReportOut:
+    """One report as received, with its triage and (for roles that may see it) its evidence.
+
+    Withheld as on its case (`GET /api/v1/cases/{key}`), each place saying so in `withheld`:
+    hidden evidence text until you reveal it, graphic-area report text from roles that may not
+    see evidence."""
+    return case_flows.report_for(
+        db, clock, report_id=report_id, user=user, taxonomy=runtime.config.taxonomy
+    )

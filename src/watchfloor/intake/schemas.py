@@ -226,13 +226,21 @@ class EvidenceOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
     kind: str
-    text: str | None
+    text: str | None = Field(
+        description="Text evidence; null for a file, or while withheld (see withheld)."
+    )
     filename: str | None
     media_type: str | None
     size: int
     sha256: str
     md5: str
     sensitivity: str
+    withheld: str | None = Field(
+        default=None,
+        description="Set when the content is held back until you reveal it: why, and the "
+        "reveal to POST, e.g. 'graphic: POST /api/v1/cases/CASE-000001/evidence/7/reveal'. "
+        "A reveal is audited and counts toward your daily exposure.",
+    )
 
 
 class ReportOut(BaseModel):
@@ -244,7 +252,12 @@ class ReportOut(BaseModel):
     reported_at: datetime
     reporter: ReporterIn
     subject: SubjectIn
-    text: str
+    text: str | None = Field(description="null while withheld (see withheld).")
+    withheld: str | None = Field(
+        default=None,
+        description="Set when the text is not sent to you: graphic-area report text is never "
+        "shown to roles that may not see evidence.",
+    )
     category: str | None
     region: str | None
     language: str | None

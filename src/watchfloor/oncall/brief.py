@@ -43,8 +43,9 @@ def render(brief: HandoffBrief) -> str:
     ]
     for c in brief.urgent_open:
         owner = c.assignee or "UNASSIGNED"
+        summary = c.summary if c.summary is not None else f"[{c.withheld}]"
         lines.append(
-            f"  {c.key} {c.priority} {c.harm_area:<18} {c.status:<12} {owner:<14} {c.summary}"
+            f"  {c.key} {c.priority} {c.harm_area:<18} {c.status:<12} {owner:<14} {summary}"
         )
     lines += ["", f"Due during the next shift ({len(brief.due_next_shift)}):"]
     for d in brief.due_next_shift:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from watchfloor.audit import service as audit
 from watchfloor.auth.models import User
+from watchfloor.cases.exposure import NOT_FOR_YOUR_ROLE
 from watchfloor.cases.lifecycle import OPEN_STATUSES
 from watchfloor.cases.models import Case
 from watchfloor.cases.schemas import case_key
@@ -31,8 +32,15 @@ MAX_ROWS = 200  # per section: a brief is read by a person
 OPEN = sorted(s.value for s in OPEN_STATUSES)
 
 
-def brief(session: Session, clock: Clock, *, shift_hours: float = 8.0) -> HandoffBrief:
-    """What the incoming shift must know, as of now."""
+def brief(
+    session: Session,
+    clock: Clock,
+    *,
+    shift_hours: float = 8.0,
+    withheld: frozenset[str] = frozenset(),
+) -> HandoffBrief:
+    """What the incoming shift must know, as of now; without the summaries of cases in the
+    ``withheld`` harm areas (``cases.exposure.withheld_areas`` of the reader's role)."""
     now = clock.now()
     last = session.execute(
         select(Handoff.at, User.username)
@@ -47,7 +55,7 @@ def brief(session: Session, clock: Clock, *, shift_hours: float = 8.0) -> Handof
         since=since,
         last_handoff_by=last.username if last else None,
         next_shift_until=until,
-        urgent_open=_urgent(session),
+        urgent_open=_urgent(session, withheld),
         urgent_open_total=session.scalar(
             select(func.count()).where(Case.status.in_(OPEN), Case.priority <= int(Priority.P1))
         )
@@ -78,7 +86,7 @@ def record(session: Session, clock: Clock, *, by: User, note: str) -> HandoffRec
     return HandoffRecordOut(id=row.id, at=row.at, by=by.username, note=note)
 
 
-def _urgent(session: Session) -> list[UrgentCaseOut]:
+def _urgent(session: Session, withheld: frozenset[str]) -> list[UrgentCaseOut]:
     rows = session.execute(
         select(Case, User.username)
         .outerjoin(User, User.id == Case.assignee_id)
@@ -94,7 +102,8 @@ def _urgent(session: Session) -> list[UrgentCaseOut]:
             status=c.status,
             queue=c.queue,
             assignee=username,
-            summary=c.summary,
+            summary=None if c.harm_area in withheld else c.summary,
+            withheld=NOT_FOR_YOUR_ROLE if c.harm_area in withheld else None,
             created_at=c.created_at,
         )
         for c, username in rows

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, Query
 
 from watchfloor.auth.models import User
 from watchfloor.auth.permissions import Permission
-from watchfloor.deps import ClockDep, DbSession, require
+from watchfloor.cases import exposure
+from watchfloor.deps import ClockDep, DbSession, RuntimeDep, require
 from watchfloor.http_errors import responses
 from watchfloor.oncall import handoff
 from watchfloor.oncall.handoff_schemas import HandoffBrief, HandoffIn, HandoffRecordOut
@@ -23,12 +24,19 @@ Lead = Annotated[User, Depends(require(Permission.CASES_ASSIGN_ANY))]
 def get_brief(
     db: DbSession,
     clock: ClockDep,
+    runtime: RuntimeDep,
     user: Reader,
     shift_hours: Annotated[float, Query(gt=0, le=24, description="Length of the next shift.")] = 8,
 ) -> HandoffBrief:
     """Open P0/P1 cases with owners, cases due in the next shift, pages since the last hand-off,
-    and unusual volume by harm area against the same hour last week."""
-    return handoff.brief(db, clock, shift_hours=shift_hours)
+    and unusual volume by harm area against the same hour last week. Roles that may not see
+    evidence get no summary of a graphic-area case (`summary` null, `withheld` says why)."""
+    return handoff.brief(
+        db,
+        clock,
+        shift_hours=shift_hours,
+        withheld=exposure.withheld_areas(runtime.config.taxonomy, role=user.role),
+    )
 
 
 @router.post(

@@ -15,7 +15,12 @@ class UrgentCaseOut(BaseModel):
     status: str
     queue: str
     assignee: str | None = Field(description="None: nobody holds it.")
-    summary: str
+    summary: str | None = Field(description="The start of its report text; null while withheld.")
+    withheld: str | None = Field(
+        default=None,
+        description="Set when the summary is not sent to you: graphic-area report text is never "
+        "shown to roles that may not see evidence.",
+    )
     created_at: datetime
 
 

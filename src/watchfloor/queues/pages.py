@@ -57,13 +57,17 @@ def queue_page(
     waiting, worked = floor.queue_cases(db, queue=queue.name)
     now = clock.now()
     names = flows.usernames(db, {c.assignee_id for c in worked})
+    # Summaries are report text: none of a graphic area for a role that may not see evidence.
+    hide = exposure.withheld_areas(runtime.config.taxonomy, role=visitor.user.role)
     return render(
         request,
         "queue.html",
         visitor,
         queue=queue,
-        waiting=[flows.case_out(c, None, now=now) for c in waiting],
-        worked=[flows.case_out(c, names.get(c.assignee_id or 0), now=now) for c in worked],
+        waiting=[flows.case_out(c, None, now=now, withheld=hide) for c in waiting],
+        worked=[
+            flows.case_out(c, names.get(c.assignee_id or 0), now=now, withheld=hide) for c in worked
+        ],
     )
 
 

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, Query
 
 from watchfloor.auth.models import User
 from watchfloor.auth.permissions import Permission
-from watchfloor.deps import DbSession, IdPath, require
+from watchfloor.cases import exposure
+from watchfloor.deps import DbSession, IdPath, RuntimeDep, require
 from watchfloor.http_errors import responses
 from watchfloor.triage import linking, similar
 from watchfloor.triage.link_schemas import RelatedOut, SimilarOut, SubjectOut
@@ -56,6 +57,7 @@ def related(
 def similar_reports(
     report_id: IdPath,
     db: DbSession,
+    runtime: RuntimeDep,
     user: ReportReader,
     min_similarity: Annotated[
         float,
@@ -69,7 +71,12 @@ def similar_reports(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> SimilarOut:
     """Reports whose text nearly repeats this one's (the same template with small edits): one
-    campaign, possibly spread over many subjects and cases."""
+    campaign, possibly spread over many subjects and cases. Roles that may not see evidence get
+    no excerpt of graphic-area reports (`excerpt` null, `withheld` says why)."""
     return similar.similar_reports(
-        db, report_id=report_id, min_similarity=min_similarity, limit=limit
+        db,
+        report_id=report_id,
+        min_similarity=min_similarity,
+        limit=limit,
+        withheld=exposure.withheld_areas(runtime.config.taxonomy, role=user.role),
     )

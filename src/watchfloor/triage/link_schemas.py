@@ -86,7 +86,12 @@ class SimilarReport(BaseModel):
     harm_area: str
     received_at: datetime
     similarity: float = Field(description="Estimated Jaccard similarity of word 3-shingles.")
-    excerpt: str
+    excerpt: str | None = Field(description="The start of its text; null while withheld.")
+    withheld: str | None = Field(
+        default=None,
+        description="Set when the excerpt is not sent to you: graphic-area report text is never "
+        "shown to roles that may not see evidence.",
+    )
 
 
 class SimilarOut(BaseModel):

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from watchfloor.bulk import insert_ignoring_conflicts
+from watchfloor.cases.exposure import NOT_FOR_YOUR_ROLE
 from watchfloor.cases.models import Case
 from watchfloor.cases.schemas import case_key
 from watchfloor.clock import Clock
@@ -70,10 +71,18 @@ def index_pending(sessions: sessionmaker[Session], clock: Clock, *, batch: int =
 
 
 def similar_reports(
-    session: Session, *, report_id: int, min_similarity: float = 0.6, limit: int = 50
+    session: Session,
+    *,
+    report_id: int,
+    min_similarity: float = 0.6,
+    limit: int = 50,
+    withheld: frozenset[str] = frozenset(),
 ) -> SimilarOut:
     """Reports whose text has an estimated Jaccard similarity of at least ``min_similarity`` with
-    this report's, most similar first, with their cases. NotFound for an unknown report."""
+    this report's, most similar first, with their cases. NotFound for an unknown report.
+
+    A report in one of the ``withheld`` harm areas, or on a case in one, is listed without its
+    excerpt (``cases.exposure.withheld_areas`` of the reader's role)."""
     report = intake.get_or_raise(session, report_id=report_id)
     own = session.get(ReportTextSignature, report_id)
     if own is None or not own.signature:  # not indexed yet, or too short to index
@@ -110,7 +119,7 @@ def similar_reports(
     top = dict((rid, score) for score, rid in scored[:limit])
     rows = (
         session.execute(
-            select(Report, Case.status)
+            select(Report, Case.status, Case.harm_area)
             .join(Case, Case.id == Report.case_id)
             .where(one_of(session, Report.id, list(top)))
         ).all()
@@ -126,9 +135,11 @@ def similar_reports(
             harm_area=r.harm_area,
             received_at=r.received_at,
             similarity=round(top[r.id], 3),
-            excerpt=_excerpt(r.text),
+            excerpt=None if hide else _excerpt(r.text),
+            withheld=NOT_FOR_YOUR_ROLE if hide else None,
         )
-        for r, status in rows
+        for r, status, case_area in rows
+        for hide in [r.harm_area in withheld or case_area in withheld]
     ]
     found.sort(key=lambda s: (-top[s.report_id], -s.report_id))
     return SimilarOut(
