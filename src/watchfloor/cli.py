@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from watchfloor import logs
-from watchfloor.auth.commands import users_profile
+from watchfloor.auth.commands import users_deactivate, users_profile, users_reactivate
 from watchfloor.errors import ConfigError, WatchfloorError
 from watchfloor.oncall.commands import coverage_lines, oncall_app
 from watchfloor.queues.commands import sla_app
@@ -34,6 +34,8 @@ config_app = typer.Typer(help="Configuration files under config/.", no_args_is_h
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 users_app.command("profile")(users_profile)
+users_app.command("deactivate")(users_deactivate)
+users_app.command("reactivate")(users_reactivate)
 app.add_typer(audit_app, name="audit")
 app.add_typer(config_app, name="config")
 app.add_typer(policy_app, name="policy")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,12 +38,17 @@ TOKEN_TTL = timedelta(days=30)
 @router.post(
     "/auth/token", response_model=TokenOut, status_code=201, responses=responses(401, 422, 429)
 )
-def issue_token(body: TokenRequest, db: DbSession, clock: ClockDep) -> TokenOut | JSONResponse:
+def issue_token(
+    body: TokenRequest, request: Request, db: DbSession, clock: ClockDep
+) -> TokenOut | JSONResponse:
     """Exchange a username and password for an API token that lasts 30 days.
 
-    Ten wrong passwords in a row lock the account for 15 minutes (429 with Retry-After).
+    Guessing is slowed: 20 failures from one address in 15 minutes, or more than 5 for one
+    account name (doubling waits, at most 5 minutes; not for an address its owner signed in
+    from lately), answer 429 with Retry-After. Unknown names are answered exactly as known ones.
     """
-    user = auth.log_in(db, clock, username=body.username, password=body.password)
+    source = request.client.host if request.client else None
+    user = auth.log_in(db, clock, username=body.username, password=body.password, source=source)
     if user is None:
         # Answered, not raised, so the failure count is committed with the request.
         return JSONResponse(
@@ -157,3 +162,34 @@ def put_profile(
         actor=f"user:{lead.username}",
     )
     return profile_out(db, clock, user)
+
+
+@router.post(
+    "/users/{username}/deactivate", response_model=UserOut, responses=responses(401, 403, 404, 409)
+)
+def deactivate_user(
+    username: Annotated[Username, Path(description="Who to deactivate")],
+    db: DbSession,
+    clock: ClockDep,
+    admin: Admin,
+) -> UserOut:
+    """Deactivate a user at once: their API tokens are revoked, console sessions ended and signed
+    page and calendar links refused; audited. The last active admin cannot be (409)."""
+    user = auth.get_or_raise(db, username=username)
+    auth.set_active(db, clock, user=user, active=False, actor=f"user:{admin.username}")
+    return UserOut.model_validate(user)
+
+
+@router.post(
+    "/users/{username}/reactivate", response_model=UserOut, responses=responses(401, 403, 404)
+)
+def reactivate_user(
+    username: Annotated[Username, Path(description="Who to reactivate")],
+    db: DbSession,
+    clock: ClockDep,
+    admin: Admin,
+) -> UserOut:
+    """Let a deactivated user sign in again (their old tokens stay revoked); audited."""
+    user = auth.get_or_raise(db, username=username)
+    auth.set_active(db, clock, user=user, active=True, actor=f"user:{admin.username}")
+    return UserOut.model_validate(user)

@@ -1,4 +1,5 @@
-"""The ``watchfloor users profile`` command (registered in watchfloor.cli)."""
+"""The ``watchfloor users profile``, ``deactivate`` and ``reactivate`` commands (registered in
+watchfloor.cli)."""
 
 from __future__ import annotations
 
@@ -81,3 +82,29 @@ def users_profile(
     typer.echo(f"open cases:      {held} of {limit if limit is not None else 'no limit'}")
     budget = fields["graphic_daily_budget"]
     typer.echo(f"graphic today:   {graphic} of {budget if budget is not None else 'no limit'}")
+
+
+def _set_active(username: str, *, active: bool) -> None:
+    from watchfloor.auth import service as auth
+    from watchfloor.db import session_scope
+    from watchfloor.runtime import Runtime
+    from watchfloor.settings import get_settings
+
+    runtime = Runtime.create(get_settings())
+    with session_scope(runtime.sessions) as session:
+        user = auth.get_or_raise(session, username=username)
+        was = user.is_active
+        auth.set_active(session, runtime.clock, user=user, active=active, actor="system:cli")
+        name = user.username
+    state = "active" if active else "deactivated"
+    typer.echo(f"{name} is {state}" if was != active else f"{name} was already {state}")
+
+
+def users_deactivate(username: str) -> None:
+    """Deactivate a user at once: tokens revoked, sessions ended, signed links refused (audited)."""
+    _set_active(username, active=False)
+
+
+def users_reactivate(username: str) -> None:
+    """Let a deactivated user sign in again; their old tokens stay revoked (audited)."""
+    _set_active(username, active=True)

@@ -201,8 +201,7 @@ def calendar(
         raise Forbidden(f"this calendar link has {exc}; ask Watchfloor for a new one") from exc
     if who is None:
         raise Unauthenticated("this calendar link is not valid; ask Watchfloor for a new one")
-    user = auth.get_by_username(db, username=who)
-    if user is None or not user.is_active:
+    if auth.get_active(db, username=who) is None:
         raise Forbidden(f"this calendar link was revoked: {who} is no longer active")
     body = oncall.calendar(
         db, clock, schedule=schedule, weeks=weeks, public_url=runtime.settings.public_url
@@ -304,10 +303,18 @@ def _link_page(title: str, text: str, form: str = "") -> HTMLResponse:
     return HTMLResponse(_FORM.format(title=html.escape(title), text=html.escape(text), form=form))
 
 
+def _link_holder(db: DbSession, who: str) -> str:
+    """``who``, if the person a genuine link was sent to is still active: deactivating someone
+    stops their links at once, long before the links expire."""
+    if auth.get_active(db, username=who) is None:
+        raise Forbidden(f"this link was revoked: {who} is no longer active")
+    return who
+
+
 def _link_get(
     purpose: str, page_id: int, token: str, db: DbSession, clock: ClockDep
 ) -> HTMLResponse:
-    paging.check_link(db, clock, page_id=page_id, token=token, purpose=purpose)
+    _link_holder(db, paging.check_link(db, clock, page_id=page_id, token=token, purpose=purpose))
     page = paging.get_or_404(db, page_id)
     verb = "Acknowledge" if purpose == "ack" else "Resolve"
     # A GET only shows a button: mail scanners open links, and must not acknowledge pages.
@@ -323,7 +330,9 @@ def _link_get(
 def _link_post(
     purpose: str, page_id: int, token: str, db: DbSession, clock: ClockDep, request: Request
 ) -> Response:
-    who = paging.check_link(db, clock, page_id=page_id, token=token, purpose=purpose)
+    who = _link_holder(
+        db, paging.check_link(db, clock, page_id=page_id, token=token, purpose=purpose)
+    )
     actor = f"link:{who}"
     if purpose == "ack":
         page = paging.acknowledge(db, clock, page_id=page_id, actor=actor)
