@@ -115,7 +115,13 @@ def clock() -> SettableClock:
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
     # Each test has its own model directory: none promoted, so the shipped base model is used.
-    return Settings(database_url=db_url, environment="test", triage_model_dir=tmp_path / "models")
+    # Webhook receivers in tests are real local servers: loopback must be allowed for them.
+    return Settings(
+        database_url=db_url,
+        environment="test",
+        triage_model_dir=tmp_path / "models",
+        webhook_allow_networks=["127.0.0.0/8", "::1"],
+    )
 
 
 @pytest.fixture

@@ -40,6 +40,7 @@ FORBIDDEN_ROLE: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/webhooks"): "lead",
     ("POST", "/api/v1/webhooks"): "analyst",
     ("DELETE", "/api/v1/webhooks/{name}"): "legal",
+    ("GET", "/api/v1/webhooks/{name}/deliveries"): "lead",
     ("GET", "/api/v1/hash-lists"): "viewer",
     ("POST", "/api/v1/hash-lists"): "analyst",
     ("GET", "/api/v1/hash-lists/{name}"): "intake",

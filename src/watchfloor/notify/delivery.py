@@ -1,29 +1,47 @@
 """Delivering outbox events to webhook endpoints, signed as Standard Webhooks, with retries.
 
-A delivery is leased before the request is sent and settled after, each in its own short
-transaction, so no row lock is held across the network. A worker that dies mid-delivery leaves a
-lease that runs out; another worker then retries with the same event id, which receivers
-de-duplicate on. At least once, never lost.
+Each receiver is served on its own (up to ``webhook_concurrency`` side by side), so one that
+accepts connections and never answers costs only its own deliveries a timeout. For each receiver
+a worker leases a batch of due deliveries, sends them one by one, and settles each, every step in
+its own short transaction, so no row lock is held across the network. While the batch is in its
+hands a heartbeat keeps renewing the leases, so a lease never runs out under a delivery still in
+flight; a worker that dies stops renewing, its leases run out, and another worker retries with the
+same event id, which receivers de-duplicate on. At least once, never lost.
+
+Before connecting, the receiver's host is resolved and every address checked (``egress``); the
+request goes to the checked address, so DNS cannot steer it to an internal one.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import random
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from standardwebhooks.webhooks import Webhook
 
 from watchfloor.clock import Clock
 from watchfloor.db import session_scope
+from watchfloor.notify import egress
 from watchfloor.notify.formats import slack_message
 from watchfloor.notify.models import Delivery, OutboxEvent, WebhookEndpoint
+from watchfloor.notify.service import CANCELLED
 from watchfloor.settings import Settings
+
+log = logging.getLogger("watchfloor.notify")
+
+RESPONSE_EXCERPT_BYTES = 1024  # how much of a receiver's answer is kept for its managers
 
 
 def retry_delay(
@@ -42,10 +60,21 @@ class _Job:
     event_type: str
     created_at: datetime
     payload: dict[str, Any]
+
+
+@dataclass
+class _Receiver:
+    id: int
     url: str
     secret: str
-    attempts: int
-    format: str = "standard"
+    format: str
+
+
+@dataclass
+class _Outcome:
+    status_code: int | None  # None: no answer (refused, unreachable, timed out)
+    error: str | None  # None: delivered
+    response: str | None = None  # the start of the receiver's answer
 
 
 def signed_request(
@@ -78,16 +107,107 @@ def signed_request(
     return body.encode(), headers
 
 
-def _lease(
-    sessions: sessionmaker[Session], clock: Clock, *, limit: int, lease: timedelta
-) -> list[_Job]:
+class _Leases:
+    """The deliveries a pass holds, renewed every quarter lease until each is settled."""
+
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock, length: timedelta) -> None:
+        self.sessions, self.clock, self.length = sessions, clock, length
+        self._held: set[int] = set()
+        self._lock = threading.Lock()
+
+    def hold(self, ids: Iterable[int]) -> None:
+        with self._lock:
+            self._held.update(ids)
+
+    def drop(self, delivery_id: int) -> None:
+        with self._lock:
+            self._held.discard(delivery_id)
+
+    def renew(self) -> None:
+        with self._lock:
+            ids = sorted(self._held)
+        if not ids:
+            return
+        with session_scope(self.sessions) as session:
+            # A settled delivery has no lease (lease_until is cleared): it is not given one back.
+            session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.id.in_(ids),
+                    Delivery.status == "pending",
+                    Delivery.lease_until.is_not(None),
+                )
+                .values(lease_until=self.clock.now() + self.length)
+            )
+
+    @contextmanager
+    def heartbeat(self) -> Iterator[None]:
+        stop = threading.Event()
+        interval = self.length.total_seconds() / 4
+
+        def beat() -> None:
+            while not stop.wait(interval):
+                try:
+                    self.renew()
+                except Exception:  # the next beat tries again; the lease still has 3/4 to run
+                    log.exception("renewing webhook delivery leases failed")
+
+        thread = threading.Thread(target=beat, name="webhook-leases", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+
+
+def _due_receivers(sessions: sessionmaker[Session], clock: Clock, *, limit: int) -> list[int]:
+    """Active receivers with deliveries due and free; cancels what waits for disabled ones."""
     with session_scope(sessions) as session:
         now = clock.now()
+        # A delivery queued in the same moment its receiver was disabled escapes the disable's
+        # own cancelling; it is cancelled here, never sent.
+        inactive = select(WebhookEndpoint.id).where(WebhookEndpoint.is_active.is_(False))
+        session.execute(
+            update(Delivery)
+            .where(Delivery.status == "pending", Delivery.endpoint_id.in_(inactive))
+            .values(status="cancelled", lease_until=None, last_error=CANCELLED)
+        )
+        return list(
+            session.scalars(
+                select(Delivery.endpoint_id)
+                .join(WebhookEndpoint, WebhookEndpoint.id == Delivery.endpoint_id)
+                .where(
+                    WebhookEndpoint.is_active,
+                    Delivery.status == "pending",
+                    Delivery.next_attempt_at <= now,
+                    or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
+                )
+                .distinct()
+                .order_by(Delivery.endpoint_id)
+                .limit(limit)
+            )
+        )
+
+
+def _lease(
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    *,
+    endpoint_id: int,
+    limit: int,
+    lease: timedelta,
+) -> tuple[_Receiver | None, list[_Job]]:
+    with session_scope(sessions) as session:
+        endpoint = session.get(WebhookEndpoint, endpoint_id)
+        if endpoint is None or not endpoint.is_active:
+            return None, []
+        now = clock.now()
         rows = session.execute(
-            select(Delivery, OutboxEvent, WebhookEndpoint)
+            select(Delivery, OutboxEvent)
             .join(OutboxEvent, OutboxEvent.id == Delivery.outbox_event_id)
-            .join(WebhookEndpoint, WebhookEndpoint.id == Delivery.endpoint_id)
             .where(
+                Delivery.endpoint_id == endpoint_id,
                 Delivery.status == "pending",
                 Delivery.next_attempt_at <= now,
                 or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
@@ -97,41 +217,63 @@ def _lease(
             .with_for_update(skip_locked=True, of=Delivery)
         ).all()
         jobs = []
-        for delivery, event, endpoint in rows:
+        for delivery, event in rows:
             delivery.lease_until = now + lease
             jobs.append(
-                _Job(
-                    delivery.id,
-                    event.event_id,
-                    event.event_type,
-                    event.created_at,
-                    event.payload,
-                    endpoint.url,
-                    endpoint.secret,
-                    delivery.attempts,
-                    endpoint.format,
-                )
+                _Job(delivery.id, event.event_id, event.event_type, event.created_at, event.payload)
             )
-        return jobs
+        receiver = _Receiver(endpoint.id, endpoint.url, endpoint.secret, endpoint.format)
+        return receiver, jobs
 
 
-def _send(client: httpx.Client, clock: Clock, job: _Job) -> tuple[int | None, str | None]:
+def _still_wanted(sessions: sessionmaker[Session], delivery_id: int) -> bool:
+    """Whether a leased delivery should still go out: its receiver may have been disabled since."""
+    with session_scope(sessions) as session:
+        row = session.execute(
+            select(Delivery.status, WebhookEndpoint.is_active)
+            .join(WebhookEndpoint, WebhookEndpoint.id == Delivery.endpoint_id)
+            .where(Delivery.id == delivery_id)
+        ).first()
+    return row is not None and row.status == "pending" and bool(row.is_active)
+
+
+def _read_excerpt(response: httpx.Response) -> str:
+    """The start of an answer; a receiver that streams without end cannot hold the worker."""
+    chunks, size = [], 0
+    for chunk in response.iter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= RESPONSE_EXCERPT_BYTES:
+            break
+    return b"".join(chunks)[:RESPONSE_EXCERPT_BYTES].decode("utf-8", "replace")
+
+
+def _send(
+    client: httpx.Client, clock: Clock, receiver: _Receiver, target: egress.Target, job: _Job
+) -> _Outcome:
     body, headers = signed_request(
-        job.event_id, job.event_type, job.created_at, job.payload, job.secret, clock.now()
+        job.event_id, job.event_type, job.created_at, job.payload, receiver.secret, clock.now()
     )
-    if job.format == "slack":
+    if receiver.format == "slack":
         # Slack reads {text, blocks}; the signature headers still let any receiver verify it.
         body = json.dumps(slack_message(job.event_type, job.payload)).encode()
-        headers["webhook-signature"] = Webhook(job.secret).sign(
+        headers["webhook-signature"] = Webhook(receiver.secret).sign(
             job.event_id, clock.now().astimezone(UTC), body.decode()
         )
     try:
-        response = client.post(job.url, content=body, headers=headers)
+        with client.stream(
+            "POST",
+            target.url,
+            content=body,
+            headers={**headers, **target.headers},
+            extensions=dict(target.extensions),
+        ) as response:
+            code = response.status_code
+            excerpt = _read_excerpt(response)
     except httpx.HTTPError as exc:
-        return None, f"{type(exc).__name__}: {exc}"[:500]
-    if 200 <= response.status_code < 300:
-        return response.status_code, None
-    return response.status_code, f"HTTP {response.status_code}: {response.text[:300]}"
+        return _Outcome(None, f"{type(exc).__name__}: {exc}"[:500])
+    # The answer's text stays out of last_error: every case reader sees that.
+    return _Outcome(code, None if 200 <= code < 300 else f"HTTP {code}", excerpt or None)
 
 
 def _settle(
@@ -139,29 +281,129 @@ def _settle(
     clock: Clock,
     settings: Settings,
     job: _Job,
-    status_code: int | None,
-    error: str | None,
-) -> None:
+    outcome: _Outcome,
+) -> datetime | None:
+    """Record one attempt; returns when the delivery is next due, if it is to be retried."""
     with session_scope(sessions) as session:
         delivery = session.get(Delivery, job.delivery_id, with_for_update=True)
-        if delivery is None or delivery.status != "pending":
-            return
+        if delivery is None or delivery.status not in ("pending", "cancelled"):
+            return None
         now = clock.now()
         delivery.attempts += 1
         delivery.lease_until = None
-        delivery.last_status_code = status_code
-        delivery.last_error = error
-        if error is None:
+        delivery.last_status_code = outcome.status_code
+        delivery.last_response = outcome.response
+        if outcome.error is None:
+            # Sent and accepted, even if the receiver was disabled while it was in flight: the
+            # record says what the receiver got.
             delivery.status = "delivered"
             delivery.delivered_at = now
-        elif delivery.attempts >= settings.webhook_max_attempts:
+            delivery.last_error = None
+            return None
+        if delivery.status == "cancelled":
+            return None  # disabled while in flight: it failed, and it is not retried
+        delivery.last_error = outcome.error
+        if delivery.attempts >= settings.webhook_max_attempts:
             delivery.status = "dead"
-        else:
-            delivery.next_attempt_at = now + retry_delay(
-                delivery.attempts,
-                base=settings.webhook_backoff_base_seconds,
-                cap=settings.webhook_backoff_max_seconds,
-            )
+            return None
+        delivery.next_attempt_at = now + retry_delay(
+            delivery.attempts,
+            base=settings.webhook_backoff_base_seconds,
+            cap=settings.webhook_backoff_max_seconds,
+        )
+        return delivery.next_attempt_at
+
+
+def _release(
+    sessions: sessionmaker[Session], jobs: list[_Job], *, not_before: datetime | None
+) -> None:
+    """Give back leased deliveries that were not sent in this pass (no attempt is counted)."""
+    if not jobs:
+        return
+    with session_scope(sessions) as session:
+        for job in jobs:
+            delivery = session.get(Delivery, job.delivery_id, with_for_update=True)
+            if delivery is None or delivery.status != "pending":
+                continue
+            delivery.lease_until = None
+            if not_before is not None and delivery.next_attempt_at < not_before:
+                delivery.next_attempt_at = not_before
+
+
+def _serve_receiver(
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    settings: Settings,
+    http: httpx.Client,
+    leases: _Leases,
+    *,
+    endpoint_id: int,
+    limit: int,
+) -> int:
+    """Send one receiver's due deliveries in order; how many were attempted.
+
+    After an attempt that got no answer at all (refused address, unreachable, timed out) the rest
+    of the batch waits as long as that delivery does, so a dead receiver costs one timeout per
+    backoff step, not one per queued event. Once a connect and a read timeout's worth of time has
+    gone, nothing new is started: a slow receiver cannot keep the worker's other jobs waiting.
+    """
+    deadline = (
+        time.monotonic()
+        + settings.webhook_connect_timeout_seconds
+        + settings.webhook_timeout_seconds
+    )
+    receiver, jobs = _lease(
+        sessions,
+        clock,
+        endpoint_id=endpoint_id,
+        limit=limit,
+        lease=timedelta(seconds=settings.webhook_lease_seconds),
+    )
+    if receiver is None or not jobs:
+        return 0
+    leases.hold(j.delivery_id for j in jobs)
+    attempted = 0
+    target: egress.Target | None = None
+    rest = list(jobs)
+    not_before: datetime | None = None
+    try:
+        while rest:
+            job = rest[0]
+            if time.monotonic() > deadline:
+                break
+            if not _still_wanted(sessions, job.delivery_id):
+                leases.drop(rest.pop(0).delivery_id)
+                continue
+            try:
+                # Resolved once per batch; every address it resolves to is checked.
+                target = target or egress.pin(receiver.url, settings.webhook_allow_networks)
+                outcome = _send(http, clock, receiver, target, job)
+            except egress.Refused as exc:
+                outcome = _Outcome(None, f"refused: {exc}"[:500])
+            rest.pop(0)
+            leases.drop(job.delivery_id)
+            retry_at = _settle(sessions, clock, settings, job, outcome)
+            attempted += 1
+            if outcome.status_code is None:
+                not_before = retry_at or clock.now()
+                break
+    finally:
+        for job in rest:
+            leases.drop(job.delivery_id)
+        _release(sessions, rest, not_before=not_before)
+    return attempted
+
+
+def make_client(settings: Settings) -> httpx.Client:
+    """The HTTP client deliveries go through: short timeouts, no redirects (a redirect could lead
+    to an address the checks refused), one connection pool for every receiver thread."""
+    return httpx.Client(
+        timeout=httpx.Timeout(
+            settings.webhook_timeout_seconds, connect=settings.webhook_connect_timeout_seconds
+        ),
+        follow_redirects=False,
+        limits=httpx.Limits(max_connections=max(10, settings.webhook_concurrency * 2)),
+    )
 
 
 def deliver_due(
@@ -170,20 +412,44 @@ def deliver_due(
     settings: Settings,
     *,
     client: httpx.Client | None = None,
-    limit: int = 50,
+    limit: int = 20,
 ) -> int:
-    """Send every delivery that is due (up to ``limit``); returns how many were attempted."""
-    lease = timedelta(seconds=settings.webhook_timeout_seconds * 2 + 30)
-    jobs = _lease(sessions, clock, limit=limit, lease=lease)
-    if not jobs:
+    """Send what is due, up to ``limit`` deliveries per receiver, receivers side by side;
+    returns how many deliveries were attempted."""
+    receivers = _due_receivers(sessions, clock, limit=200)
+    if not receivers:
         return 0
+    leases = _Leases(sessions, clock, timedelta(seconds=settings.webhook_lease_seconds))
     own_client = client is None
-    http = client or httpx.Client(timeout=settings.webhook_timeout_seconds)
+    http = client or make_client(settings)
     try:
-        for job in jobs:
-            status_code, error = _send(http, clock, job)
-            _settle(sessions, clock, settings, job, status_code, error)
+        with (
+            leases.heartbeat(),
+            ThreadPoolExecutor(
+                max_workers=min(settings.webhook_concurrency, len(receivers)),
+                thread_name_prefix="webhooks",
+            ) as pool,
+        ):
+            futures = [
+                pool.submit(
+                    _serve_receiver,
+                    sessions,
+                    clock,
+                    settings,
+                    http,
+                    leases,
+                    endpoint_id=endpoint_id,
+                    limit=limit,
+                )
+                for endpoint_id in receivers
+            ]
+            attempted = 0
+            for future in futures:
+                try:
+                    attempted += future.result()
+                except Exception:  # one receiver's trouble must not hide the others' work
+                    log.exception("delivering to a webhook receiver failed")
+            return attempted
     finally:
         if own_client:
             http.close()
-    return len(jobs)

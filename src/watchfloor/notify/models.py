@@ -47,18 +47,24 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("outbox_event_id", "endpoint_id"),
         Index("ix_deliveries_due", "status", "next_attempt_at"),
+        # A worker leases per receiver, and disabling a receiver cancels its pending deliveries.
+        Index("ix_deliveries_endpoint_due", "endpoint_id", "status", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     outbox_event_id: Mapped[int] = mapped_column(ForeignKey("outbox_events.id", ondelete="CASCADE"))
     endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(16))  # pending | delivered | dead
+    # pending | delivered | dead | cancelled (the receiver was disabled before it was sent)
+    status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime]
     # A worker that took the delivery owns it until then; past it, another worker may retry.
     lease_until: Mapped[datetime | None]
     last_status_code: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The start of the receiver's last answer: shown only to those who manage receivers, since a
+    # receiver (or whatever its URL reached) may answer with things other readers must not see.
+    last_response: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[datetime | None]
 
 

@@ -8,13 +8,17 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import CursorResult, insert, select, update
 from sqlalchemy.orm import Session
 
 from watchfloor.audit import service as audit
 from watchfloor.clock import Clock
-from watchfloor.errors import Conflict, NotFound
+from watchfloor.errors import Conflict, Invalid, NotFound
+from watchfloor.notify import egress
 from watchfloor.notify.models import Delivery, OutboxEvent, WebhookEndpoint
+
+# What a delivery that was never sent because its receiver was disabled records as its error.
+CANCELLED = "cancelled: the receiver was disabled before this was sent"
 
 
 def new_secret() -> str:
@@ -30,9 +34,17 @@ def create_endpoint(
     url: str,
     event_types: list[str],
     actor: str,
+    allow_networks: Sequence[egress.IPNetwork],
     secret: str | None = None,
     format: str = "standard",
 ) -> WebhookEndpoint:
+    """Register a receiver; refused (422) when its URL reaches a non-public address that
+    ``allow_networks`` does not name. Delivery checks the address again after DNS."""
+    if (why := egress.check_url(url, allow_networks)) is not None:
+        raise Invalid(
+            f"url: webhooks may not be sent to {why}",
+            fields=[{"loc": ["body", "url"], "msg": why}],
+        )
     if session.scalar(select(WebhookEndpoint.id).where(WebhookEndpoint.name == name)):
         raise Conflict(f"a webhook endpoint named {name!r} already exists")
     endpoint = WebhookEndpoint(
@@ -62,11 +74,31 @@ def list_endpoints(session: Session) -> Sequence[WebhookEndpoint]:
     return session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id)).all()
 
 
-def delete_endpoint(session: Session, clock: Clock, *, name: str, actor: str) -> None:
+def get_endpoint_or_raise(session: Session, *, name: str) -> WebhookEndpoint:
     endpoint = session.scalar(select(WebhookEndpoint).where(WebhookEndpoint.name == name))
     if endpoint is None:
         raise NotFound(f"no webhook endpoint named {name!r}")
+    return endpoint
+
+
+def delete_endpoint(session: Session, clock: Clock, *, name: str, actor: str) -> None:
+    """Disable a receiver: nothing more is sent to it, and what was queued for it is cancelled.
+
+    Queued deliveries are cancelled rather than kept for a re-enable: a receiver is turned off
+    because it is wrong or compromised, and enforcement orders that arrive days late are worse
+    than none. A delivery already in flight cannot be recalled; if it succeeds it is recorded as
+    delivered. Disabling a disabled receiver changes nothing and records nothing.
+    """
+    endpoint = get_endpoint_or_raise(session, name=name)
+    if not endpoint.is_active:
+        return
     endpoint.is_active = False
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.endpoint_id == endpoint.id, Delivery.status == "pending")
+        .values(status="cancelled", lease_until=None, last_error=CANCELLED)
+    )
+    assert isinstance(result, CursorResult)
     audit.record(
         session,
         at=clock.now(),
@@ -75,8 +107,22 @@ def delete_endpoint(session: Session, clock: Clock, *, name: str, actor: str) ->
         object_type="webhook",
         object_id=name,
         before={"is_active": True},
-        after={"is_active": False},
+        after={"is_active": False, "cancelled_deliveries": result.rowcount},
     )
+
+
+def recent_deliveries(
+    session: Session, *, endpoint: WebhookEndpoint, limit: int
+) -> list[tuple[str, str, Delivery]]:
+    """(event id, event type, delivery) of a receiver's latest deliveries, newest first."""
+    rows = session.execute(
+        select(OutboxEvent.event_id, OutboxEvent.event_type, Delivery)
+        .join(OutboxEvent, OutboxEvent.id == Delivery.outbox_event_id)
+        .where(Delivery.endpoint_id == endpoint.id)
+        .order_by(Delivery.id.desc())
+        .limit(limit)
+    ).all()
+    return [(event_id, event_type, d) for event_id, event_type, d in rows]
 
 
 def enqueue(session: Session, clock: Clock, *, event_type: str, data: dict[str, Any]) -> str:
