@@ -33,23 +33,78 @@ class ErrorOut(BaseModel):
     errors: list[FieldError] | None = None
 
 
+STATUS_TEXT = {
+    400: "Bad request",
+    401: "Missing, unknown, revoked or expired token",
+    403: "The caller's role may not do this",
+    404: "Not found",
+    409: "Conflicts with the current state (for a case: names the allowed actions)",
+    413: "Request body larger than the configured limit",
+    422: "Invalid input (including a body that is not JSON or not UTF-8): every bad field is named",
+    429: "Too many failed attempts: wait for Retry-After seconds",
+}
+
+
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the error statuses a route can answer with."""
-    text = {
-        400: "Bad request",
-        401: "Missing, unknown, revoked or expired token",
-        403: "The caller's role may not do this",
-        404: "Not found",
-        409: "Conflicts with the current state (for a case: names the allowed actions)",
-        413: "Request body larger than the configured limit",
-        422: "Invalid input: every bad field is named",
-        429: "Too many failed attempts: wait for Retry-After seconds",
-    }
-    return {s: {"model": ErrorOut, "description": text[s]} for s in statuses}
+    return {s: {"model": ErrorOut, "description": STATUS_TEXT[s]} for s in statuses}
+
+
+def _declare_errors(schema: dict[str, Any]) -> None:
+    """Make the OpenAPI document say what ``install``'s handlers and ``RequestGuard`` answer.
+
+    Every operation may answer 422 (a NUL in the query is refused on any route) and every one
+    with a body 413, as ``ErrorOut`` in JSON: FastAPI would declare its own validation error
+    shape for routes that list no 422, and the media type of an HTML route for its errors."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    error_schema = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(error_schema.pop("$defs", {}))
+    components.setdefault("ErrorOut", error_schema)
+    error_json = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            answers = operation.setdefault("responses", {})
+            declared = answers.get("422", {})
+            if "ErrorOut" not in str(declared.get("content")):
+                answers["422"] = {"description": STATUS_TEXT[422]}
+            if "requestBody" in operation:
+                answers.setdefault("413", {"description": STATUS_TEXT[413]})
+            for status, answer in answers.items():
+                if status in {"413", "422"} or "ErrorOut" in str(answer.get("content")):
+                    answer["content"] = error_json
+    # FastAPI's own validation error shapes are never answered: keep them out of the document.
+    if "HTTPValidationError" not in str(schema.get("paths")):
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
 
 
 def _fields(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"loc": list(e.get("loc", [])), "msg": str(e.get("msg", ""))} for e in errors]
+    return [
+        {"loc": [_printable(p) for p in e.get("loc", [])], "msg": _printable(e.get("msg", ""))}
+        for e in errors
+    ]
+
+
+def _printable(part: Any) -> str | int:
+    """A location part or message as it can be sent: a key holding a lone surrogate (which no
+    UTF-8 answer can carry) is written with escapes instead of failing the answer."""
+    if isinstance(part, int) and not isinstance(part, bool):
+        return part
+    text = str(part)
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode()
+
+
+def _unreadable(exc: StarletteHTTPException) -> str:
+    """Why a body could not be read, from the error the framework's 400 was raised from."""
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, UnicodeDecodeError):
+        return f"{NOT_UTF8} (byte {cause.start})"
+    if isinstance(cause, RecursionError):
+        return "nested too deeply to be read"
+    return f"could not be read: {exc.detail}"
+
+
+NOT_UTF8 = "not valid UTF-8 text"
 
 
 # The console's own error page: (request, status, message, headers) → an HTML response.
@@ -60,7 +115,17 @@ def install(
     app: FastAPI, html: HtmlErrors | None = None, is_html: Callable[[str], bool] | None = None
 ) -> None:
     """Register the handlers that shape every error answer: JSON for the API; the console's
-    pages (where ``is_html(path)``) get ``html``'s page instead."""
+    pages (where ``is_html(path)``) get ``html``'s page instead. The OpenAPI document declares
+    these answers for every operation."""
+    build_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            _declare_errors(build_openapi())  # built once, cached by FastAPI, completed here
+        assert app.openapi_schema is not None
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented extension point
 
     def page(request: Request, status: int, message: str, headers: Any) -> Response | None:
         if html is None or is_html is None or not is_html(request.url.path):
@@ -76,9 +141,7 @@ def install(
             body["errors"] = exc.fields
         return JSONResponse(body, status_code=exc.status, headers=exc.headers or None)
 
-    @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        fields = _fields(list(exc.errors()))
+    def invalid(request: Request, fields: list[dict[str, Any]]) -> Response:
         first = fields[:3]
         summary = "; ".join(".".join(str(p) for p in f["loc"]) + ": " + f["msg"] for f in first)
         more = f" (and {len(fields) - 3} more)" if len(fields) > 3 else ""
@@ -89,8 +152,18 @@ def install(
             status_code=422,
         )
 
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        return invalid(request, _fields(list(exc.errors())))
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400:
+            # Only the framework raises a bare 400, for a body it cannot read: FastAPI for a JSON
+            # or form body that is not UTF-8 or nests too deeply, Starlette for a broken
+            # multipart body. Answered as FastAPI answers a body that is not JSON (422), so one
+            # documented status covers every unreadable body.
+            return invalid(request, [{"loc": ["body"], "msg": _unreadable(exc)}])
         if (shown := page(request, exc.status_code, str(exc.detail), exc.headers)) is not None:
             return shown
         code = {
@@ -123,7 +196,8 @@ class RequestGuard:
     """Refuses, before the app sees it, a request that no route could store.
 
     413 when the body is larger than ``limit`` bytes; 422 when the body, path or query holds a NUL
-    character, which PostgreSQL cannot store in text (each such field is named).
+    character, which PostgreSQL cannot store in text (each such field is named), or when a form
+    body is not UTF-8 (a JSON body that is not is refused by the route, with the same answer).
     """
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
@@ -166,6 +240,19 @@ class RequestGuard:
             )
             await response(scope, _no_receive, send)
             return
+        if (byte := _form_not_utf8(scope, body)) is not None:
+            # Starlette would read it as Latin-1 and store mojibake; JSON routes refuse it.
+            why = f"{NOT_UTF8} (byte {byte})"
+            response = JSONResponse(
+                {
+                    "detail": f"invalid input: body: {why}",
+                    "code": "invalid",
+                    "errors": [{"loc": ["body"], "msg": why}],
+                },
+                status_code=422,
+            )
+            await response(scope, _no_receive, send)
+            return
         sent = False
 
         async def replay() -> Message:
@@ -187,6 +274,25 @@ class RequestGuard:
             status_code=413,
         )
         await response({"type": "http"}, _no_receive, send)
+
+
+def _form_not_utf8(scope: Scope, body: bytes) -> int | None:
+    """Where a form body stops being UTF-8 (the offset of the first bad byte), if it does.
+
+    A multipart body that carries a file may hold any bytes, and is left to the route."""
+    if body.isascii():
+        return None
+    kind = dict(scope.get("headers", [])).get(b"content-type", b"").split(b";")[0].strip().lower()
+    is_form = kind == b"application/x-www-form-urlencoded" or (
+        kind == b"multipart/form-data" and b"filename=" not in body
+    )
+    if not is_form:
+        return None
+    try:
+        body.decode()
+    except UnicodeDecodeError as exc:
+        return exc.start
+    return None
 
 
 def _nul_fields(scope: Scope, body: bytes) -> list[dict[str, Any]]:

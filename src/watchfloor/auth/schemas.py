@@ -7,7 +7,7 @@ from functools import cache
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator
 
 from watchfloor.auth.permissions import Role
 
@@ -99,10 +99,11 @@ class ProfileIn(BaseModel):
     time_zone: str = Field(
         default="UTC", max_length=64, description="IANA name; the graphic budget's day is theirs."
     )
-    max_open_cases: int | None = Field(
+    # Strict: JSON's true and false are not numbers.
+    max_open_cases: StrictInt | None = Field(
         default=None, ge=1, le=1000, description="`next` refuses beyond it; null: no limit."
     )
-    graphic_daily_budget: int | None = Field(
+    graphic_daily_budget: StrictInt | None = Field(
         default=None,
         ge=0,
         le=1000,
