@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from tests.conftest import Person
-from tests.web.console_client import PASSWORD, sign_in
+from tests.web.console_client import PASSWORD, csrf_of, sign_in
 from watchfloor.app import create_app
 from watchfloor.runtime import Runtime
 
@@ -36,7 +36,15 @@ REFUSED: dict[tuple[str, str], str | None] = {
     ("GET", "/exposure"): None,
     ("POST", "/logout"): None,
 }
-PUBLIC = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("GET", "/healthz")}
+# Not behind a console sign-in: /healthz answers anyone (up or down only); /metrics checks its own
+# token or a loopback caller (tests/test_metrics.py).
+PUBLIC = {
+    ("GET", "/"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("GET", "/healthz"),
+    ("GET", "/metrics"),
+}
 
 
 def _concrete(path: str) -> str:
@@ -83,3 +91,24 @@ def test_a_role_without_the_right_gets_403(
         method, _concrete(path), data={"csrf_token": csrf} if method == "POST" else None
     )
     assert answer.status_code == 403, answer.text[:300]
+
+
+@pytest.mark.parametrize("origin", ["null", "https://evil.example"])
+def test_forms_from_another_origin_or_null_are_refused(
+    client: TestClient, make_user: Callable[..., Person], origin: str
+) -> None:
+    make_user("analyst", username="someone", password=PASSWORD)
+    form = client.get("/login")
+    login = {"username": "someone", "password": PASSWORD, "csrf_token": csrf_of(form.text)}
+    refused = client.post("/login", data=login, headers={"Origin": origin}, follow_redirects=False)
+    assert refused.status_code == 403 and "wf_session" not in client.cookies
+    csrf = sign_in(client, "someone")
+    answer = client.post("/logout", data={"csrf_token": csrf}, headers={"Origin": origin})
+    assert answer.status_code == 403
+    assert client.get("/floor", follow_redirects=False).status_code == 200
+    ours = client.post(
+        "/logout", data={"csrf_token": csrf}, headers={"Origin": "http://testserver"}
+    )
+    assert (
+        ours.status_code == 200 and client.get("/floor", follow_redirects=False).status_code == 303
+    )

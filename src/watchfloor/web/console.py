@@ -140,13 +140,20 @@ def page_for(permission: Permission) -> Any:
     return _requiring(permission, signed_in)
 
 
+def check_origin(request: Request) -> None:
+    """Refuse a state-changing request whose Origin is another site's, or "null": sandboxed
+    frames, data: and file: pages send that, never our own pages (their Referrer-Policy is
+    same-origin, so browsers send our origin). No Origin at all is left to the CSRF token."""
+    origin = request.headers.get("origin")
+    if origin is not None and (origin == "null" or urlsplit(origin).netloc != request.url.netloc):
+        raise BadCsrf(f"request from another site ({origin}) refused")
+
+
 async def csrf_checked(
     request: Request, visitor: Annotated[Visitor, Depends(signed_in)]
 ) -> Visitor:
     """The visitor, if this state-changing request carries their CSRF token and our origin."""
-    origin = request.headers.get("origin")
-    if origin and origin != "null" and urlsplit(origin).netloc != request.url.netloc:
-        raise BadCsrf(f"request from another site ({origin}) refused")
+    check_origin(request)
     sent = request.headers.get(CSRF_HEADER)
     if sent is None:
         form = await request.form()
@@ -212,6 +219,8 @@ def login_page(request: Request, status: int = 200, **context: Any) -> HTMLRespo
 
 
 def check_login_csrf(request: Request, sent: str) -> None:
+    """The sign-in form came from our own page: our origin and its double-submit token."""
+    check_origin(request)
     expected = request.cookies.get(LOGIN_COOKIE)
     if not expected or not sent or not hmac.compare_digest(sent, expected):
         raise BadCsrf(
