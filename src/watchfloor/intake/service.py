@@ -8,14 +8,21 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Select, Table, bindparam, insert, select, update
+from sqlalchemy import Select, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from watchfloor.bulk import insert_ignoring_conflicts, upsert_returning
 from watchfloor.cases.schemas import case_key
 from watchfloor.db import core, dialect_of, in_list, one_of
 from watchfloor.errors import NotFound
-from watchfloor.intake.models import Evidence, EvidenceBlob, Report, Subject, SubjectIdentifier
+from watchfloor.intake.models import (
+    Evidence,
+    EvidenceBlob,
+    Report,
+    Subject,
+    SubjectIdentifier,
+    WaitingReport,
+)
 from watchfloor.intake.schemas import (
     EvidenceIn,
     EvidenceOut,
@@ -224,3 +231,17 @@ def report_out(session: Session, report: Report, *, with_evidence: bool) -> Repo
         evidence=[EvidenceOut.model_validate(e) for e in evidence],
         metadata=report.extra.get("metadata", {}),
     )
+
+
+def received_by_source(session: Session) -> dict[str, int]:
+    """Reports received so far, by source: those stored and those waiting in the intake backlog.
+
+    Counted from the tables (the unique index on source and external id answers it), so the
+    count is the same from every process and survives restarts.
+    """
+    received: dict[str, int] = {}
+    for model in (Report, WaitingReport):
+        rows = session.execute(select(model.source, func.count()).group_by(model.source))
+        for source, n in rows:
+            received[source] = received.get(source, 0) + int(n)
+    return received

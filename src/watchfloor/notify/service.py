@@ -6,16 +6,17 @@ import base64
 import secrets
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, insert, select, update
+from sqlalchemy import CursorResult, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from watchfloor.audit import service as audit
 from watchfloor.clock import Clock
 from watchfloor.errors import Conflict, Invalid, NotFound
 from watchfloor.notify import egress
-from watchfloor.notify.models import Delivery, OutboxEvent, WebhookEndpoint
+from watchfloor.notify.models import Delivery, OutboxEmail, OutboxEvent, WebhookEndpoint
 
 # What a delivery that was never sent because its receiver was disabled records as its error.
 CANCELLED = "cancelled: the receiver was disabled before this was sent"
@@ -161,3 +162,39 @@ def deliveries_of(session: Session, *, event_ids: list[str]) -> list[tuple[str, 
         .order_by(Delivery.id)
     ).all()
     return [(event_id, d, name) for d, name, event_id in rows]
+
+
+def outbox_backlog(session: Session) -> list[tuple[str, int, datetime | None, int]]:
+    """For each active webhook receiver: (name, deliveries not made yet, when the oldest of their
+    events was written, deliveries given up on); what /metrics reports as outbox lag."""
+    pending = Delivery.status == "pending"
+    rows = session.execute(
+        select(
+            WebhookEndpoint.name,
+            func.count(Delivery.id).filter(pending),
+            func.min(OutboxEvent.created_at).filter(pending),
+            func.count(Delivery.id).filter(Delivery.status == "dead"),
+        )
+        .select_from(WebhookEndpoint)
+        .outerjoin(
+            Delivery,
+            (Delivery.endpoint_id == WebhookEndpoint.id) & Delivery.status.in_(("pending", "dead")),
+        )
+        .outerjoin(OutboxEvent, OutboxEvent.id == Delivery.outbox_event_id)
+        .where(WebhookEndpoint.is_active)
+        .group_by(WebhookEndpoint.name)
+    )
+    return [(name, int(n), oldest, int(dead)) for name, n, oldest, dead in rows]
+
+
+def email_backlog(session: Session) -> tuple[int, datetime | None, int]:
+    """Email not sent yet, when the oldest of it was written, and email given up on."""
+    pending = OutboxEmail.status == "pending"
+    waiting, oldest, dead = session.execute(
+        select(
+            func.count().filter(pending),
+            func.min(OutboxEmail.created_at).filter(pending),
+            func.count().filter(OutboxEmail.status == "dead"),
+        ).where(OutboxEmail.status.in_(("pending", "dead")))
+    ).one()
+    return int(waiting), oldest, int(dead)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from icalendar import Calendar, Event
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from watchfloor.audit import service as audit
@@ -262,3 +262,15 @@ def page(
         dedup_key=dedup_key,
         actor=actor,
     )
+
+
+def unacknowledged_pages(session: Session) -> list[tuple[str, int, datetime]]:
+    """Pages nobody has acknowledged yet: (severity, how many, when the oldest was triggered)."""
+    from watchfloor.oncall.models import Page
+
+    rows = session.execute(
+        select(Page.severity, func.count(), func.min(Page.created_at))
+        .where(Page.state == "triggered")
+        .group_by(Page.severity)
+    )
+    return [(severity, int(n), oldest) for severity, n, oldest in rows]

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from watchfloor.auth.models import AnalystProfile, GraphicExposure, User
 from watchfloor.cases import service as cases
-from watchfloor.cases.models import Case
+from watchfloor.cases.models import OPEN_SQL, Case
 from watchfloor.clock import Clock
 from watchfloor.errors import Conflict, NotFound
 from watchfloor.intake.models import Evidence, Report
@@ -204,3 +204,51 @@ def claim_next(
         actor=analyst,
         audit_extra={"via": "claim", **({"graphic": True} if graphic else {})},
     )
+
+
+def depth_by_queue_and_priority(session: Session) -> list[tuple[str, int, int, datetime]]:
+    """Cases waiting to be claimed: (queue, priority, how many, when the oldest was opened) for
+    each queue and priority that has any; what /metrics reports as queue depth."""
+    rows = session.execute(
+        select(Case.queue, Case.priority, func.count(), func.min(Case.created_at))
+        .where(_WAITING)
+        .group_by(Case.queue, Case.priority)
+    )
+    return [(queue, priority, int(n), oldest) for queue, priority, n, oldest in rows]
+
+
+def clocks_at_risk(session: Session, *, now: datetime) -> list[tuple[str, str, str, int]]:
+    """Running SLA clocks of open cases in warning or breach at ``now``: (queue, clock, state,
+    how many), with clock ``first_action`` or ``resolution``, judged as ``sla.clock_state``
+    judges one case (a clock the sweep has not reached yet counts by its due time)."""
+    found: list[tuple[str, str, str, int]] = []
+    for name, due, warn, done, breached in (
+        (
+            "first_action",
+            Case.first_action_due_at,
+            Case.first_action_warn_at,
+            Case.first_action_at,
+            Case.first_action_breached_at,
+        ),
+        (
+            "resolution",
+            Case.resolve_due_at,
+            Case.resolve_warn_at,
+            Case.resolved_at,
+            Case.resolve_breached_at,
+        ),
+    ):
+        running = Case.sla_paused_at.is_(None)
+        late = breached.is_not(None) | (running & (due <= now))
+        warning = running & breached.is_(None) & (warn <= now) & (due > now)
+        rows = session.execute(
+            select(Case.queue, func.count().filter(warning), func.count().filter(late))
+            .where(text(OPEN_SQL), done.is_(None), late | warning)
+            .group_by(Case.queue)
+        )
+        for queue, warned, breaching in rows:
+            found += [
+                (queue, name, "warning", int(warned)),
+                (queue, name, "breached", int(breaching)),
+            ]
+    return found
