@@ -89,6 +89,7 @@ class Hanging:
     connections: int = 0
     # What ``on_give_up`` returned each time a client gave up waiting and closed its connection.
     gave_up: list[Any] = field(default_factory=list)
+    closed: threading.Event = field(default_factory=threading.Event)  # a client gave up
 
 
 @contextmanager
@@ -105,6 +106,7 @@ def hanging_receiver(on_give_up: Callable[[], Any] | None = None) -> Iterator[Ha
                 try:
                     if not conn.recv(65536):  # the client closed: it timed out
                         state.gave_up.append(on_give_up() if on_give_up else None)
+                        state.closed.set()
                         return
                 except TimeoutError:
                     continue
