@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from watchfloor import logs
 from watchfloor.audit import service as audit
 from watchfloor.auth import login_sessions
 from watchfloor.db import session_scope
@@ -98,7 +99,9 @@ def run_once(runtime: Runtime) -> int:
     done = 0
     for job in JOBS:
         try:
-            done += job.run(runtime)
+            # Every line a job logs names the job, beside the case or page it is about.
+            with logs.bind(job=job.name):
+                done += job.run(runtime)
         except Exception:  # a failing job must not stop the others; it is retried next round
             log.exception("job %s failed", job.name)
     return done

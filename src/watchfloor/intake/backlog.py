@@ -189,7 +189,12 @@ def _triage_one(
             return 1
     except Exception as exc:  # noqa: BLE001 - recorded on the report, retried later
         error = f"{type(exc).__name__}: {exc}"[:2000]
-        log.warning("triage of waiting report %d failed: %s", waiting_id, error)
+        log.warning(
+            "triage of waiting report %d failed: %s",
+            waiting_id,
+            error,
+            extra={"waiting": waiting_id},
+        )
     with session_scope(sessions) as session:
         waiting = session.get(WaitingReport, waiting_id, with_for_update=True)
         if waiting is not None:

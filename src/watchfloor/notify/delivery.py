@@ -303,9 +303,12 @@ def _settle(
         if delivery.status == "cancelled":
             return None  # disabled while in flight: it failed, and it is not retried
         delivery.last_error = outcome.error
+        ids = {"event": job.event_id, "event_type": job.event_type, "delivery": delivery.id}
         if delivery.attempts >= settings.webhook_max_attempts:
             delivery.status = "dead"
+            log.error("webhook delivery dead after %d attempts", delivery.attempts, extra=ids)
             return None
+        log.warning("webhook delivery failed; retried later: %s", outcome.error, extra=ids)
         delivery.next_attempt_at = now + retry_delay(
             delivery.attempts,
             base=settings.webhook_backoff_base_seconds,

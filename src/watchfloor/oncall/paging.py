@@ -7,6 +7,7 @@ The policy is frozen on the page when it starts, so editing the file never chang
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +27,8 @@ from watchfloor.oncall.models import Page, PageEvent
 from watchfloor.oncall.schedules import OncallConfig
 from watchfloor.oncall.service import config_of, on_call, schedule_or_404
 from watchfloor.settings import Settings, get_settings
+
+log = logging.getLogger("watchfloor.oncall.paging")
 
 SEVERITIES = ("P0", "P1", "P2", "P3")
 OPEN_STATES = ("triggered", "acknowledged")
@@ -126,7 +129,13 @@ def trigger(
     )
     _event(session, page, now, "triggered", actor, detail=page.summary)
     _notify_step(session, clock, config, page, actor=actor, first=True)
+    log.info("page triggered", extra={**_ids(page), "severity": severity})
     return page
+
+
+def _ids(page: Page) -> dict[str, str | None]:
+    """What a log line about ``page`` carries, to find it and its case."""
+    return {"page": page_key(page), "case": page.case_key}
 
 
 def _event(
@@ -186,6 +195,7 @@ def _notify_step(
         _event(session, page, now, "notified", actor, users=users, detail=f"level {level}")
         _send(session, clock, config, page, users, "page.triggered" if first else "page.escalated")
     if not first:
+        log.warning("page escalated to level %d", level, extra={**_ids(page), "users": users})
         audit.record(
             session,
             at=now,
@@ -336,6 +346,7 @@ def _responded(
     """A person acknowledged or resolved the page (its new state): event, audit, notification."""
     state = page.state
     _event(session, page, now, state, actor)
+    log.info("page %s", state, extra={**_ids(page), "actor": actor})
     audit.record(
         session,
         at=now,
@@ -365,6 +376,7 @@ def _escalate(session: Session, clock: Clock, config: OncallConfig, page: Page) 
         now = clock.now()
         page.next_escalation_at = None
         _event(session, page, now, "exhausted", actor, detail="every level paged; none acked")
+        log.error("page exhausted: every level paged, nobody acknowledged", extra=_ids(page))
         audit.record(
             session,
             at=now,

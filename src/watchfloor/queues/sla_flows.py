@@ -133,6 +133,7 @@ def _warn(session: Session, clock: Clock, *, case: Case, name: str, sla: SlaConf
     _, _, warned, _, _ = _fields(name)
     setattr(case, warned, now)
     data = {**_about(case, name), "fraction": sla.warning_fraction}
+    log.info("SLA clock in warning", extra={"case": case.key, "clock": name})
     audit.record(
         session,
         at=now,
@@ -160,6 +161,10 @@ def _breach(
     if getattr(case, warned) is None:
         setattr(case, warned, now)  # a late sweep records the breach, not a stale warning too
     breached_priority = Priority(case.priority)
+    log.warning(
+        "SLA clock breached",
+        extra={"case": case.key, "clock": name, "priority": breached_priority.label},
+    )
     data = _about(case, name)
     before = cases.snapshot(case)
     rule = sla.escalation
@@ -211,7 +216,7 @@ def _notify_shift_lead(
         try:
             leads = _shift_leads(session, schedule, clock.now())
         except WatchfloorError as exc:  # no such schedule: the event still goes out, unnamed
-            log.warning("shift lead unknown for %s: %s", case.key, exc)
+            log.warning("shift lead unknown for %s: %s", case.key, exc, extra={"case": case.key})
     event = {**data, "notify": "shift_lead", "schedule": schedule, "shift_leads": leads}
     notify.enqueue(session, clock, event_type="sla.escalated", data=event)
     audit.record(
