@@ -79,19 +79,7 @@ def _declare_errors(schema: dict[str, Any]) -> None:
 
 
 def _fields(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        {"loc": [_printable(p) for p in e.get("loc", [])], "msg": _printable(e.get("msg", ""))}
-        for e in errors
-    ]
-
-
-def _printable(part: Any) -> str | int:
-    """A location part or message as it can be sent: a key holding a lone surrogate (which no
-    UTF-8 answer can carry) is written with escapes instead of failing the answer."""
-    if isinstance(part, int) and not isinstance(part, bool):
-        return part
-    text = str(part)
-    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode()
+    return [{"loc": list(e.get("loc", [])), "msg": str(e.get("msg", ""))} for e in errors]
 
 
 def _unreadable(exc: StarletteHTTPException) -> str:
