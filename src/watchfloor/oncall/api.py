@@ -304,9 +304,11 @@ def _link_page(title: str, text: str, form: str = "") -> HTMLResponse:
 
 
 def _link_holder(db: DbSession, who: str) -> str:
-    """``who``, if the person a genuine link was sent to is still active: deactivating someone
-    stops their links at once, long before the links expire."""
-    if auth.get_active(db, username=who) is None:
+    """``who``, unless the person a genuine link was sent to is a deactivated user: deactivating
+    someone stops their links at once, long before the links expire. People on a rota need no
+    Watchfloor account (nor does the shared chat link), so only a deactivated account refuses."""
+    user = auth.get_by_username(db, username=who)
+    if user is not None and not user.is_active:
         raise Forbidden(f"this link was revoked: {who} is no longer active")
     return who
 
