@@ -221,7 +221,9 @@ def clocks_at_risk(session: Session, *, now: datetime) -> list[tuple[str, str, s
     """Running SLA clocks of open cases in warning or breach at ``now``: (queue, clock, state,
     how many), with clock ``first_action`` or ``resolution``, judged as ``sla.clock_state``
     judges one case (a clock the sweep has not reached yet counts by its due time)."""
-    found: list[tuple[str, str, str, int]] = []
+    running = Case.sla_paused_at.is_(None)
+    counted: list[tuple[str, str, ColumnElement[bool]]] = []
+    at_risk: list[ColumnElement[bool]] = []
     for name, due, warn, done, breached in (
         (
             "first_action",
@@ -238,17 +240,18 @@ def clocks_at_risk(session: Session, *, now: datetime) -> list[tuple[str, str, s
             Case.resolve_breached_at,
         ),
     ):
-        running = Case.sla_paused_at.is_(None)
-        late = breached.is_not(None) | (running & (due <= now))
-        warning = running & breached.is_(None) & (warn <= now) & (due > now)
-        rows = session.execute(
-            select(Case.queue, func.count().filter(warning), func.count().filter(late))
-            .where(text(OPEN_SQL), done.is_(None), late | warning)
-            .group_by(Case.queue)
-        )
-        for queue, warned, breaching in rows:
-            found += [
-                (queue, name, "warning", int(warned)),
-                (queue, name, "breached", int(breaching)),
-            ]
-    return found
+        late = done.is_(None) & (breached.is_not(None) | (running & (due <= now)))
+        warning = done.is_(None) & running & breached.is_(None) & (warn <= now) & (due > now)
+        counted += [(name, "warning", warning), (name, "breached", late)]
+        at_risk += [late, warning]
+    # One pass over the open cases for both clocks.
+    rows = session.execute(
+        select(Case.queue, *(func.count().filter(c) for _, _, c in counted))
+        .where(text(OPEN_SQL), or_(*at_risk))
+        .group_by(Case.queue)
+    )
+    return [
+        (row[0], name, state, int(n))
+        for row in rows
+        for (name, state, _), n in zip(counted, row[1:], strict=True)
+    ]
