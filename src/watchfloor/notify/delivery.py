@@ -17,17 +17,13 @@ from __future__ import annotations
 import json
 import logging
 import random
-import threading
 import time
-from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from standardwebhooks.webhooks import Webhook
 
@@ -35,8 +31,16 @@ from watchfloor.clock import Clock
 from watchfloor.db import session_scope
 from watchfloor.notify import egress
 from watchfloor.notify.formats import slack_message
-from watchfloor.notify.models import Delivery, OutboxEvent, WebhookEndpoint
-from watchfloor.notify.service import CANCELLED
+from watchfloor.notify.leases import (
+    Job,
+    Leases,
+    Receiver,
+    due_receivers,
+    lease,
+    release,
+    still_wanted,
+)
+from watchfloor.notify.models import Delivery
 from watchfloor.settings import Settings
 
 log = logging.getLogger("watchfloor.notify")
@@ -51,23 +55,6 @@ def retry_delay(
     seconds = min(cap, base * (2 ** max(0, attempts - 1)))
     fraction = random.random() if jitter is None else jitter
     return timedelta(seconds=seconds * (1 + 0.2 * fraction))
-
-
-@dataclass
-class _Job:
-    delivery_id: int
-    event_id: str
-    event_type: str
-    created_at: datetime
-    payload: dict[str, Any]
-
-
-@dataclass
-class _Receiver:
-    id: int
-    url: str
-    secret: str
-    format: str
 
 
 @dataclass
@@ -107,136 +94,6 @@ def signed_request(
     return body.encode(), headers
 
 
-class _Leases:
-    """The deliveries a pass holds, renewed every quarter lease until each is settled."""
-
-    def __init__(self, sessions: sessionmaker[Session], clock: Clock, length: timedelta) -> None:
-        self.sessions, self.clock, self.length = sessions, clock, length
-        self._held: set[int] = set()
-        self._lock = threading.Lock()
-
-    def hold(self, ids: Iterable[int]) -> None:
-        with self._lock:
-            self._held.update(ids)
-
-    def drop(self, delivery_id: int) -> None:
-        with self._lock:
-            self._held.discard(delivery_id)
-
-    def renew(self) -> None:
-        with self._lock:
-            ids = sorted(self._held)
-        if not ids:
-            return
-        with session_scope(self.sessions) as session:
-            # A settled delivery has no lease (lease_until is cleared): it is not given one back.
-            session.execute(
-                update(Delivery)
-                .where(
-                    Delivery.id.in_(ids),
-                    Delivery.status == "pending",
-                    Delivery.lease_until.is_not(None),
-                )
-                .values(lease_until=self.clock.now() + self.length)
-            )
-
-    @contextmanager
-    def heartbeat(self) -> Iterator[None]:
-        stop = threading.Event()
-        interval = self.length.total_seconds() / 4
-
-        def beat() -> None:
-            while not stop.wait(interval):
-                try:
-                    self.renew()
-                except Exception:  # the next beat tries again; the lease still has 3/4 to run
-                    log.exception("renewing webhook delivery leases failed")
-
-        thread = threading.Thread(target=beat, name="webhook-leases", daemon=True)
-        thread.start()
-        try:
-            yield
-        finally:
-            stop.set()
-            thread.join()
-
-
-def _due_receivers(sessions: sessionmaker[Session], clock: Clock, *, limit: int) -> list[int]:
-    """Active receivers with deliveries due and free; cancels what waits for disabled ones."""
-    with session_scope(sessions) as session:
-        now = clock.now()
-        # A delivery queued in the same moment its receiver was disabled escapes the disable's
-        # own cancelling; it is cancelled here, never sent.
-        inactive = select(WebhookEndpoint.id).where(WebhookEndpoint.is_active.is_(False))
-        session.execute(
-            update(Delivery)
-            .where(Delivery.status == "pending", Delivery.endpoint_id.in_(inactive))
-            .values(status="cancelled", lease_until=None, last_error=CANCELLED)
-        )
-        return list(
-            session.scalars(
-                select(Delivery.endpoint_id)
-                .join(WebhookEndpoint, WebhookEndpoint.id == Delivery.endpoint_id)
-                .where(
-                    WebhookEndpoint.is_active,
-                    Delivery.status == "pending",
-                    Delivery.next_attempt_at <= now,
-                    or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
-                )
-                .distinct()
-                .order_by(Delivery.endpoint_id)
-                .limit(limit)
-            )
-        )
-
-
-def _lease(
-    sessions: sessionmaker[Session],
-    clock: Clock,
-    *,
-    endpoint_id: int,
-    limit: int,
-    lease: timedelta,
-) -> tuple[_Receiver | None, list[_Job]]:
-    with session_scope(sessions) as session:
-        endpoint = session.get(WebhookEndpoint, endpoint_id)
-        if endpoint is None or not endpoint.is_active:
-            return None, []
-        now = clock.now()
-        rows = session.execute(
-            select(Delivery, OutboxEvent)
-            .join(OutboxEvent, OutboxEvent.id == Delivery.outbox_event_id)
-            .where(
-                Delivery.endpoint_id == endpoint_id,
-                Delivery.status == "pending",
-                Delivery.next_attempt_at <= now,
-                or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
-            )
-            .order_by(Delivery.next_attempt_at, Delivery.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True, of=Delivery)
-        ).all()
-        jobs = []
-        for delivery, event in rows:
-            delivery.lease_until = now + lease
-            jobs.append(
-                _Job(delivery.id, event.event_id, event.event_type, event.created_at, event.payload)
-            )
-        receiver = _Receiver(endpoint.id, endpoint.url, endpoint.secret, endpoint.format)
-        return receiver, jobs
-
-
-def _still_wanted(sessions: sessionmaker[Session], delivery_id: int) -> bool:
-    """Whether a leased delivery should still go out: its receiver may have been disabled since."""
-    with session_scope(sessions) as session:
-        row = session.execute(
-            select(Delivery.status, WebhookEndpoint.is_active)
-            .join(WebhookEndpoint, WebhookEndpoint.id == Delivery.endpoint_id)
-            .where(Delivery.id == delivery_id)
-        ).first()
-    return row is not None and row.status == "pending" and bool(row.is_active)
-
-
 def _read_excerpt(response: httpx.Response) -> str:
     """The start of an answer; a receiver that streams without end cannot hold the worker."""
     chunks, size = [], 0
@@ -249,7 +106,7 @@ def _read_excerpt(response: httpx.Response) -> str:
 
 
 def _send(
-    client: httpx.Client, clock: Clock, receiver: _Receiver, target: egress.Target, job: _Job
+    client: httpx.Client, clock: Clock, receiver: Receiver, target: egress.Target, job: Job
 ) -> _Outcome:
     body, headers = signed_request(
         job.event_id, job.event_type, job.created_at, job.payload, receiver.secret, clock.now()
@@ -280,7 +137,7 @@ def _settle(
     sessions: sessionmaker[Session],
     clock: Clock,
     settings: Settings,
-    job: _Job,
+    job: Job,
     outcome: _Outcome,
 ) -> datetime | None:
     """Record one attempt; returns when the delivery is next due, if it is to be retried."""
@@ -317,28 +174,12 @@ def _settle(
         return delivery.next_attempt_at
 
 
-def _release(
-    sessions: sessionmaker[Session], jobs: list[_Job], *, not_before: datetime | None
-) -> None:
-    """Give back leased deliveries that were not sent in this pass (no attempt is counted)."""
-    if not jobs:
-        return
-    with session_scope(sessions) as session:
-        for job in jobs:
-            delivery = session.get(Delivery, job.delivery_id, with_for_update=True)
-            if delivery is None or delivery.status != "pending":
-                continue
-            delivery.lease_until = None
-            if not_before is not None and delivery.next_attempt_at < not_before:
-                delivery.next_attempt_at = not_before
-
-
 def _serve_receiver(
     sessions: sessionmaker[Session],
     clock: Clock,
     settings: Settings,
     http: httpx.Client,
-    leases: _Leases,
+    leases: Leases,
     *,
     endpoint_id: int,
     limit: int,
@@ -355,7 +196,7 @@ def _serve_receiver(
         + settings.webhook_connect_timeout_seconds
         + settings.webhook_timeout_seconds
     )
-    receiver, jobs = _lease(
+    receiver, jobs = lease(
         sessions,
         clock,
         endpoint_id=endpoint_id,
@@ -374,7 +215,7 @@ def _serve_receiver(
             job = rest[0]
             if time.monotonic() > deadline:
                 break
-            if not _still_wanted(sessions, job.delivery_id):
+            if not still_wanted(sessions, job.delivery_id):
                 leases.drop(rest.pop(0).delivery_id)
                 continue
             try:
@@ -393,7 +234,7 @@ def _serve_receiver(
     finally:
         for job in rest:
             leases.drop(job.delivery_id)
-        _release(sessions, rest, not_before=not_before)
+        release(sessions, rest, not_before=not_before)
     return attempted
 
 
@@ -419,10 +260,10 @@ def deliver_due(
 ) -> int:
     """Send what is due, up to ``limit`` deliveries per receiver, receivers side by side;
     returns how many deliveries were attempted."""
-    receivers = _due_receivers(sessions, clock, limit=200)
+    receivers = due_receivers(sessions, clock, limit=200)
     if not receivers:
         return 0
-    leases = _Leases(sessions, clock, timedelta(seconds=settings.webhook_lease_seconds))
+    leases = Leases(sessions, clock, timedelta(seconds=settings.webhook_lease_seconds))
     own_client = client is None
     http = client or make_client(settings)
     try:
