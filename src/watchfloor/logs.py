@@ -27,8 +27,14 @@ _bound: ContextVar[Mapping[str, object]] = ContextVar(
     "watchfloor_log_fields", default=MappingProxyType({})
 )
 
-# The attributes every LogRecord has: any other attribute came from ``extra=`` and is written out.
-_STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+# The attributes every LogRecord has: any other attribute came from ``extra=`` and is written out
+# (but uvicorn's ``color_message``, the msg again with terminal colour codes).
+_STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",
+}
 _BOUND_ATTR = "_watchfloor_bound"
 
 
