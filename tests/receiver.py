@@ -90,19 +90,21 @@ class Hanging:
     # What ``on_give_up`` returned each time a client gave up waiting and closed its connection.
     gave_up: list[Any] = field(default_factory=list)
     closed: threading.Event = field(default_factory=threading.Event)  # a client gave up
+    # Set it to hang up on every open connection without answering.
+    hang_up: threading.Event = field(default_factory=threading.Event)
 
 
 @contextmanager
 def hanging_receiver(on_give_up: Callable[[], Any] | None = None) -> Iterator[Hanging]:
-    """Accepts connections, reads the request, and never answers."""
+    """Accepts connections, reads the request, and never answers (until told to hang up)."""
     listener = socket.create_server(("127.0.0.1", 0))
     state = Hanging(url=f"http://127.0.0.1:{listener.getsockname()[1]}/hooks")
     stop = threading.Event()
 
     def serve(conn: socket.socket) -> None:
         with conn:
-            conn.settimeout(1)
-            while not stop.is_set():
+            conn.settimeout(0.1)
+            while not stop.is_set() and not state.hang_up.is_set():
                 try:
                     if not conn.recv(65536):  # the client closed: it timed out
                         state.gave_up.append(on_give_up() if on_give_up else None)
