@@ -23,6 +23,10 @@ from watchfloor.clock import SystemClock
 from watchfloor.db import make_engine, make_sessionmaker, session_scope
 from watchfloor.migrate import upgrade
 
+# Benchmarks run on throwaway databases with the built-in secret, as the tests do; every
+# process they start (and every session made without a Runtime) reads this.
+os.environ.setdefault("WATCHFLOOR_ENVIRONMENT", "test")
+
 PG_URL = os.environ.get(
     "WATCHFLOOR_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
