@@ -11,11 +11,13 @@ import pytest
 from fastapi import APIRouter, Body, FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tests.conftest import Person
 from watchfloor.http_errors import install
-from watchfloor.json_bodies import JsonObject, OnePassRoute
+from watchfloor.json_bodies import JsonObject, OnePassRoute, _fits, _unstorable
 
 
 class Item(BaseModel):
@@ -123,3 +125,22 @@ def test_a_decisions_action_params_are_checked_as_report_metadata_is(
     )
     assert r.status_code == 422, r.text
     assert r.json()["errors"][0]["loc"] == ["body", "actions", 0, "params", "duration_days"]
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**65), max_value=2**65)
+    | st.floats()
+    | st.text(st.characters(codec=None, exclude_categories=["Cc"])),  # lone surrogates too
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=40,
+)
+
+
+@settings(derandomize=True, max_examples=300, database=None)
+@given(value=st.dictionaries(st.text(max_size=3), JSON_VALUES, max_size=4))
+def test_the_quick_check_agrees_with_the_walk_that_names_problems(value: dict[str, Any]) -> None:
+    assert _fits(value, 0) == (not _unstorable(value))
