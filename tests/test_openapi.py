@@ -127,6 +127,10 @@ def test_an_unreadable_body_is_422_on_every_route(
                 assert r.status_code == 422, f"{path} {media_type}: {r.status_code}"
                 [error] = r.json()["errors"]
                 assert error["loc"] == ["body"] and error["msg"].startswith(_NOT_UTF8), path
+        # A multipart body Starlette cannot parse (no boundary): the sign-in form reads it
+        # before anything else, and answers the console's error page, also with 422.
+        broken = {"content-type": "multipart/form-data"}
+        assert client.post("/login", content=b"x", headers=broken).status_code == 422
     assert "post /api/v1/reports/batch" in sent and "post /api/v1/hash-lists/{name}/entries" in sent
 
 

@@ -146,11 +146,11 @@ def install(
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        if exc.status_code == 400:
-            # Only the framework raises a bare 400, for a body it cannot read: FastAPI for a JSON
-            # or form body that is not UTF-8 or nests too deeply, Starlette for a broken
-            # multipart body. Answered as FastAPI answers a body that is not JSON (422), so one
-            # documented status covers every unreadable body.
+        if exc.status_code == 400 and (exc.__cause__ or exc.__context__) is not None:
+            # The framework's 400 for a body it cannot read, raised from the parser's error:
+            # FastAPI's for a JSON or form body that is not UTF-8 or nests too deeply,
+            # Starlette's for a broken multipart body. Answered as FastAPI answers a body that
+            # is not JSON (422), so one documented status covers every unreadable body.
             return invalid(request, [{"loc": ["body"], "msg": _unreadable(exc)}])
         if (shown := page(request, exc.status_code, str(exc.detail), exc.headers)) is not None:
             return shown
