@@ -23,6 +23,7 @@ FORBIDDEN_ROLE: dict[tuple[str, str], str | None] = {
     ("POST", "/api/v1/cases/{key}/transitions"): "viewer",
     ("POST", "/api/v1/cases/{key}/decision"): "qa",
     ("POST", "/api/v1/cases/{key}/assist"): "viewer",
+    ("POST", "/api/v1/cases/{key}/evidence/{evidence_id}/reveal"): "viewer",
     ("GET", "/api/v1/queues"): "intake",
     ("POST", "/api/v1/queues/{name}/next"): "viewer",
     ("POST", "/api/v1/next"): "viewer",

@@ -34,11 +34,14 @@ from watchfloor.runtime import Runtime
 router = APIRouter(prefix="/api/v1/reports", tags=["intake"], route_class=OnePassRoute)
 Submitter = Annotated[User, Depends(require(Permission.REPORTS_CREATE))]
 Reader = Annotated[User, Depends(require(Permission.REPORTS_READ))]
+# Documented as free text: RFC 7240 has a server ignore preferences it does not know, so no
+# value is invalid, and every Prefer header a request carries is read (``_prefers_async``).
 PreferHeader = Annotated[
-    list[str] | None,
+    str | None,
     Header(
         description="`respond-async` (RFC 7240): store the reports now and answer 202 at once; "
-        "the worker triages them and puts them on cases within moments."
+        "the worker triages them and puts them on cases within moments. Other preferences "
+        "are ignored."
     ),
 ]
 
@@ -181,7 +184,8 @@ def submit_batch(
     clock: ClockDep,
     runtime: RuntimeDep,
     user: Submitter,
-    prefer: PreferHeader = None,
+    request: Request,
+    prefer: PreferHeader = None,  # named here for the schema; every Prefer header is read
 ) -> BatchResult | Response:
     """All or nothing: if any report is invalid, none is stored and every bad field is named.
 
@@ -196,7 +200,7 @@ def submit_batch(
             fields=[{"loc": ["body", "reports"], "msg": f"at most {limit} reports"}],
         )
     actor = f"user:{user.username}"
-    if _prefers_async(prefer):
+    if _prefers_async(request.headers.getlist("prefer")):
         receipts = backlog.accept(
             db, clock.now(), config=runtime.config, reports=batch.reports, actor=actor
         )
