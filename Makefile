@@ -61,13 +61,21 @@ bench: $(STAMP)
 	$(BIN)/python bench/console.py
 
 DATA ?= ../shared/data
+EVAL_SETS = hatecheck/normalized.jsonl multilingual_hatecheck/normalized.jsonl xstest/normalized.jsonl \
+	davidson_hate_offensive/normalized.jsonl toxigen/normalized.jsonl ailuminate_en/normalized.jsonl \
+	sms_spam_collection/normalized.jsonl smishing_mishra_soni/normalized.jsonl \
+	do_not_answer/normalized.jsonl toxicchat_train/normalized_train.jsonl
+
+# Evaluation signs nothing: without this, the refusal of the built-in secret outside demo and
+# tests stops it on a developer machine that has no WATCHFLOOR_SECRET_KEY.
+eval: export WATCHFLOOR_ENVIRONMENT ?= test
 eval: $(STAMP) ## triage quality on every labelled set in $(DATA) (see config/datasets/)
 	$(BIN)/watchfloor triage demo-set /tmp/demo_reports.jsonl
-	for f in hatecheck/normalized.jsonl xstest/normalized.jsonl davidson_hate_offensive/normalized.jsonl \
-	         sms_spam_collection/normalized.jsonl smishing_mishra_soni/normalized.jsonl \
-	         do_not_answer/normalized.jsonl toxicchat_train/normalized_train.jsonl; do \
-	  [ -f $(DATA)/$$f ] && $(BIN)/watchfloor triage eval $(DATA)/$$f; echo; done
-	$(BIN)/watchfloor triage eval /tmp/demo_reports.jsonl --mapping config/datasets/demo.yaml
+	$(BIN)/watchfloor triage eval /tmp/demo_reports.jsonl --mapping config/datasets/demo.yaml --all-rows
+	@echo
+	@# Each set on its sealed part (config/datasets/sealed/), then a summary table.
+	$(BIN)/watchfloor triage seal --data-dir $(DATA) --check
+	$(BIN)/watchfloor triage eval $(wildcard $(addprefix $(DATA)/,$(EVAL_SETS)))
 
 model: $(STAMP) ## rebuild the shipped classifier from the project's data and $(DATA)'s trainable sets
 	$(BIN)/watchfloor triage train --base --data-dir $(DATA)

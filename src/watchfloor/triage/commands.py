@@ -84,7 +84,9 @@ def policy_show(
 
 @triage_app.command("eval")
 def triage_eval(
-    file: Annotated[Path, typer.Argument(help="JSON lines: a 'text' and the set's label fields.")],
+    files: Annotated[
+        list[Path], typer.Argument(help="JSON lines: a 'text' and the set's label fields.")
+    ],
     mapping: Annotated[
         Path | None, typer.Option(help="YAML mapping labels to harm areas (config/datasets/).")
     ] = None,
@@ -93,36 +95,88 @@ def triage_eval(
         typer.Option(help="Mapping as a flag: 'spam=fraud_scams,ham=' (empty area = benign)."),
     ] = None,
     all_rows: Annotated[
-        bool, typer.Option("--all-rows", help="Also rows of the part the model trained on.")
+        bool,
+        typer.Option("--all-rows", help="Every row, not only the sealed part of a known set."),
     ] = False,
     rules_only: Annotated[
         bool, typer.Option("--rules-only", help="Without the classifier.")
     ] = False,
-    by_group: Annotated[bool, typer.Option(help="Accuracy per group (e.g. functionality).")] = True,
+    by_group: Annotated[
+        bool, typer.Option(help="Figures per breakdown value (e.g. language, hazard).")
+    ] = True,
 ) -> None:
-    """Precision, recall, F1, AUPRC per harm area, look-alike false positives, P0 recall, speed."""
+    """Precision, recall, F1, AUPRC per harm area, look-alike false positives, P0 recall, speed,
+    each with a 95 % confidence interval. A known set (config/datasets/) is scored on its sealed
+    part only; several files end with a summary table."""
     from watchfloor.triage import evaluation
     from watchfloor.triage.datasets import find_mapping, parse_labels_flag, read_examples
     from watchfloor.triage.service import TriageEngine, evaluate_engine
 
+    if len(files) > 1 and (mapping is not None or labels is not None):
+        raise WatchfloorError("--mapping and --labels apply to one file; give one FILE")
     config = _config()
     areas = config.taxonomy.area_ids
-    if labels is not None:
-        label_map = parse_labels_flag(labels, areas)
-    else:
-        label_map = find_mapping(file, mapping, _config_dir() / "datasets", areas)
-    examples = read_examples(file, label_map)
-    held_out_only = label_map.trainable and not all_rows
-    if held_out_only:
-        examples = [e for e in examples if e.holdout]
-    if not examples:
-        raise WatchfloorError(f"{file}: no rows to evaluate")
     engine = config.triager
     if rules_only and isinstance(engine, TriageEngine):
         engine = TriageEngine(engine.taxonomy, engine.rules, None)
-    report = evaluate_engine(engine, examples)
-    part = " (held-out part: the model trained on the rest)" if held_out_only else ""
-    typer.echo(evaluation.render(f"{label_map.name}{part}", report, breakdown=by_group))
+    reports = []
+    for file in files:
+        if labels is not None:
+            label_map = parse_labels_flag(labels, areas)
+        else:
+            label_map = find_mapping(file, mapping, _config_dir() / "datasets", areas)
+        examples = read_examples(file, label_map)
+        total = len(examples)
+        # A known set is scored on its sealed part: the rows no rule, threshold or shipped
+        # model was made from (an ad hoc --labels file has no sealed part).
+        sealed_only = label_map.file is not None and not all_rows
+        if sealed_only:
+            examples = [e for e in examples if e.holdout]
+        if not examples:
+            raise WatchfloorError(f"{file}: no rows to evaluate")
+        report = evaluate_engine(engine, examples)
+        part = f" (sealed part, {len(examples)} of {total} rows)" if sealed_only else ""
+        typer.echo(evaluation.render(f"{label_map.name}{part}", report, breakdown=by_group))
+        reports.append((label_map.name + ("" if sealed_only else " (all rows)"), report))
+        if len(files) > 1:
+            typer.echo()
+    if len(files) > 1:
+        typer.echo(evaluation.render_summary(reports))
+
+
+@triage_app.command("seal")
+def triage_seal(
+    data_dir: Annotated[Path, typer.Option(help="The labelled sets (../shared/data).")] = Path(
+        "../shared/data"
+    ),
+    check: Annotated[
+        bool, typer.Option("--check", help="Only compare with the committed lists.")
+    ] = False,
+) -> None:
+    """Write (or check) config/datasets/sealed/NAME.txt: the row hashes of every set's sealed
+    part, so a change to the split or the data shows in review. Prints no row."""
+    from watchfloor.triage.datasets import mappings_in, sealed_hashes, sealed_list_text
+
+    datasets = _config_dir() / "datasets"
+    stale = []
+    for label_map in mappings_in(datasets, _config().taxonomy.area_ids):
+        if not label_map.file or not (data_dir / label_map.file).exists():
+            continue
+        hashes = sealed_hashes(data_dir / label_map.file, label_map)
+        text = sealed_list_text(label_map, hashes)
+        target = datasets / "sealed" / f"{label_map.name}.txt"
+        if check:
+            if not target.exists() or target.read_text() != text:
+                stale.append(label_map.name)
+            continue
+        target.parent.mkdir(exist_ok=True)
+        target.write_text(text)
+        typer.echo(f"{target}: {len(hashes)} sealed rows")
+    if stale:
+        raise WatchfloorError(
+            f"sealed lists differ from the data: {', '.join(stale)}; "
+            "run 'watchfloor triage seal' and review the change"
+        )
 
 
 @triage_app.command("demo-set")
