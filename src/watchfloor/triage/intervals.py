@@ -32,25 +32,29 @@ def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
 
 
 def average_precision(
-    truth: NDArray[np.bool_], score: NDArray[np.float64], weights: NDArray[np.float64]
+    truth: NDArray[np.bool_], score: NDArray[np.float64], weights: NDArray[np.int64]
 ) -> NDArray[np.float64]:
     """Average precision (as scikit-learn computes it) for each row of ``weights``.
 
-    ``weights`` is one row per resample, one column per data row: how often each row was drawn. Tied scores are one
-    threshold, as in ``sklearn.metrics.average_precision_score``.
+    ``weights`` has one row per resample, one column per data row: how often the row was drawn.
+    Tied scores are one threshold, as in ``sklearn.metrics.average_precision_score``.
     """
     order = np.argsort(-score, kind="mergesort")
-    sorted_score, sorted_truth = score[order], truth[order]
-    w = weights[:, order]
+    return _sorted_average_precision(score[order], truth[order], weights[:, order])
+
+
+def _sorted_average_precision(
+    sorted_score: NDArray[np.float64], sorted_truth: NDArray[np.bool_], w: NDArray[np.int64]
+) -> NDArray[np.float64]:
     # The last position of each run of equal scores is where a threshold takes effect.
     ends = np.flatnonzero(np.r_[sorted_score[1:] != sorted_score[:-1], True])
-    tp = np.cumsum(w * sorted_truth, axis=1)[:, ends]
-    seen = np.cumsum(w, axis=1)[:, ends]
+    tp = np.cumsum(np.where(sorted_truth, w, 0), axis=1, dtype=np.int32)[:, ends]
+    seen = np.cumsum(w, axis=1, dtype=np.int32)[:, ends]
     positives = tp[:, -1:]
     with np.errstate(divide="ignore", invalid="ignore"):
         precision = np.where(seen > 0, tp / seen, 0.0)
         recall = np.where(positives > 0, tp / positives, 0.0)
-    steps = np.diff(np.concatenate([np.zeros((len(w), 1)), recall], axis=1), axis=1)
+    steps = np.diff(recall, axis=1, prepend=0.0)
     ap: NDArray[np.float64] = (steps * precision).sum(axis=1)
     return ap
 
@@ -74,14 +78,18 @@ def bootstrap_auprc(
         return None
     rng = np.random.default_rng(seed)
     n = len(t)
+    # Rows are drawn uniformly, so drawing positions of the score-sorted rows is the same
+    # resample and saves reordering every resample's counts.
+    order = np.argsort(-s, kind="mergesort")
+    t, s = t[order], s[order]
     values: list[NDArray[np.float64]] = []
     for start in range(0, resamples, chunk):
         size = min(chunk, resamples - start)
         drawn = rng.integers(0, n, size=(size, n))
-        weights = np.zeros((size, n))
-        np.add.at(weights, (np.repeat(np.arange(size), n), drawn.ravel()), 1.0)
+        offsets = (np.arange(size) * n)[:, None]
+        weights = np.bincount((drawn + offsets).ravel(), minlength=size * n).reshape(size, n)
         has_positive = (weights[:, t] > 0).any(axis=1)
-        values.append(average_precision(t, s, weights[has_positive]))
+        values.append(_sorted_average_precision(s, t, weights[has_positive]))
     all_values = np.concatenate(values)
     low, high = np.percentile(all_values, [2.5, 97.5])
     return float(low), float(high)
