@@ -77,6 +77,7 @@ eval: $(STAMP) ## triage quality on every labelled set in $(DATA) (see config/da
 	$(BIN)/watchfloor triage seal --data-dir $(DATA) --check
 	$(BIN)/watchfloor triage eval $(wildcard $(addprefix $(DATA)/,$(EVAL_SETS)))
 
+model: export WATCHFLOOR_ENVIRONMENT ?= test
 model: $(STAMP) ## rebuild the shipped classifier from the project's data and $(DATA)'s trainable sets
 	$(BIN)/watchfloor triage train --base --data-dir $(DATA)
 
