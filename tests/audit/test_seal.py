@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
+from tests.audit import writing
 from tests.cli_runner import run_cli
 from watchfloor.audit import service as audit
 from watchfloor.audit.chain import GENESIS, SEAL_PLAIN, chain_of, event_hash
@@ -24,17 +25,7 @@ CHAIN = chain_of("x", OBJECT)
 
 
 def write(runtime: Runtime, object_id: str = OBJECT, events: int = 4) -> None:
-    with session_scope(runtime.sessions) as s:
-        for n in range(events):
-            audit.record(
-                s,
-                at=runtime.clock.now(),
-                actor="system:test",
-                action=f"x.step{n}",
-                object_type="x",
-                object_id=object_id,
-                after={"n": n},
-            )
+    writing.write(runtime, object_id, events)
 
 
 def rewrite(

@@ -7,22 +7,14 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
+from tests.audit import writing
 from watchfloor.audit import service as audit
 from watchfloor.db import session_scope
 from watchfloor.runtime import Runtime
 
 
 def write(runtime: Runtime, object_id: str, events: int = 3) -> None:
-    with session_scope(runtime.sessions) as s:
-        for n in range(events):
-            audit.record(
-                s,
-                at=runtime.clock.now(),
-                actor="system:test",
-                action=f"x.step{n}",
-                object_type="x",
-                object_id=object_id,
-            )
+    writing.write(runtime, object_id, events)
 
 
 def test_events_committed_between_verify_s_reads_are_not_tampering(runtime: Runtime) -> None:

@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from watchfloor.audit import service as audit
 from watchfloor.clock import Clock
 from watchfloor.db import session_scope
-from watchfloor.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
+from watchfloor.errors import Conflict, Invalid, NotFound
 from watchfloor.notify import service as notify
 from watchfloor.notify.email import enqueue_email
-from watchfloor.oncall import links
+from watchfloor.oncall import page_links
 from watchfloor.oncall.models import Page, PageEvent
 from watchfloor.oncall.schedules import OncallConfig
 from watchfloor.oncall.service import config_of, on_call, schedule_or_404
@@ -207,25 +207,6 @@ def _notify_step(
         )
 
 
-def _links(settings: Settings, page: Page, who: str, at: datetime) -> dict[str, str]:
-    expires = at + timedelta(hours=settings.page_link_hours)
-    base = settings.public_url.rstrip("/")
-    out = {}
-    for action, purpose, path in (
-        ("acknowledge", "ack", "ack"),
-        ("resolve", "resolve", "resolve-link"),
-    ):
-        token = links.sign(
-            settings.secret_key,
-            purpose=f"page-{purpose}",
-            subject=str(page.id),
-            who=who,
-            expires=expires,
-        )
-        out[action] = f"{base}/api/v1/pages/{page.id}/{path}?token={token}"
-    return out
-
-
 def _payload(page: Page) -> dict[str, Any]:
     return {
         "key": page_key(page),
@@ -265,14 +246,14 @@ def _send(
             "page": _payload(page),
             "users": users,
             "text": text,
-            "links": _links(settings, page, "chat", now),
+            "links": page_links.for_page(settings, page_id=page.id, who="chat", at=now),
         },
     )
     for user in users:
         contact = config.people.get(user)
         if contact is None or contact.email is None:
             continue
-        mine = _links(settings, page, user, now)
+        mine = page_links.for_page(settings, page_id=page.id, who=user, at=now)
         enqueue_email(
             session,
             clock,
@@ -408,16 +389,6 @@ def advance_due(sessions: sessionmaker[Session], clock: Clock, *, limit: int = 1
 
 def check_link(session: Session, clock: Clock, *, page_id: int, token: str, purpose: str) -> str:
     """The person a signed page link was issued to; 401 when forged, 403 when expired."""
-    try:
-        who = links.verify(
-            _settings(session).secret_key,
-            token,
-            purpose=f"page-{purpose}",
-            subject=str(page_id),
-            now=clock.now(),
-        )
-    except links.Expired as exc:
-        raise Forbidden(f"this link has {exc}; acknowledge the page in Watchfloor") from exc
-    if who is None:
-        raise Unauthenticated("this link is not valid; acknowledge the page in Watchfloor")
-    return who
+    return page_links.holder(
+        _settings(session).secret_key, token, page_id=page_id, purpose=purpose, now=clock.now()
+    )
