@@ -1,7 +1,8 @@
 """Declarative triage rules (config/triage_rules.yaml): what matched, and why (pure).
 
 A rule fires when its conditions hold (reporter kind, category, region, language, source, the
-subject's prior violations) and, if it lists any, one of its phrases or patterns is in the text.
+subject's prior violations) and, if it lists any, one of its phrases, patterns, proximity matches
+(``near``) or definition questions (``definition_question``) is in the text.
 - A *placing* rule names a harm area (and optionally a policy) and a priority.
 - A *raising* rule names no harm area: it raises whatever priority the report got by some levels
   (never to P0: only a placing rule, a hash match or the policy itself can say "life at risk now").
@@ -11,18 +12,39 @@ subject's prior violations) and, if it lists any, one of its phrases or patterns
   now" a second look costs less than a miss.
 
 Phrases match whole words whatever the case, spacing or punctuation ("Self-harm" matches "self
-harm"); patterns are regular expressions matched case-insensitively between word boundaries.
+harm"); a word marked ``+s``, ``+ing`` or ``+ed`` also matches its inflections ("self-harm+ed"
+matches "self harming", "selfharmed"; see patterns.py for the forms and why past forms are a
+separate marker). Patterns are regular expressions matched case-insensitively between word
+boundaries.
+
+A *proximity* rule (``near``) fires when a term of each of its ``lists`` (two to four) occurs
+with the first words of all of them at most ``within`` words apart ("a term for a minor within
+six words of a sexual term"), in the lists' order when ``ordered``, and no term of ``unless``
+lies within ``within`` words of the match ("kill him in Fortnite"). A list is a named list from
+the file's ``terms`` or written inline; its terms are phrases, with word-form markers. The lists
+of one rule must not share a term, and every named list must exist and be used.
+
+A *definition question* (``definition_question``) fires when the whole report is a question
+asking what a term means ("What is grooming?", "define doxxing", "what does pro-ana mean"): an
+opener (what is/are/was/were, what's, define, definition of, meaning of, what does/do … mean,
+what is meant by), an optional article, and a term of at most ``max_words`` words, none of them
+a term of its ``unless`` list. That list holds what points at a real thing ("this", "these",
+"my", "his") and what names evidence ("pics", "video", "message", "link"): "what are these
+underage pics?" is a report about real pictures, not a question about a word.
+
 A match right after a negation ("I would never kill myself") is *negated*: it places the report
 one level lower instead of being dropped, because for life-safety phrases a missed case costs
-more than a second look.
+more than a second look. For a proximity match the negation must come just before its first
+term.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -35,7 +57,7 @@ from pydantic import (
 )
 
 from watchfloor.configfile import load_yaml_model
-from watchfloor.triage.patterns import WORD, TextPattern
+from watchfloor.triage.patterns import WORD, TextPattern, phrase_variants
 from watchfloor.triage.taxonomy import Priority, PriorityLabel, Taxonomy
 
 NEGATIONS = frozenset(
@@ -81,6 +103,44 @@ class Conditions(BaseModel):
     min_prior_violations: int | None = Field(default=None, ge=1)
 
 
+Phrase = Annotated[str, StringConstraints(min_length=2)]
+# A list of terms: written inline, or the name of one of the file's named lists (``terms``).
+TermList = str | list[Phrase]
+
+
+def _check_phrases(phrases: list[str]) -> list[str]:
+    for phrase in phrases:
+        if not phrase_variants(phrase):  # raises ValueError for a bad marker
+            raise ValueError(f"phrase {phrase!r} has no words")
+    return phrases
+
+
+class Near(BaseModel):
+    """A term of every list, the first words of all of them at most ``within`` words apart."""
+
+    model_config = ConfigDict(extra="forbid")
+    lists: list[TermList] = Field(min_length=2, max_length=4)
+    within: int = Field(ge=1, le=30)
+    ordered: bool = False
+    unless: TermList | None = None
+
+    @field_validator("lists")
+    @classmethod
+    def _phrases(cls, value: list[TermList]) -> list[TermList]:
+        for terms in value:
+            if isinstance(terms, list):
+                _check_phrases(terms)
+        return value
+
+
+class DefinitionQuestion(BaseModel):
+    """The whole report asks what a term of at most ``max_words`` words means."""
+
+    model_config = ConfigDict(extra="forbid")
+    max_words: int = Field(default=3, ge=1, le=6)
+    unless: TermList | None = None
+
+
 class Rule(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
@@ -90,10 +150,17 @@ class Rule(BaseModel):
     priority: PriorityLabel | None = None
     raise_priority: int = Field(default=0, ge=0, le=2)
     clears: list[str] = Field(default_factory=list)
-    phrases: list[Annotated[str, StringConstraints(min_length=2)]] = Field(default_factory=list)
+    phrases: list[Phrase] = Field(default_factory=list)
     patterns: list[str] = Field(default_factory=list)
+    near: Near | None = None
+    definition_question: DefinitionQuestion | None = None
     negatable: bool = True
     when: Conditions | None = None
+
+    @field_validator("phrases")
+    @classmethod
+    def _phrase_forms(cls, value: list[str]) -> list[str]:
+        return _check_phrases(value)
 
     @field_validator("harm_area")
     @classmethod
@@ -137,8 +204,22 @@ class Rule(BaseModel):
             raise ValueError("a context rule (clears) neither places nor raises")
         if self.harm_area is None and not self.raise_priority and not self.clears:
             raise ValueError("a rule needs a harm_area and priority, raise_priority, or clears")
-        if not (self.phrases or self.patterns or self.when):
-            raise ValueError("a rule needs phrases, patterns or conditions (when)")
+        if not (
+            self.phrases or self.patterns or self.near or self.definition_question or self.when
+        ):
+            raise ValueError(
+                "a rule needs phrases, patterns, near, definition_question or conditions (when)"
+            )
+        named: dict[str, list[str]] | None = (info.context or {}).get("terms")
+        if named is not None:
+            for where, terms in self.term_lists():
+                if isinstance(terms, str) and terms not in named:
+                    raise ValueError(
+                        f"{where}: unknown term list {terms!r}; "
+                        f"named lists: {', '.join(sorted(named)) or 'none'}"
+                    )
+            if self.near is not None:
+                _no_shared_terms(self.near, named)
         taxonomy: Taxonomy | None = (info.context or {}).get("taxonomy")
         if self.policy is not None and taxonomy is not None:
             found = taxonomy.policy(self.policy)
@@ -150,11 +231,74 @@ class Rule(BaseModel):
                 )
         return self
 
+    def term_lists(self) -> list[tuple[str, TermList]]:
+        """Every term list the rule uses, with where it stands (for errors)."""
+        found: list[tuple[str, TermList]] = []
+        if self.near is not None:
+            found += [(f"near.lists.{n}", terms) for n, terms in enumerate(self.near.lists)]
+            if self.near.unless is not None:
+                found.append(("near.unless", self.near.unless))
+        if self.definition_question is not None and self.definition_question.unless is not None:
+            found.append(("definition_question.unless", self.definition_question.unless))
+        return found
+
+
+def _no_shared_terms(near: Near, named: dict[str, list[str]]) -> None:
+    """A word sequence in two lists of one rule would match both lists on its own."""
+    seen: dict[tuple[str, ...], int] = {}
+    for n, terms in enumerate(near.lists):
+        for phrase in named.get(terms, []) if isinstance(terms, str) else terms:
+            for words in phrase_variants(phrase):
+                if seen.setdefault(words, n) != n:
+                    raise ValueError(
+                        f"near.lists.{seen[words]} and near.lists.{n} both match "
+                        f"{' '.join(words)!r}: a term belongs to one list"
+                    )
+
 
 class RuleSet(BaseModel):
     model_config = ConfigDict(extra="forbid")
     version: int
+    terms: dict[
+        Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")],
+        Annotated[list[Phrase], Field(min_length=1)],
+    ] = Field(default_factory=dict)
     rules: list[Rule]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _share_term_names(cls, data: Any, info: ValidationInfo) -> Any:
+        # Rules check the names they use while they are validated, so an error names the rule's
+        # own line: they read the named lists from the validation context.
+        if isinstance(info.context, dict) and isinstance(data, dict):
+            terms = data.get("terms") or {}
+            if isinstance(terms, dict):
+                info.context["terms"] = {
+                    str(k): [str(p) for p in v] if isinstance(v, list) else []
+                    for k, v in terms.items()
+                }
+        return data
+
+    @field_validator("terms")
+    @classmethod
+    def _term_phrases(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name, phrases in value.items():
+            try:
+                _check_phrases(phrases)
+            except ValueError as exc:
+                raise ValueError(f"{name}: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _names_used(self) -> RuleSet:
+        used = {t for r in self.rules for _, t in r.term_lists() if isinstance(t, str)}
+        unknown = sorted(used - set(self.terms))
+        if unknown:
+            raise ValueError(f"unknown term list(s): {', '.join(unknown)}")
+        unused = sorted(set(self.terms) - used)
+        if unused:
+            raise ValueError(f"term list(s) no rule uses: {', '.join(unused)}")
+        return self
 
 
 @dataclass(frozen=True)
@@ -200,24 +344,95 @@ class RuleHit:
         return f"matched {what} → {self.priority.label}"
 
 
+@dataclass(frozen=True)
+class _NearRule:
+    rule: Rule
+    lists: tuple[int, ...]  # term ids, in the rule's order
+    within: int
+    ordered: bool
+    unless: int | None
+
+
+@dataclass(frozen=True)
+class _Question:
+    rule: Rule
+    max_words: int
+    unless: frozenset[tuple[str, ...]]
+
+
+# What opens a definition question, as words; "what does X mean" also needs its closing word.
+_OPENERS: tuple[tuple[str, ...], ...] = (
+    ("what", "is", "meant", "by"),
+    ("what", "is"),
+    ("what", "are"),
+    ("what", "was"),
+    ("what", "were"),
+    ("what's",),
+    ("whats",),
+    ("define",),
+    ("definition", "of"),
+    ("meaning", "of"),
+)
+_MEAN_OPENERS: tuple[tuple[str, ...], ...] = (("what", "does"), ("what", "do"))
+_ARTICLES = frozenset(["a", "an", "the"])
+_QUESTION_WORDS = 12  # a longer report is never only a question about a term
+
+
 class Rules:
     """Compiled rules; ``hits`` is pure and safe to share between threads.
 
-    A report is read once, whatever the number of phrases: each word looks up the phrases that
-    start with it.
+    A report is read once, whatever the number of phrases and terms: each word looks up the
+    phrases and proximity terms that start with it (every word form of them, made at load).
     """
 
     def __init__(self, ruleset: RuleSet) -> None:
         self.rules = ruleset.rules
-        self._starts: dict[str, list[tuple[tuple[str, ...], str, list[Rule]]]] = {}
-        by_words: dict[tuple[str, ...], list[Rule]] = {}
+        # First word → (words, quoted, rules whose phrase it is, proximity term lists holding it)
+        self._starts: dict[str, list[tuple[tuple[str, ...], str, list[Rule], list[int]]]] = {}
+        phrase_rules: dict[tuple[str, ...], list[Rule]] = {}
+        term_lists: dict[tuple[str, ...], list[int]] = {}
         for rule in self.rules:
             for phrase in rule.phrases:
-                words = tuple(_words(phrase))
-                if words:
-                    by_words.setdefault(words, []).append(rule)
-        for words, rules in by_words.items():
-            self._starts.setdefault(words[0], []).append((words, " ".join(words), rules))
+                for words in phrase_variants(phrase):
+                    bucket = phrase_rules.setdefault(words, [])
+                    if rule not in bucket:
+                        bucket.append(rule)
+        term_ids: dict[str, int] = {}  # a list's key (its name, or where it is written) → id
+
+        def term_id(key: str, phrases: list[str]) -> int:
+            if key not in term_ids:
+                term_ids[key] = len(term_ids)
+                for phrase in phrases:
+                    for words in phrase_variants(phrase):
+                        ids = term_lists.setdefault(words, [])
+                        if term_ids[key] not in ids:
+                            ids.append(term_ids[key])
+            return term_ids[key]
+
+        def resolve(rule: Rule, where: str, terms: TermList) -> int:
+            if isinstance(terms, str):
+                return term_id(f"terms.{terms}", ruleset.terms[terms])
+            return term_id(f"{rule.id}.{where}", terms)
+
+        self._near: list[_NearRule] = []
+        self._questions: list[_Question] = []
+        for rule in self.rules:
+            if rule.near is not None:
+                near = rule.near
+                lists = tuple(resolve(rule, f"near.lists.{n}", t) for n, t in enumerate(near.lists))
+                unless = None if near.unless is None else resolve(rule, "near.unless", near.unless)
+                self._near.append(_NearRule(rule, lists, near.within, near.ordered, unless))
+            if rule.definition_question is not None:
+                question = rule.definition_question
+                unless_terms = question.unless
+                if isinstance(unless_terms, str):
+                    unless_terms = ruleset.terms[unless_terms]
+                variants = frozenset(w for p in unless_terms or [] for w in phrase_variants(p))
+                self._questions.append(_Question(rule, question.max_words, variants))
+        for words in phrase_rules.keys() | term_lists.keys():
+            self._starts.setdefault(words[0], []).append(
+                (words, " ".join(words), phrase_rules.get(words, []), term_lists.get(words, []))
+            )
         self._patterns = [(rule, TextPattern(p)) for rule in self.rules for p in rule.patterns]
         # Patterns that can only start with certain words are searched only in texts that have
         # one: the scan that finds phrases notes them on the way.
@@ -226,7 +441,11 @@ class Rules:
             for word in pattern.first_words:
                 self._pattern_starts.setdefault(word, []).append(n)
         self._always = [n for n, (_, p) in enumerate(self._patterns) if not p.first_words]
-        self._conditions_only = [r for r in self.rules if not (r.phrases or r.patterns)]
+        self._conditions_only = [
+            r
+            for r in self.rules
+            if not (r.phrases or r.patterns or r.near or r.definition_question)
+        ]
         self._order = {rule.id: n for n, rule in enumerate(self.rules)}
         self._first_words = frozenset(self._starts) | frozenset(self._pattern_starts)
 
@@ -237,13 +456,18 @@ class Rules:
         found: dict[str, RuleHit] = {}
         starts, first_words, pattern_starts = self._starts, self._first_words, self._pattern_starts
         candidates = set(self._always)
+        # Proximity term list → (start, end) of each occurrence, in text order
+        seen: dict[int, list[tuple[int, int]]] = {}
         for i, word in enumerate(words):
             if word not in first_words:  # most words start nothing; a set says so fastest
                 continue
             candidates.update(pattern_starts.get(word, ()))
-            for phrase, quoted, rules in starts.get(word, ()):
-                if tuple(words[i : i + len(phrase)]) != phrase:
+            for phrase, quoted, rules, lists in starts.get(word, ()):
+                size = len(phrase)
+                if size > 1 and tuple(words[i : i + size]) != phrase:
                     continue
+                for n in lists:
+                    seen.setdefault(n, []).append((i, i + size))
                 for rule in rules:
                     if rule.id not in found and _holds(rule.when, item):
                         negation = _negation(words[max(0, i - NEGATION_WINDOW) : i])
@@ -261,6 +485,25 @@ class Rules:
             if match:
                 quote, before = match
                 found[rule.id] = _hit(rule, quote, _negation(_words(before)[-NEGATION_WINDOW:]))
+        if seen:
+            for near in self._near:
+                rule = near.rule
+                if rule.id in found or not all(n in seen for n in near.lists):
+                    continue
+                span = _near_match(near, seen)
+                if span is not None and _holds(rule.when, item):
+                    start, end = span
+                    negation = _negation(words[max(0, start - NEGATION_WINDOW) : start])
+                    found[rule.id] = _hit(rule, " ".join(words[start:end]), negation)
+        if self._questions and len(words) <= _QUESTION_WORDS:
+            for question in self._questions:
+                rule = question.rule
+                if (
+                    rule.id not in found
+                    and _holds(rule.when, item)
+                    and _asks_definition(words, question)
+                ):
+                    found[rule.id] = _hit(rule, item.text.strip(), None)
         for rule in self._conditions_only:
             if _holds(rule.when, item):
                 found[rule.id] = _hit(rule, None, None)
@@ -269,6 +512,76 @@ class Rules:
             found.values(),
             key=lambda h: (h.priority if h.priority is not None else 9, order[h.rule.id]),
         )
+
+
+def _near_match(near: _NearRule, seen: dict[int, list[tuple[int, int]]]) -> tuple[int, int] | None:
+    """The first (start, end) word span holding a term of every list within ``near.within``
+    words and no ``unless`` term near it; None if there is none."""
+    lists = [seen[n] for n in near.lists]
+    starts = [[s for s, _ in occurrences] for occurrences in lists]
+    # Each occurrence that could be a match's first term, leftmost first.
+    anchors = (
+        [(0, o) for o in lists[0]]
+        if near.ordered
+        else sorted(
+            ((k, o) for k, occurrences in enumerate(lists) for o in occurrences),
+            key=lambda a: a[1],
+        )
+    )
+    for k0, (first, end) in anchors:
+        last, stop, at = first, end, end if near.ordered else first
+        for k, occurrences in enumerate(lists):
+            if k == k0:
+                continue
+            j = bisect_left(starts[k], at)
+            if j == len(occurrences):
+                break
+            s, e = occurrences[j]
+            last, stop = max(last, s), max(stop, e)
+            if near.ordered:
+                at = e
+        else:
+            if last - first <= near.within and not _excluded(near, seen, first, stop):
+                return first, stop
+    return None
+
+
+def _excluded(
+    near: _NearRule, seen: dict[int, list[tuple[int, int]]], start: int, end: int
+) -> bool:
+    if near.unless is None:
+        return False
+    return any(
+        start - near.within <= s and e <= end + near.within for s, e in seen.get(near.unless, ())
+    )
+
+
+def _asks_definition(words: list[str], question: _Question) -> bool:
+    """The words are a whole question asking what a term means (see the module's docstring)."""
+    rest: list[str] | None = None
+    for opener in _MEAN_OPENERS:
+        if tuple(words[: len(opener)]) == opener and words[-1:] in (["mean"], ["means"]):
+            rest = words[len(opener) : -1]
+            break
+    else:
+        for opener in _OPENERS:
+            if tuple(words[: len(opener)]) == opener:
+                rest = words[len(opener) :]
+                break
+    if rest is None:
+        return False
+    if rest[:1] and rest[0] in _ARTICLES:
+        rest = rest[1:]
+    if tuple(rest[:2]) in {("definition", "of"), ("meaning", "of")}:
+        rest = rest[2:]
+        if rest[:1] and rest[0] in _ARTICLES:
+            rest = rest[1:]
+    if not 1 <= len(rest) <= question.max_words:
+        return False
+    term = tuple(rest)
+    return not any(
+        term[i : i + len(u)] == u for u in question.unless for i in range(len(term) - len(u) + 1)
+    )
 
 
 def _hit(rule: Rule, quote: str | None, negation: str | None) -> RuleHit:
