@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     # a promoted model the one shipped in the package is used) and a switch for rules-only triage.
     triage_model_dir: Path = Path("./var/models")
     classifier: bool = True
+    # The worker's second look (job second-look): the second-stage model reads again the reports
+    # the first stage was unsure about and makes their cases more urgent when it places them so.
+    second_look: bool = True
 
     # Outbox delivery. Receivers are sent to side by side (up to webhook_concurrency at once), so
     # one that hangs costs only its own deliveries a timeout; a worker renews its leases while a

@@ -20,6 +20,7 @@ from watchfloor.oncall.paging import advance_due
 from watchfloor.queues import sla_flows
 from watchfloor.runtime import Runtime
 from watchfloor.triage import similar
+from watchfloor.triage.second_look_flow import SecondLookJob
 
 log = logging.getLogger("watchfloor.worker")
 
@@ -41,6 +42,12 @@ JOBS: list[Job] = [
             config=rt.config,
             link_window=rt.settings.link_window,
         ),
+    ),
+    Job(
+        "second-look",
+        "Read again, with the second-stage model, reports the first stage was unsure about; make "
+        "their cases more urgent when it places them more urgently (WATCHFLOOR_SECOND_LOOK).",
+        SecondLookJob(),
     ),
     Job(
         "deliver-webhooks",

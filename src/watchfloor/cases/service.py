@@ -20,8 +20,9 @@ from watchfloor.clock import Clock
 from watchfloor.db import core, dialect_of, in_list, one_of
 from watchfloor.errors import Conflict, NotFound
 from watchfloor.queues import sla_service
+from watchfloor.queues.routing import QueueConfig
 from watchfloor.queues.sla import SlaConfig
-from watchfloor.triage.taxonomy import Priority
+from watchfloor.triage.taxonomy import Priority, Taxonomy
 
 
 def snapshot(case: Case) -> dict[str, Any]:
@@ -208,6 +209,97 @@ def transition(
         },
     )
     return case
+
+
+def raise_urgency(
+    session: Session,
+    *,
+    now: datetime,
+    case: Case,
+    priority: Priority,
+    harm_area: str | None,
+    reasons: list[str],
+    taxonomy: Taxonomy,
+    sla: SlaConfig,
+    queues: QueueConfig,
+    actor: str,
+    action: str,
+    audit_extra: dict[str, Any] | None = None,
+) -> None:
+    """Make a locked case more urgent: ``priority`` if higher than its own, and ``harm_area``
+    (None keeps it) with the area's SLA class; ``reasons`` go first among its triage reasons.
+
+    As for a more urgent report joining it: its SLA clocks are recomputed, and an unclaimed case
+    moves to the queue its area and priority route to. It never lowers the priority, and no clock
+    (first action, resolution, legal) becomes due later than it was. Recorded in the audit log as
+    ``action``, with the case before and after and ``audit_extra``.
+    """
+    before = snapshot(case)
+    before_clocks = _clock_columns(case)
+    if harm_area is not None and harm_area != case.harm_area:
+        case.harm_area = harm_area
+        found = taxonomy.policy(case.suggested_policy) if case.suggested_policy else None
+        if found is not None and found[0].id != harm_area:
+            case.suggested_policy = None  # a policy of the area the case has left
+    case.harm_areas = list(dict.fromkeys([case.harm_area, *case.harm_areas]))
+    case.priority = min(case.priority, int(priority))
+    case.triage_reasons = [*reasons, *case.triage_reasons]
+    case.updated_at = now
+    found = taxonomy.policy(case.suggested_policy) if case.suggested_policy else None
+    sla_class = (
+        found[0].sla_class_of(found[1]) if found else taxonomy.area(case.harm_area).sla_class
+    )
+    legal = [d for d in (case.legal_due_at, sla.legal_deadline(sla_class, case.created_at)) if d]
+    case.legal_due_at = min(legal) if legal else None
+    sla_service.reschedule(case, sla)
+    for name, was in before_clocks.items():
+        setattr(case, name, min(was, getattr(case, name)))
+    if case.assignee_id is None:
+        case.queue = queues.route(
+            harm_area=case.harm_area,
+            priority=Priority(case.priority).label,
+            region=case.region,
+            language=case.language,
+        )
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action=action,
+        object_type="case",
+        object_id=case.key,
+        before=before,
+        after={
+            **snapshot(case),
+            "reasons": reasons,
+            "first_action_due_at": case.first_action_due_at.isoformat(),
+            "resolve_due_at": case.resolve_due_at.isoformat(),
+            **(audit_extra or {}),
+        },
+    )
+
+
+def _clock_columns(case: Case) -> dict[str, datetime]:
+    return {
+        "first_action_due_at": case.first_action_due_at,
+        "first_action_warn_at": case.first_action_warn_at,
+        "resolve_due_at": case.resolve_due_at,
+        "resolve_warn_at": case.resolve_warn_at,
+    }
+
+
+def lock_many(session: Session, *, ids: list[int]) -> dict[int, Case]:
+    """These cases, locked for update, in id order (the order every writer locks cases in)."""
+    if not ids:
+        return {}
+    found = session.scalars(
+        select(Case)
+        .where(one_of(session, Case.id, sorted(set(ids))))
+        .order_by(Case.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {case.id: case for case in found}
 
 
 def require_holder(case: Case, user: User, *, can_act_for_others: bool) -> None:

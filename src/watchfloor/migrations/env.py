@@ -13,7 +13,10 @@ import watchfloor.oncall.models
 import watchfloor.triage.models  # noqa: F401 - every table must be imported to be compared
 from watchfloor.db import Base, make_engine
 from watchfloor.oncall import handoff_models  # noqa: F401 - its table, like the models above
-from watchfloor.triage import link_models  # noqa: F401 - its tables, like the models above
+from watchfloor.triage import (
+    link_models,  # noqa: F401 - its tables, like the models above
+    second_look_models,  # noqa: F401 - its table, like the models above
+)
 
 config = context.config
 target_metadata = Base.metadata

@@ -1,0 +1,176 @@
+"""The second look (pure): which reports the second stage should read again, and what its scores
+change about a report and its case, with the reason.
+
+The first stage (rules and the n-gram classifier) triages every report at intake, fast. The
+second stage (a slower sentence-embedding model, triage.second_stage) reads again, in the
+worker, the reports the first stage is unsure about. It can only make a report more urgent: a
+harm area where the first stage found none, or a higher priority. It never lowers a priority or
+clears a placement, because a missed harm costs more than a second look.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from watchfloor.triage.taxonomy import Priority
+
+UNCLASSIFIED = "unclassified"
+# First-stage flags that mean its classifier did not run: only rules placed the report.
+NO_CLASSIFIER = frozenset({"classifier_failed", "classifier_missing"})
+# Statuses of a case still waiting in its queue, untouched by anyone.
+WAITING = frozenset({"new", "triaged"})
+CLOSED = frozenset({"resolved", "closed"})
+
+
+@dataclass(frozen=True)
+class FirstStage:
+    """What the first stage said about a report at intake."""
+
+    harm_area: str
+    priority: Priority
+    area_scores: Mapping[str, float]
+    flags: tuple[str, ...] = ()
+    language: str | None = None  # detected, else the reporter's; None when unknown
+
+
+def is_english(language: str | None) -> bool:
+    """Whether a language tag (``en``, ``en-GB``, ``EN_us``) is English; unknown counts as English,
+    as the first stage reads it as English."""
+    if not language:
+        return True
+    return language.replace("_", "-").split("-")[0].strip().lower() in {"en", "eng"}
+
+
+def worth_a_look(
+    first: FirstStage,
+    *,
+    thresholds: Mapping[str, float],
+    severities: Mapping[str, Priority],
+) -> str | None:
+    """Why the second stage should read this report (the first stage is unsure), or None.
+
+    None too when nothing the second stage could find would make the report more urgent: it
+    has a harm area and no area is more severe than its priority (a P1 report, when no area's
+    severity is P0), so scoring it would be wasted work.
+    """
+    placed = first.harm_area != UNCLASSIFIED
+    if placed and not any(s < first.priority for a, s in severities.items() if a != UNCLASSIFIED):
+        return None
+    if not placed:
+        return "the first stage placed it in no harm area"
+    if first.priority >= Priority.P2:
+        return f"the first stage gave it {first.priority.label}"
+    if NO_CLASSIFIER & set(first.flags):
+        return "the first stage's classifier did not run"
+    if not is_english(first.language):
+        return f"it is written in {first.language}, which the first stage reads poorly"
+    for area, score in sorted(first.area_scores.items(), key=lambda kv: -kv[1]):
+        threshold = thresholds.get(area)
+        if area != UNCLASSIFIED and threshold and threshold / 2 <= score < threshold:
+            return f"the first stage scored {area} {score:.2f}, near its threshold {threshold:.2f}"
+    return None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The most urgent harm area the second stage places a report in."""
+
+    area: str
+    priority: Priority
+    score: float
+    threshold: float
+
+
+def place(
+    scores: Mapping[str, float],
+    *,
+    thresholds: Mapping[str, float],
+    severities: Mapping[str, Priority],
+) -> Placement | None:
+    """The most urgent area whose score reaches its threshold (the highest score among equally
+    severe ones), at that area's severity; None when no area does. Areas the taxonomy does not
+    know, or without a threshold, never place."""
+    best: Placement | None = None
+    for area, score in scores.items():
+        threshold = thresholds.get(area)
+        if area == UNCLASSIFIED or area not in severities or threshold is None:
+            continue
+        if score < threshold:
+            continue
+        found = Placement(area, severities[area], float(score), float(threshold))
+        if best is None or (found.priority, -found.score) < (best.priority, -best.score):
+            best = found
+    return best
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the second look concluded about one report."""
+
+    outcome: Literal["agreed", "more_urgent"]
+    placement: Placement | None
+    reason: str
+
+
+def judge(first: FirstStage, placement: Placement | None, *, model: str) -> Verdict:
+    """Whether the second stage places the report more urgently than the first: in a harm area
+    where the first found none, or at a higher priority."""
+    if placement is None:
+        return Verdict("agreed", None, f"second look: {model} placed it in no harm area")
+    said = (
+        f"second look: {model} scored {placement.area} {placement.score:.2f} "
+        f">= {placement.threshold:.2f}"
+    )
+    first_said = f"first stage: {first.harm_area}, {first.priority.label}"
+    if first.harm_area == UNCLASSIFIED or placement.priority < first.priority:
+        return Verdict(
+            "more_urgent", placement, f"{said} → {placement.priority.label} ({first_said})"
+        )
+    return Verdict("agreed", placement, f"{said}, no more urgent than the {first_said}")
+
+
+@dataclass(frozen=True)
+class CaseState:
+    """The parts of a case the second look reads before changing it."""
+
+    key: str
+    harm_area: str
+    priority: Priority
+    status: str
+    assignee_id: int | None
+    first_action_at_set: bool
+
+
+@dataclass(frozen=True)
+class CaseChange:
+    """What to do to a case: a new harm area (only from unclassified) and/or a higher priority."""
+
+    harm_area: str | None
+    priority: Priority
+
+
+def in_hands(case: CaseState) -> str | None:
+    """Why the case is no longer the second look's to change, or None while it waits untouched.
+
+    Once anyone has claimed, escalated, reviewed or decided a case, a person owns its harm area
+    and priority: the second look reports what it found (in the audit trail) but changes
+    nothing.
+    """
+    if case.status in CLOSED:
+        return f"{case.key} is {case.status}"
+    if case.assignee_id is not None or case.status not in WAITING or case.first_action_at_set:
+        return f"{case.key} is in an analyst's hands ({case.status})"
+    return None
+
+
+def case_change(case: CaseState, placement: Placement) -> CaseChange | None:
+    """How a more urgent placement changes a waiting case, or None when the case already says as
+    much. The harm area changes only when the case has none (unclassified): a case's area is what
+    later reports about its subject are linked by, and an analyst re-files a placed one."""
+    area = placement.area if case.harm_area == UNCLASSIFIED else None
+    priority = min(case.priority, placement.priority)
+    if area is None and priority == case.priority:
+        return None
+    return CaseChange(area, Priority(priority))
