@@ -33,6 +33,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 # A word of a report, as rules read them (rules.py splits texts with it): a pattern's first
 # words are taken the same way, so that they can be looked up among a report's words.
@@ -121,7 +122,8 @@ _IRREGULAR_PAST = {
 _VOWELS = frozenset("aeiou")
 
 
-def phrase_variants(phrase: str) -> list[tuple[str, ...]]:
+@lru_cache(maxsize=16384)  # rules load, validate and compile the same phrases more than once
+def phrase_variants(phrase: str) -> tuple[tuple[str, ...], ...]:
     """Every sequence of (lower-case) words ``phrase`` matches, with its word-form markers and
     hyphenated words expanded (see the module's docstring). Raises ValueError for a marker
     that is not one, or a phrase that stands for too many sequences."""
@@ -153,7 +155,7 @@ def phrase_variants(phrase: str) -> list[tuple[str, ...]]:
             f"phrase {phrase!r} stands for {count:,} word sequences (at most {MAX_VARIANTS:,}): "
             "mark fewer of its words, or split it"
         )
-    return [tuple(w for part in combo for w in part) for combo in itertools.product(*choices)]
+    return tuple(tuple(w for part in combo for w in part) for combo in itertools.product(*choices))
 
 
 def word_forms(word: str, marker: str | None) -> set[str]:

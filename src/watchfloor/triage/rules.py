@@ -48,6 +48,7 @@ from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -104,8 +105,14 @@ class Conditions(BaseModel):
 
 
 Phrase = Annotated[str, StringConstraints(min_length=2)]
+# "i" is a term of its own in a list; a bare number in YAML ("20") is a word too.
+Term = Annotated[
+    str,
+    BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v),
+    StringConstraints(min_length=1),
+]
 # A list of terms: written inline, or the name of one of the file's named lists (``terms``).
-TermList = str | list[Phrase]
+TermList = str | list[Term]
 
 
 def _check_phrases(phrases: list[str]) -> list[str]:
@@ -261,7 +268,7 @@ class RuleSet(BaseModel):
     version: int
     terms: dict[
         Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")],
-        Annotated[list[Phrase], Field(min_length=1)],
+        Annotated[list[Term], Field(min_length=1)],
     ] = Field(default_factory=dict)
     rules: list[Rule]
 
@@ -344,6 +351,9 @@ class RuleHit:
         return f"matched {what} → {self.priority.label}"
 
 
+_Entry = tuple[tuple[str, ...], str, list[Rule], list[int]]
+
+
 @dataclass(frozen=True)
 class _NearRule:
     rule: Rule
@@ -387,8 +397,10 @@ class Rules:
 
     def __init__(self, ruleset: RuleSet) -> None:
         self.rules = ruleset.rules
-        # First word → (words, quoted, rules whose phrase it is, proximity term lists holding it)
-        self._starts: dict[str, list[tuple[tuple[str, ...], str, list[Rule], list[int]]]] = {}
+        # A phrase or term of one word by its word, a longer one by its first two words; each
+        # with (words, quoted, rules whose phrase it is, proximity term lists holding it).
+        self._single: dict[str, _Entry] = {}
+        self._pairs: dict[tuple[str, str], list[_Entry]] = {}
         phrase_rules: dict[tuple[str, ...], list[Rule]] = {}
         term_lists: dict[tuple[str, ...], list[int]] = {}
         for rule in self.rules:
@@ -430,9 +442,16 @@ class Rules:
                 variants = frozenset(w for p in unless_terms or [] for w in phrase_variants(p))
                 self._questions.append(_Question(rule, question.max_words, variants))
         for words in phrase_rules.keys() | term_lists.keys():
-            self._starts.setdefault(words[0], []).append(
-                (words, " ".join(words), phrase_rules.get(words, []), term_lists.get(words, []))
-            )
+            entry = (words, " ".join(words), phrase_rules.get(words, []), term_lists.get(words, []))
+            if len(words) == 1:
+                self._single[words[0]] = entry
+            else:
+                self._pairs.setdefault((words[0], words[1]), []).append(entry)
+        # Which proximity rules a term list can start: only those are checked after the scan.
+        self._near_by_list: dict[int, list[int]] = {}
+        for k, near_rule in enumerate(self._near):
+            for n in set(near_rule.lists):
+                self._near_by_list.setdefault(n, []).append(k)
         self._patterns = [(rule, TextPattern(p)) for rule in self.rules for p in rule.patterns]
         # Patterns that can only start with certain words are searched only in texts that have
         # one: the scan that finds phrases notes them on the way.
@@ -447,31 +466,48 @@ class Rules:
             if not (r.phrases or r.patterns or r.near or r.definition_question)
         ]
         self._order = {rule.id: n for n, rule in enumerate(self.rules)}
-        self._first_words = frozenset(self._starts) | frozenset(self._pattern_starts)
+        # Every word something can start with → (its one-word entry, whether longer entries
+        # start with it, the patterns it starts): one look-up a word of the report.
+        pair_words = {w for w, _ in self._pairs}
+        self._first_words: dict[str, tuple[_Entry | None, bool, list[int]]] = {
+            word: (self._single.get(word), word in pair_words, self._pattern_starts.get(word, []))
+            for word in self._single.keys() | pair_words | self._pattern_starts.keys()
+        }
 
     def hits(self, item: TriageInput) -> list[RuleHit]:
         """Every rule that fires, once each (its first match), most urgent first."""
         lowered = item.text.lower()
         words = _split(lowered)
         found: dict[str, RuleHit] = {}
-        starts, first_words, pattern_starts = self._starts, self._first_words, self._pattern_starts
+        first_words, pattern_starts, pairs = self._first_words, self._pattern_starts, self._pairs
         candidates = set(self._always)
         # Proximity term list → (start, end) of each occurrence, in text order
         seen: dict[int, list[tuple[int, int]]] = {}
+        last = len(words) - 1
+        matched: list[tuple[int, _Entry]] = []
         for i, word in enumerate(words):
-            if word not in first_words:  # most words start nothing; a set says so fastest
+            starts = first_words.get(word)
+            if starts is None:  # most words start nothing
                 continue
-            candidates.update(pattern_starts.get(word, ()))
-            for phrase, quoted, rules, lists in starts.get(word, ()):
-                size = len(phrase)
-                if size > 1 and tuple(words[i : i + size]) != phrase:
-                    continue
-                for n in lists:
-                    seen.setdefault(n, []).append((i, i + size))
-                for rule in rules:
-                    if rule.id not in found and _holds(rule.when, item):
-                        negation = _negation(words[max(0, i - NEGATION_WINDOW) : i])
-                        found[rule.id] = _hit(rule, quoted, negation)
+            entry, starts_longer, patterns = starts
+            if patterns:
+                candidates.update(patterns)
+            if entry is not None:
+                matched.append((i, entry))
+            if starts_longer and i < last:
+                longer = pairs.get((word, words[i + 1]))
+                if longer is not None:
+                    for entry in longer:
+                        size = len(entry[0])
+                        if size == 2 or tuple(words[i : i + size]) == entry[0]:
+                            matched.append((i, entry))
+        for i, (phrase, quoted, rules, lists) in matched:
+            for n in lists:
+                seen.setdefault(n, []).append((i, i + len(phrase)))
+            for rule in rules:
+                if rule.id not in found and _holds(rule.when, item):
+                    negation = _negation(words[max(0, i - NEGATION_WINDOW) : i])
+                    found[rule.id] = _hit(rule, quoted, negation)
         if "'" in lowered:  # "o'kill" is one word here, but a pattern may match from "kill"
             for word in words:
                 if "'" in word:
@@ -486,7 +522,9 @@ class Rules:
                 quote, before = match
                 found[rule.id] = _hit(rule, quote, _negation(_words(before)[-NEGATION_WINDOW:]))
         if seen:
-            for near in self._near:
+            near_rules = self._near
+            for k in sorted({k for n in seen for k in self._near_by_list.get(n, ())}):
+                near = near_rules[k]
                 rule = near.rule
                 if rule.id in found or not all(n in seen for n in near.lists):
                     continue
@@ -552,7 +590,7 @@ def _excluded(
     if near.unless is None:
         return False
     return any(
-        start - near.within <= s and e <= end + near.within for s, e in seen.get(near.unless, ())
+        start - near.within <= e and s <= end + near.within for s, e in seen.get(near.unless, ())
     )
 
 
