@@ -1,0 +1,384 @@
+"""Training the second stage: what it learns from, its dev split, its heads and thresholds.
+
+Run: ``python -m watchfloor.triage.second_stage_training --data-dir ../shared/data``
+(``make second-stage``). It learns from what the first stage learns from (the seed corpus, the
+policy examples, the demo generator's reports and the training part of every set whose licence
+allows it), never from a sealed row. A dev split is carved from that training part, grouped as
+the sealed split is (near-duplicates and HateCheck templates stay on one side), by a hash with
+another salt: heads are fitted on the rest, each area's threshold is chosen on the dev split
+(never on demo reports, which are too easy to tell anything), then the heads are refitted on
+everything and saved with the thresholds and a record of what they saw.
+
+``--compare`` measures instead of building: each embedder's per-area AUPRC and F1 on the dev
+split, and how heads fitted on English rows only do on the other languages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score
+
+from watchfloor.triage.datasets import (
+    Example,
+    LabelMapping,
+    group_keys,
+    mappings_in,
+    read_examples,
+    read_rows,
+)
+from watchfloor.triage.learning import demo_examples, policy_examples, seed_examples
+from watchfloor.triage.second_stage import (
+    ARTIFACT,
+    EMBEDDERS,
+    Embedder,
+    SecondStage,
+    UseEmbedder,
+)
+from watchfloor.triage.taxonomy import Taxonomy, load_taxonomy
+
+DEV_PERCENT = 20
+GRID = np.linspace(0.2, 0.9, 29)
+C = 4.0
+
+
+@dataclass(frozen=True)
+class Row:
+    """A training example, the set it came from and whether it is in the dev split."""
+
+    example: Example
+    source: str
+    dev: bool
+    language: str | None = None
+
+
+def _dev(key: str) -> bool:
+    digest = hashlib.blake2b(f"second-stage-dev:{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % 100 < DEV_PERCENT
+
+
+def _group_roots(rows: Sequence[dict[str, object]], mapping: LabelMapping) -> list[str]:
+    """Each row's group (rows sharing a near-duplicate or template key are one group)."""
+    parent: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        parent.setdefault(key, key)
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    keys = group_keys(rows, mapping)
+    for row_keys in keys:
+        first = root(row_keys[0])
+        for other in row_keys[1:]:
+            a, b = sorted((first, root(other)))
+            parent[b] = a
+            first = a
+    return [root(k[0]) for k in keys]
+
+
+def training_rows(
+    taxonomy: Taxonomy, data_dir: Path | None, mappings: Sequence[LabelMapping]
+) -> tuple[list[Row], list[str]]:
+    """Everything the second stage may learn from (no sealed row), with its dev split; and the
+    names of the public sets used."""
+    out = [Row(e, "seed", _dev(e.text)) for e in seed_examples()]
+    out += [Row(e, "policy", _dev(e.text)) for e in policy_examples(taxonomy) * 3]
+    out += [Row(e, "demo", _dev(e.text)) for e in demo_examples()]
+    names = []
+    for m in mappings:
+        if not (data_dir and m.trainable and m.file and (data_dir / m.file).exists()):
+            continue
+        path = data_dir / m.file
+        raw = [r for _, r in read_rows(path)]
+        examples = read_examples(path, m)
+        language = [str(r.get("language")) if "language" in r else None for r in raw]
+        for e, group, lang in zip(examples, _group_roots(raw, m), language, strict=True):
+            if not e.holdout:
+                out.append(Row(e, m.name, _dev(group), lang))
+        names.append(m.name)
+    return out, names
+
+
+def text_key(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+def embed_cached(
+    embedder: Embedder, texts: Sequence[str], cache_dir: Path | None, batch: int = 256
+) -> np.ndarray:
+    """The embedding of every text, reusing (and extending) a cache of earlier runs."""
+    known: dict[str, np.ndarray] = {}
+    cache = cache_dir / f"{embedder.name}-{embedder.version}.npz" if cache_dir else None
+    if cache is not None and cache.exists():
+        with np.load(cache, allow_pickle=False) as data:
+            known = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+    keys = [text_key(t) for t in texts]
+    missing = list({k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items())
+    start = time.perf_counter()
+    for i in range(0, len(missing), batch):
+        part = missing[i : i + batch]
+        vectors = embedder.embed([t for _, t in part])
+        known.update(zip((k for k, _ in part), vectors, strict=True))
+        done = i + len(part)
+        if done % (batch * 20) < batch or done == len(missing):
+            rate = done / (time.perf_counter() - start)
+            print(f"  {embedder.name}: {done}/{len(missing)} embedded ({rate:.0f}/s)", flush=True)
+    if cache is not None and missing:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(
+            cache,
+            keys=np.array(list(known)),
+            vectors=np.stack(list(known.values())).astype(np.float32),
+        )
+    return np.stack([known[k] for k in keys]).astype(np.float32)
+
+
+def fit_heads(
+    x: np.ndarray, labels: Sequence[frozenset[str]], areas: Sequence[str], c: float = C
+) -> tuple[np.ndarray, np.ndarray]:
+    """One balanced logistic regression per area; an area with too few examples never fires."""
+    coef = np.zeros((len(areas), x.shape[1]), dtype=np.float32)
+    intercept = np.full(len(areas), -30.0, dtype=np.float32)
+    for i, area in enumerate(areas):
+        y = np.fromiter((area in ls for ls in labels), dtype=bool, count=len(labels))
+        if y.sum() < 2:
+            continue
+        model = LogisticRegression(C=c, class_weight="balanced", max_iter=3000)
+        model.fit(x, y)
+        coef[i], intercept[i] = model.coef_[0], model.intercept_[0]
+    return coef, intercept
+
+
+def probabilities(x: np.ndarray, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+    z = x @ coef.T + intercept
+    p: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+    return p
+
+
+def choose_thresholds(
+    p: np.ndarray, labels: Sequence[frozenset[str]], areas: Sequence[str]
+) -> dict[str, float]:
+    """Each area's threshold with the best F1, between 0.2 and 0.9 (0.5 with under 3 positives)."""
+    out = {}
+    for j, area in enumerate(areas):
+        truth = np.array([area in ls for ls in labels])
+        if truth.sum() < 3:
+            out[area] = 0.5
+            continue
+        f1 = [_f1(truth, p[:, j] >= t) for t in GRID]
+        out[area] = round(float(GRID[int(np.argmax(f1))]), 3)
+    return out
+
+
+def _f1(truth: np.ndarray, got: np.ndarray) -> float:
+    total = int(got.sum() + truth.sum())
+    return 2 * float((got & truth).sum()) / total if total else 0.0
+
+
+def dev_table(
+    p: np.ndarray,
+    labels: Sequence[frozenset[str]],
+    areas: Sequence[str],
+    thresholds: dict[str, float],
+) -> tuple[str, float, float]:
+    """Per-area support, AUPRC and F1 at threshold; and the macro means of both."""
+    lines = [f"  {'area':<20} {'support':>7} {'AUPRC':>6} {'F1':>6}"]
+    auprcs, f1s = [], []
+    for j, area in enumerate(areas):
+        truth = np.array([area in ls for ls in labels])
+        if truth.sum() < 3 or truth.all():
+            continue
+        auprc = float(average_precision_score(truth, p[:, j]))
+        f1 = _f1(truth, p[:, j] >= thresholds[area])
+        auprcs.append(auprc)
+        f1s.append(f1)
+        lines.append(f"  {area:<20} {int(truth.sum()):>7} {auprc:>6.3f} {f1:>6.3f}")
+    mean_auprc, mean_f1 = float(np.mean(auprcs)), float(np.mean(f1s))
+    lines.append(f"  {'macro mean':<20} {'':>7} {mean_auprc:>6.3f} {mean_f1:>6.3f}")
+    return "\n".join(lines), mean_auprc, mean_f1
+
+
+def build(
+    rows: Sequence[Row],
+    areas: Sequence[str],
+    embedder: Embedder,
+    *,
+    sets: list[str],
+    cache_dir: Path | None,
+    taxonomy_version: int,
+    baseline: bool = False,
+) -> tuple[SecondStage, str]:
+    """Fit on the training rows, choose thresholds on the dev split, refit on all; the model
+    and the dev split's figures."""
+    x = embed_cached(embedder, [r.example.text for r in rows], cache_dir)
+    labels = [r.example.areas for r in rows]
+    fit = np.array([not r.dev for r in rows])
+    tune = np.array([r.dev and r.source != "demo" for r in rows])
+    coef, intercept = fit_heads(x[fit], [labels[i] for i in np.flatnonzero(fit)], areas)
+    p = probabilities(x[tune], coef, intercept)
+    tune_labels = [labels[i] for i in np.flatnonzero(tune)]
+    thresholds = choose_thresholds(p, tune_labels, areas)
+    table, mean_auprc, mean_f1 = dev_table(p, tune_labels, areas, thresholds)
+    if baseline:
+        table += "\n" + _baseline(rows, fit, tune, areas, p)
+    coef, intercept = fit_heads(x, labels, areas)
+    counts = Counter(r.source for r in rows)
+    model = SecondStage(
+        name=f"{embedder.name} + logistic heads/1",
+        areas=list(areas),
+        embedder=embedder,
+        coef=coef,
+        intercept=intercept,
+        thresholds=thresholds,
+        info={
+            "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "taxonomy_version": taxonomy_version,
+            "embedder": f"{embedder.name} ({type(embedder).__name__}, {embedder.version})",
+            "examples": len(rows),
+            "examples_by_source": dict(sorted(counts.items())),
+            "public_sets": sets,
+            "sealed_rows_used": 0,
+            "thresholds_from": f"dev split ({int(tune.sum())} rows, no demo reports)",
+            "dev_macro_auprc": round(mean_auprc, 4),
+            "dev_macro_f1": round(mean_f1, 4),
+            "c": C,
+        },
+    )
+    return model, table
+
+
+def _baseline(
+    rows: Sequence[Row], fit: np.ndarray, tune: np.ndarray, areas: Sequence[str], p: np.ndarray
+) -> str:
+    """The first stage's design (TF-IDF heads) fitted on the same rows, alone and averaged with
+    the second stage, on the same dev rows: what the second stage adds."""
+    from watchfloor.triage.classifier import TextClassifier
+
+    texts = [r.example.text for r in rows]
+    labels = [r.example.areas for r in rows]
+    first = TextClassifier.fit(
+        [texts[i] for i in np.flatnonzero(fit)], [labels[i] for i in np.flatnonzero(fit)], areas
+    )
+    q = first.raw_scores([texts[i] for i in np.flatnonzero(tune)])
+    tune_labels = [labels[i] for i in np.flatnonzero(tune)]
+    out = []
+    for name, scores in (("first-stage design (TF-IDF)", q), ("mean of both", (p + q) / 2)):
+        thresholds = choose_thresholds(scores, tune_labels, areas)
+        out.append(f"{name}, same rows:\n{dev_table(scores, tune_labels, areas, thresholds)[0]}")
+    return "\n".join(out)
+
+
+def compare(
+    rows: Sequence[Row],
+    areas: Sequence[str],
+    makers: dict[str, Callable[[], Embedder]],
+    cache_dir: Path | None,
+    limit: int,
+) -> None:
+    """Per-area dev figures of each embedder on the same rows, and cross-lingual transfer."""
+    # The same deterministic subsample for every embedder: the slow one sets the budget.
+    ranked = sorted(rows, key=lambda r: text_key(f"{r.source}:{r.example.text}"))
+    chosen = [r for r in ranked if r.source != "demo"][:limit]
+    fit = [r for r in chosen if not r.dev]
+    dev = [r for r in chosen if r.dev]
+    print(f"subsample: {len(fit)} fitting rows, {len(dev)} dev rows (no demo reports)")
+    for name, make in makers.items():
+        embedder = make()
+        start = time.perf_counter()
+        x_fit = embed_cached(embedder, [r.example.text for r in fit], cache_dir)
+        x_dev = embed_cached(embedder, [r.example.text for r in dev], cache_dir)
+        print(f"{name}: embedded in {time.perf_counter() - start:.0f} s")
+        labels = [r.example.areas for r in fit]
+        coef, intercept = fit_heads(x_fit, labels, areas)
+        p = probabilities(x_dev, coef, intercept)
+        dev_labels = [r.example.areas for r in dev]
+        thresholds = choose_thresholds(p, dev_labels, areas)
+        table, _, _ = dev_table(p, dev_labels, areas, thresholds)
+        print(f"{name}: dev split, thresholds at the best F1 (optimistic for both alike)\n{table}")
+        _cross_lingual(name, fit, dev, x_fit, x_dev)
+
+
+def _cross_lingual(
+    name: str, fit: Sequence[Row], dev: Sequence[Row], x_fit: np.ndarray, x_dev: np.ndarray
+) -> None:
+    """Hate heads fitted without any non-English row, scored on each language's dev rows."""
+    english = np.array([r.language is None for r in fit])
+    y = np.array(["hate" in r.example.areas for r in fit])
+    all_head = LogisticRegression(C=C, class_weight="balanced", max_iter=3000).fit(x_fit, y)
+    en_head = LogisticRegression(C=C, class_weight="balanced", max_iter=3000)
+    en_head.fit(x_fit[english], y[english])
+    print(f"{name}: hate on Multilingual HateCheck dev rows, AUPRC / accuracy at 0.5")
+    print(f"  {'language':<12} {'rows':>5} {'english-only heads':>20} {'all rows heads':>16}")
+    languages = sorted({r.language for r in dev if r.language})
+    for language in languages:
+        idx = [i for i, r in enumerate(dev) if r.language == language]
+        truth = np.array(["hate" in dev[i].example.areas for i in idx])
+        cells = []
+        for head in (en_head, all_head):
+            score = head.predict_proba(x_dev[idx])[:, 1]
+            auprc = average_precision_score(truth, score) if 0 < truth.sum() < len(truth) else 0
+            cells.append(f"{auprc:.3f} / {float(((score >= 0.5) == truth).mean()):.3f}")
+        print(f"  {language:<12} {len(idx):>5} {cells[0]:>20} {cells[1]:>16}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--config-dir", type=Path, default=None)
+    parser.add_argument("--out", type=Path, default=ARTIFACT)
+    parser.add_argument("--cache-dir", type=Path, default=None, help="Keep embeddings here.")
+    parser.add_argument("--compare", action="store_true", help="Measure embedders; save nothing.")
+    parser.add_argument("--limit", type=int, default=6000, help="Rows --compare embeds.")
+    parser.add_argument("--embedders", default=",".join(EMBEDDERS), help="For --compare.")
+    parser.add_argument(
+        "--baseline", action="store_true", help="Also fit the first stage's design to compare."
+    )
+    args = parser.parse_args(argv)
+    from watchfloor.settings import DEFAULT_CONFIG_DIR
+
+    config_dir = args.config_dir or DEFAULT_CONFIG_DIR
+    if not args.data_dir.is_dir():
+        print(f"--data-dir {args.data_dir}: not a directory", file=sys.stderr)
+        return 2
+    taxonomy = load_taxonomy(config_dir)
+    mappings = list(mappings_in(config_dir / "datasets", taxonomy.area_ids))
+    rows, sets = training_rows(taxonomy, args.data_dir, mappings)
+    areas = [a for a in taxonomy.area_ids if a != "unclassified"]
+    print(f"{len(rows)} training rows ({sum(r.dev for r in rows)} in the dev split) from {sets}")
+    if args.compare:
+        wanted = [n.strip() for n in args.embedders.split(",") if n.strip()]
+        unknown = [n for n in wanted if n not in EMBEDDERS]
+        if unknown:
+            print(f"--embedders: unknown {unknown}; known: {list(EMBEDDERS)}", file=sys.stderr)
+            return 2
+        compare(rows, areas, {n: EMBEDDERS[n] for n in wanted}, args.cache_dir, args.limit)
+        return 0
+    model, table = build(
+        rows,
+        areas,
+        UseEmbedder(),
+        sets=sets,
+        cache_dir=args.cache_dir,
+        taxonomy_version=taxonomy.version,
+        baseline=args.baseline,
+    )
+    print(f"dev split (thresholds chosen here; no demo reports):\n{table}")
+    model.save(args.out)
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
