@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from watchfloor.triage.classifier import TextClassifier, normalise
+from watchfloor.triage.classifier import TextClassifier, _vectorizers, normalise
 from watchfloor.triage.service import BASE_MODEL
 
 TEXTS = [
@@ -18,6 +18,10 @@ TEXTS = [
     "",
     "   spaced \t out \n text  ",
     "the same word the same word the same word",
+    # Scripts the multilingual sets are written in (Hindi, Arabic, Mandarin), in our own words.
+    "मुझे इस खाते से धमकी भरे संदेश मिल रहे हैं",
+    "هذا الحساب يرسل رسائل تهديد إلى أختي",
+    "这个账号一直给我发骚扰信息",
 ]
 
 
@@ -35,6 +39,24 @@ def test_fast_features_equal_the_fitted_vectorizers(model: TextClassifier) -> No
 
 def test_normalise_folds_case_accents_and_look_alike_digits() -> None:
     assert normalise("K1LL Ünïcödé $c4m") == "kill unicode scam"
+    # Full-width letters and ligatures too.
+    assert normalise("\uff46\uff55\uff4c\uff4c \ufb01ne") == "full fine"
+
+
+def test_normalise_keeps_how_other_scripts_are_spelt() -> None:
+    # A Devanagari virama or vowel sign is spelling, not an accent: "क्या" must not become "कया".
+    assert normalise("क्या तुम ठीक हो") == "क्या तुम ठीक हो"
+    # Arabic's optional vowel points and hamza seats fold, as most writers leave them out.
+    assert normalise("أَنا") == "انا"
+    assert normalise("我讨厌你") == "我讨厌你"
+
+
+def test_words_of_every_script_are_read_whole() -> None:
+    words = _vectorizers()[0].build_analyzer()
+    assert words(normalise("मुझे धमकी")) == ["मुझे", "धमकी", "मुझे धमकी"]
+    assert words(normalise("هذا تهديد")) == ["هذا", "تهديد", "هذا تهديد"]
+    # No spaces in Chinese: each character is a word, so word pairs are character pairs.
+    assert words("骚扰我") == ["骚", "扰", "我", "骚 扰", "扰 我"]
 
 
 def test_scores_every_area_and_flags_against_its_thresholds(model: TextClassifier) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -28,6 +28,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     StringConstraints,
     ValidationError,
     ValidationInfo,
@@ -49,6 +50,13 @@ class LabelMapping(BaseModel):
     licence: str = "unknown"
     trainable: bool = Field(
         default=False, description="The licence allows training a model we ship."
+    )
+    weight: float = Field(
+        default=1.0,
+        gt=0,
+        le=10,
+        description="How much each training row counts: a small set labelled with care (a few "
+        "hundred prompts) counts more so that thousands of templated rows do not drown it.",
     )
     field: str = "label"
     areas: dict[str, list[str]] = Field(description="label value → harm areas ([] = benign)")
@@ -72,6 +80,8 @@ class LabelMapping(BaseModel):
     p0_values: list[str] = Field(
         default_factory=list, description="Values of p0_field that are P0."
     )
+    # The YAML file it was read from: its sealed list is sealed/NAME.txt beside it.
+    _source: Path | None = PrivateAttr(default=None)
 
     @field_validator("areas")
     @classmethod
@@ -96,10 +106,28 @@ class Example:
     p0: bool = False
     breakdown: str | None = None
     holdout: bool = False
+    weight: float = 1.0
+    # The key of the row's group (near-duplicates, a template's rows): a split that keeps
+    # groups whole (the dev split of learning.py) reads it, so it never straddles a template.
+    group: str | None = None
 
 
 def load_mapping(path: Path, areas: list[str]) -> LabelMapping:
-    return load_yaml_model(path, LabelMapping, context={"areas": areas})
+    mapping = load_yaml_model(path, LabelMapping, context={"areas": areas})
+    mapping._source = path
+    return mapping
+
+
+def committed_sealed(mappings: Iterable[LabelMapping]) -> frozenset[str]:
+    """The row hashes of every sealed part committed beside these mappings (sealed/NAME.txt),
+    evaluation-only sets' included: what no training example may be, whatever its source."""
+    hashes: set[str] = set()
+    for m in mappings:
+        path = m._source.parent / "sealed" / f"{m.name}.txt" if m._source else None
+        if path is not None and path.exists():
+            lines = path.read_text(encoding="utf-8").splitlines()
+            hashes.update(line for line in lines if line and not line.startswith("#"))
+    return frozenset(hashes)
 
 
 def parse_labels_flag(value: str, areas: list[str]) -> LabelMapping:
@@ -131,16 +159,18 @@ def read_examples(path: Path, mapping: LabelMapping) -> list[Example]:
                 f"{path}:{number}: label {mapping.field}={label!r} is not in the mapping "
                 f"(mapped: {', '.join(sorted(mapping.areas))})"
             )
-    sealed = sealed_rows([row for _, row in rows], mapping)
+    groups = group_roots([row for _, row in rows], mapping)
     return [
         Example(
             text=str(row["text"]),
             areas=frozenset(mapping.areas[str(row.get(mapping.field, ""))]),
             p0=mapping.p0_field is not None and str(row.get(mapping.p0_field)) in mapping.p0_values,
             breakdown=str(row.get(mapping.breakdown)) if mapping.breakdown else None,
-            holdout=held_out,
+            holdout=_in_holdout(group),
+            weight=mapping.weight,
+            group=group,
         )
-        for (_, row), held_out in zip(rows, sealed, strict=True)
+        for (_, row), group in zip(rows, groups, strict=True)
     ]
 
 
@@ -213,6 +243,12 @@ def group_keys(rows: Sequence[dict[str, object]], mapping: LabelMapping) -> list
 def sealed_rows(rows: Sequence[dict[str, object]], mapping: LabelMapping) -> list[bool]:
     """Whether each row is in the sealed part: rows that share any grouping key are one group,
     and the hash of the group's smallest key decides for all of them."""
+    return [_in_holdout(group) for group in group_roots(rows, mapping)]
+
+
+def group_roots(rows: Sequence[dict[str, object]], mapping: LabelMapping) -> list[str]:
+    """Each row's group, named by the group's smallest key: rows that share any grouping key
+    (see group_keys) are one group."""
     keys = group_keys(rows, mapping)
     parent: dict[str, str] = {}
 
@@ -229,7 +265,7 @@ def sealed_rows(rows: Sequence[dict[str, object]], mapping: LabelMapping) -> lis
             a, b = sorted((first, root(other)))
             parent[b] = a
             first = a
-    return [_in_holdout(root(row_keys[0])) for row_keys in keys]
+    return [root(row_keys[0]) for row_keys in keys]
 
 
 def sealed_hashes(path: Path, mapping: LabelMapping) -> list[str]:

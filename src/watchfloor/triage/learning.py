@@ -5,8 +5,12 @@ Training examples come from:
   config/taxonomy.yaml;
 - the demo generator's labelled reports, so every harm area has examples;
 - public sets whose licence allows training a shipped model (``trainable: true`` in
-  config/datasets/), their training part only;
+  config/datasets/), their training part only, each row counting its set's ``weight``;
 - the team's own decisions on resolved cases (see triage/service.py), their training part only.
+
+Evaluation-only sets (``trainable: false``) are never read here, and no sealed row is learned
+from. Thresholds are chosen on a quarter held back by group, so the rows of one template (in
+every language) are never on both sides of it.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import string
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -23,7 +27,7 @@ import numpy as np
 import yaml
 
 from watchfloor.triage.classifier import TextClassifier
-from watchfloor.triage.datasets import Example, LabelMapping, read_examples
+from watchfloor.triage.datasets import Example, LabelMapping, read_examples, row_hash, text_key
 from watchfloor.triage.taxonomy import Taxonomy
 
 SEED_CORPUS = Path(__file__).with_name("data") / "seed_corpus.yaml"
@@ -80,34 +84,74 @@ def trainable_sets(
     return rows, names
 
 
-def shipped_examples(taxonomy: Taxonomy, public: list[Example]) -> list[Example]:
+def shipped_examples(
+    taxonomy: Taxonomy, public: list[Example], sealed: Collection[str] = frozenset()
+) -> list[Example]:
     """What every model learns from: the seed corpus, the policy examples (three times: they
-    are few and written with care), demo reports and the public sets' training part."""
-    return [
-        *seed_examples(),
-        *policy_examples(taxonomy) * 3,
-        *demo_examples(),
-        *(e for e in public if not e.holdout),
-    ]
+    are few and written with care), demo reports and the public sets' training part; less any
+    text whose row hash is in ``sealed`` (committed_sealed), whatever its source."""
+    return without_sealed(
+        [
+            *seed_examples(),
+            *policy_examples(taxonomy) * 3,
+            *demo_examples(),
+            *(e for e in public if not e.holdout),
+        ],
+        sealed,
+    )
 
 
-def _fold(text: str) -> int:
-    return hashlib.blake2b(text.encode(), digest_size=4).digest()[0] % 4
+def without_sealed(examples: Iterable[Example], sealed: Collection[str]) -> list[Example]:
+    """The examples whose exact text is no sealed row (a seed sentence or a decided report can
+    be one by chance: it must not be learned either)."""
+    if not sealed:
+        return list(examples)
+    return [e for e in examples if row_hash(e.text) not in sealed]
+
+
+def _group(example: Example) -> str:
+    return example.group or f"text:{text_key(example.text)}"
+
+
+def _fold(example: Example) -> int:
+    """A stable quarter (0-3) of an example's group: near-duplicates and a template's rows in
+    every language share one."""
+    return hashlib.blake2b(_group(example).encode(), digest_size=4).digest()[0] % 4
+
+
+def dev_split(examples: Sequence[Example]) -> tuple[list[Example], list[Example]]:
+    """The training part cut again, by group, into what to fit on and a development fifth to
+    compare designs on (never the sealed part: it is not among ``examples``)."""
+    fit: list[Example] = []
+    dev: list[Example] = []
+    for e in examples:
+        digest = hashlib.blake2b(f"dev:{_group(e)}".encode(), digest_size=8).digest()
+        (dev if int.from_bytes(digest, "big") % 100 < 20 else fit).append(e)
+    return fit, dev
 
 
 def fit_with_thresholds(
-    examples: Sequence[Example], areas: Sequence[str], info: dict[str, object]
+    examples: Sequence[Example],
+    areas: Sequence[str],
+    info: dict[str, object],
 ) -> TextClassifier:
     """Fit on three quarters, choose each area's threshold on the last quarter, refit on all.
 
-    The threshold is the one with the best F1 on text the model did not see, kept between 0.2
-    and 0.9 so one odd quarter cannot make an area silent or shout.
+    The quarters are cut by group (see _fold), so a threshold is chosen on templates the
+    probe model never saw. The threshold is the one with the best F1 on that quarter, kept
+    between 0.2 and 0.9 so one odd quarter cannot make an area silent or shout.
     """
     texts = [e.text for e in examples]
     labels = [e.areas for e in examples]
-    fold = np.array([_fold(t) == 0 for t in texts])
+    weights = [e.weight for e in examples]
+    fold = np.array([_fold(e) == 0 for e in examples])
     fit_idx, tune_idx = np.flatnonzero(~fold), np.flatnonzero(fold)
-    probe = TextClassifier.fit([texts[i] for i in fit_idx], [labels[i] for i in fit_idx], areas)
+    probe = TextClassifier.fit(
+        [texts[i] for i in fit_idx],
+        [labels[i] for i in fit_idx],
+        areas,
+        weights=[weights[i] for i in fit_idx],
+    )
     raw = probe.raw_scores([texts[i] for i in tune_idx])
     thresholds = {}
     grid = np.linspace(0.2, 0.9, 29)
@@ -122,7 +166,7 @@ def fit_with_thresholds(
             tp = float((got & truth).sum())
             f1s.append(2 * tp / (got.sum() + truth.sum()) if got.sum() + truth.sum() else 0.0)
         thresholds[area] = float(grid[int(np.argmax(f1s))])
-    model = TextClassifier.fit(texts, labels, areas)
+    model = TextClassifier.fit(texts, labels, areas, weights=weights)
     model.thresholds = thresholds
     model.info = {**info, "examples": len(examples), "thresholds_from": "a quarter held back"}
     return model

@@ -25,9 +25,14 @@ from watchfloor.cases.models import Decision
 from watchfloor.clock import Clock
 from watchfloor.intake.models import Report as StoredReport
 from watchfloor.triage.classifier import TextClassifier
-from watchfloor.triage.datasets import Example, LabelMapping, is_holdout
+from watchfloor.triage.datasets import Example, LabelMapping, committed_sealed, is_holdout
 from watchfloor.triage.evaluation import ANY, Report, evaluate, render
-from watchfloor.triage.learning import fit_with_thresholds, shipped_examples, trainable_sets
+from watchfloor.triage.learning import (
+    fit_with_thresholds,
+    shipped_examples,
+    trainable_sets,
+    without_sealed,
+)
 from watchfloor.triage.rules import Rules, TriageInput
 from watchfloor.triage.scoring import (
     CLASSIFIER_FAILED,
@@ -155,7 +160,11 @@ def train(
     decided = decided_examples(session, taxonomy)
     public, names = trainable_sets(data_dir, mappings)
     held_out = [e for e in [*decided, *public] if e.holdout]
-    training = [*shipped_examples(taxonomy, public), *(e for e in decided if not e.holdout)]
+    sealed = committed_sealed(mappings)
+    training = [
+        *shipped_examples(taxonomy, public, sealed),
+        *without_sealed((e for e in decided if not e.holdout), sealed),
+    ]
     now = clock.now()
     candidate = fit_with_thresholds(
         training,
@@ -199,13 +208,16 @@ def train(
 
 
 def _score(model: TextClassifier, examples: list[Example], name: str) -> tuple[float, str]:
+    """A model's mean AUPRC over areas on the held-out part, and its table. Without bootstrap
+    intervals: promotion compares the two means, and resampling every area of both models
+    would cost seconds a model (the proportions keep their Wilson intervals)."""
     if not examples:
         return 0.0, f"{name}: no held-out examples"
     start = time.perf_counter()
     scores = model.scores([e.text for e in examples])
     seconds = time.perf_counter() - start
     flagged = [set(model.flagged(s)) for s in scores]
-    report = evaluate(examples, flagged, scores, [False] * len(examples), seconds)
+    report = evaluate(examples, flagged, scores, [False] * len(examples), seconds, intervals=False)
     auprcs = [f.auprc for f in report.areas if f.auprc is not None and f.area != ANY]
     mean = sum(auprcs) / len(auprcs) if auprcs else 0.0
     return mean, render(
@@ -240,11 +252,17 @@ def train_base(taxonomy: Taxonomy, data_dir: Path | None, mappings: list[LabelMa
     """Rebuild the model shipped in the package from the project's own seed data, the demo
     generator and the public sets whose licence allows it (their training part)."""
     public, used = trainable_sets(data_dir, mappings)
-    examples = shipped_examples(taxonomy, public)
+    examples = shipped_examples(taxonomy, public, committed_sealed(mappings))
     model = fit_with_thresholds(
         examples,
         taxonomy.area_ids,
-        {"base": True, "taxonomy_version": taxonomy.version, "public_sets": used},
+        {
+            "base": True,
+            "taxonomy_version": taxonomy.version,
+            "public_sets": used,
+            "public_rows": sum(not e.holdout for e in public),
+            "sealed_rows_left_out": sum(e.holdout for e in public),
+        },
     )
     model.save(BASE_MODEL)
     return BASE_MODEL
