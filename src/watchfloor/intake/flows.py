@@ -22,12 +22,12 @@ from watchfloor.clock import Clock
 from watchfloor.db import writers_take_turns
 from watchfloor.errors import Conflict, Invalid
 from watchfloor.intake import service as intake
+from watchfloor.intake import triage_inputs
 from watchfloor.intake.models import Report
 from watchfloor.intake.schemas import IngestResult, ReportIn
 from watchfloor.queues import sla_service
 from watchfloor.runtime import Config
-from watchfloor.triage import hash_lists
-from watchfloor.triage.rules import HashHit, TriageInput
+from watchfloor.triage.language import DetectedLanguage
 from watchfloor.triage.scoring import TriageResult
 from watchfloor.triage.taxonomy import Priority
 
@@ -92,6 +92,7 @@ class _New:
     index: int
     report: ReportIn
     verdict: TriageResult
+    detected: DetectedLanguage | None
     pair: Pair = (0, "")
     case_id: int = 0
     report_id: int = 0
@@ -132,24 +133,16 @@ def _ingest(
 
     news: list[_New] = []
     if fresh:
-        files = [
-            (i, ev.content()) for i in fresh for ev in reports[i].evidence if ev.kind == "file"
-        ]
-        matches = hash_lists.match_evidence(session, files) if files else {}
-        verdicts = config.triager.triage_many(
-            [
-                _triage_input(
-                    reports[i],
-                    stored[_subject_key(reports[i])].violations,
-                    tuple(
-                        HashHit(m.list_name, m.harm_area, m.child_safety, m.reason)
-                        for m in matches.get(i, [])
-                    ),
-                )
-                for i in fresh
-            ]
+        prepared = triage_inputs.prepare(
+            session,
+            reports=[reports[i] for i in fresh],
+            prior_violations=[stored[_subject_key(reports[i])].violations for i in fresh],
         )
-        news = [_New(i, reports[i], v) for i, v in zip(fresh, verdicts, strict=True)]
+        verdicts = config.triager.triage_many([p.item for p in prepared])
+        news = [
+            _New(i, reports[i], v, p.detected)
+            for i, v, p in zip(fresh, verdicts, prepared, strict=True)
+        ]
         _place(session, now, config, link_window, news, subject_ids, actor)
 
     by_index = {n.index: n for n in news}
@@ -171,6 +164,8 @@ def _ingest(
                     harm_areas=n.verdict.harm_areas,
                     reasons=n.verdict.reasons,
                     flags=n.verdict.flags,
+                    detected_language=n.detected.code if n.detected else None,
+                    language_confidence=n.detected.confidence if n.detected else None,
                     received_at=now,
                 )
             )
@@ -196,6 +191,8 @@ def _repeat(report: Report) -> IngestResult:
         harm_areas=list(report.harm_areas),
         reasons=list(report.triage_reasons),
         flags=list(report.triage_flags),
+        detected_language=report.detected_language,
+        language_confidence=report.language_confidence,
         received_at=report.received_at,
     )
 
@@ -356,21 +353,6 @@ def _subject_key(report: ReportIn) -> tuple[str, str]:
     return (report.subject.kind, report.subject.id)
 
 
-def _triage_input(
-    report: ReportIn, prior_violations: int, hash_matches: tuple[HashHit, ...]
-) -> TriageInput:
-    return TriageInput(
-        text=report.text,
-        reporter_kind=report.reporter.kind,
-        category_hint=report.category,
-        region=report.region,
-        language=report.language,
-        source=report.source,
-        prior_violations=prior_violations,
-        hash_matches=hash_matches,
-    )
-
-
 def _sla_class(config: Config, harm_area: str, policy_id: str | None) -> str:
     """The SLA class of the policy a rule pointed to, else of the harm area."""
     found = config.taxonomy.policy(policy_id) if policy_id else None
@@ -396,6 +378,8 @@ def _report_row(
         "category_hint": r.category,
         "region": r.region,
         "language": r.language,
+        "detected_language": n.detected.code if n.detected else None,
+        "language_confidence": n.detected.confidence if n.detected else None,
         "harm_area": n.verdict.harm_area,
         "priority": int(n.verdict.priority),
         "triage_reasons": n.verdict.reasons,

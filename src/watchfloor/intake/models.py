@@ -63,7 +63,11 @@ class Report(Base):
     text: Mapped[str] = mapped_column(Text)
     category_hint: Mapped[str | None] = mapped_column(String(64))
     region: Mapped[str | None] = mapped_column(String(16))
-    language: Mapped[str | None] = mapped_column(String(35))
+    language: Mapped[str | None] = mapped_column(String(35))  # as the reporter gave it
+    # What triage detected from the text (ISO 639-1) and how sure it was (0-1); None when the
+    # text has no words to go by, and on reports stored before detection existed.
+    detected_language: Mapped[str | None] = mapped_column(String(8))
+    language_confidence: Mapped[float | None]
     harm_area: Mapped[str] = mapped_column(String(64))
     priority: Mapped[int]
     triage_reasons: Mapped[list[str]] = mapped_column(default=list)

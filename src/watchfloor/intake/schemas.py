@@ -35,6 +35,15 @@ Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.:-]{0,63}$")
 Ident = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
 
 
+DETECTED_LANGUAGE = (
+    "The language triage detected in the text (ISO 639-1, e.g. 'fr'), whatever the reporter "
+    "gave; null when the text has no words to go by or the report predates detection. Rules "
+    "that name languages read the given language, else this one when its confidence is at "
+    "least 0.5."
+)
+LANGUAGE_CONFIDENCE = "How sure the detection is, 0-1; null when nothing was detected."
+
+
 class ReporterIn(BaseModel):
     """Who reported: a user, a trusted flagger, law enforcement, an internal team or a detector."""
 
@@ -188,6 +197,12 @@ class IngestResult(BaseModel):
     harm_areas: list[str] = Field(description="Every harm area a triage signal placed it in.")
     reasons: list[str]
     flags: list[str] = Field(description="e.g. classifier_failed: triaged by rules only.")
+    detected_language: str | None = Field(
+        default=None, description=DETECTED_LANGUAGE, examples=["fr"]
+    )
+    language_confidence: float | None = Field(
+        default=None, ge=0, le=1, description=LANGUAGE_CONFIDENCE
+    )
     received_at: datetime
 
 
@@ -260,7 +275,9 @@ class ReportOut(BaseModel):
     )
     category: str | None
     region: str | None
-    language: str | None
+    language: str | None = Field(description="The language the reporter gave, if any.")
+    detected_language: str | None = Field(description=DETECTED_LANGUAGE, examples=["fr"])
+    language_confidence: float | None = Field(ge=0, le=1, description=LANGUAGE_CONFIDENCE)
     harm_area: str
     priority: str
     reasons: list[str]

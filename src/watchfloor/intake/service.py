@@ -225,6 +225,8 @@ def report_out(session: Session, report: Report, *, with_evidence: bool) -> Repo
         category=report.category_hint,
         region=report.region,
         language=report.language,
+        detected_language=report.detected_language,
+        language_confidence=report.language_confidence,
         harm_area=report.harm_area,
         priority=Priority(report.priority).label,
         reasons=list(report.triage_reasons),
