@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -142,6 +142,65 @@ def triage_eval(
             typer.echo()
     if len(files) > 1:
         typer.echo(evaluation.render_summary(reports))
+
+
+@triage_app.command("explain")
+def triage_explain(
+    text: Annotated[str, typer.Argument(help="The report's text, as a reporter wrote it.")],
+    language: Annotated[
+        str | None, typer.Option(help="The language the reporter gave (e.g. en, pt-BR).")
+    ] = None,
+    reporter_kind: Annotated[
+        str, typer.Option(help="user, trusted_flagger, law_enforcement, internal, …")
+    ] = "user",
+    category: Annotated[
+        str | None, typer.Option(help="The harm area the reporter chose, if any.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object, for machines.")] = False,
+) -> None:
+    """Why triage places TEXT where it does: language, every rule that matched, every harm
+    area's score beside its threshold, what context cleared, and the verdict with its reasons."""
+    import json
+    import re
+    from typing import get_args
+
+    from watchfloor.intake.schemas import ReporterKind
+    from watchfloor.triage.explain import explain, render, second_stage_scores
+    from watchfloor.triage.service import TriageEngine
+
+    kinds = get_args(ReporterKind)
+    if not text.strip():
+        _usage_error("TEXT is empty: give the report's text, e.g. 'he said he will hurt me'")
+    if reporter_kind not in kinds:
+        _usage_error(f"--reporter-kind {reporter_kind!r} is not one of: {', '.join(kinds)}")
+    if language is not None and not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", language):
+        _usage_error(f"--language {language!r} is not a language tag such as en or pt-BR")
+    config = _config()
+    if category is not None and category not in config.taxonomy.area_ids:
+        _usage_error(
+            f"--category {category!r} is not a harm area; known: "
+            f"{', '.join(config.taxonomy.area_ids)}"
+        )
+    engine = config.triager
+    if not isinstance(engine, TriageEngine):
+        raise WatchfloorError("this installation's triage engine cannot explain itself")
+    explanation = explain(
+        engine,
+        text=text,
+        language=language,
+        reporter_kind=reporter_kind,
+        category=category,
+        second_stage=second_stage_scores(text),
+    )
+    if as_json:
+        typer.echo(json.dumps(explanation.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(render(explanation))
+
+
+def _usage_error(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
 
 
 @triage_app.command("seal")

@@ -42,6 +42,8 @@ class TriageResult:
     harm_areas: list[str] = field(default_factory=list)
     policy: str | None = None
     flags: list[str] = field(default_factory=list)
+    # What context rules kept out: each context rule's reason → the signals it cleared.
+    kept_out: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ def combine(
 ) -> TriageResult:
     """One report's triage from its signals. ``scores`` is None when the classifier gave none."""
     placements: list[_Placement] = []
-    clearing = {area: hit for hit in hits for area in hit.rule.clears}
+    clearing = clearing_rules(hits)
     cleared: dict[str, list[str]] = {}  # context rule's reason → what it kept out
     for match in item.hash_matches:
         priority = Priority.P0 if match.child_safety else _severity(taxonomy, match.harm_area)
@@ -132,6 +134,7 @@ def combine(
         # The policy a rule named for the lead harm area, even when another signal leads it.
         policy=next((p.policy for p in placements if p.area == lead.area and p.policy), None),
         flags=list(flags),
+        kept_out=cleared,
     )
     raises: list[tuple[int, str]] = []
     who = TRUSTED_REPORTERS.get(item.reporter_kind)
@@ -154,6 +157,11 @@ def combine(
             result.reasons.append(f"{why} (already {result.priority.label})")
     result.risk = round(result.risk, 4)
     return result
+
+
+def clearing_rules(hits: list[RuleHit]) -> dict[str, RuleHit]:
+    """The context rule that clears each harm area (the last to name it, when several do)."""
+    return {area: hit for hit in hits for area in hit.rule.clears}
 
 
 def _severity(taxonomy: Taxonomy, area: str) -> Priority:
