@@ -124,7 +124,7 @@ def test_a_context_rule_keeps_the_classifier_and_lesser_rules_out_of_its_areas()
     assert game.harm_area == "unclassified", game.reasons
     assert game.reasons[-1] == (
         "a game or sport, not violence 'beat my wife at checkers': not violence_threats "
-        "(kept out: classifier's violence_threats 0.94)"
+        "(kept out: rule harm-a-person, classifier's violence_threats 0.94)"
     )
     assert game.area_scores["violence_threats"] == 0.94  # still shown, only not acted on
     assert (plain.harm_area, plain.priority) == ("violence_threats", Priority.P1)

@@ -22,7 +22,7 @@ from watchfloor.triage.datasets import (
     sealed_list_text,
     sealed_rows,
 )
-from watchfloor.triage.patterns import WORD, TextPattern
+from watchfloor.triage.patterns import WORD, TextPattern, phrase_variants
 from watchfloor.triage.taxonomy import load_taxonomy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,17 +101,37 @@ def test_about_a_fifth_of_every_set_is_sealed(sealed_texts: dict[str, list[str]]
 
 
 class RuleCheck:
-    """Every phrase of four or more words and every pattern of every rule, ready to match."""
+    """Every phrase and proximity term of four or more words (in every word form it stands
+    for) and every pattern of every rule, ready to match.
 
-    def __init__(self, rules: list[dict[str, Any]]) -> None:
+    A proximity rule's match spans words the writer never wrote in a row ("a 13 year old sent
+    me nudes" is two terms six words apart): what could be copied from a row is its terms, so
+    each term is checked as a phrase.
+    """
+
+    def __init__(
+        self, rules: list[dict[str, Any]], terms: dict[str, list[str]] | None = None
+    ) -> None:
         self.phrases: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
         self.patterns: list[tuple[str, TextPattern]] = []
+        named = terms or {}
         for rule in rules:
             rule_id = str(rule["id"])
-            for phrase in rule.get("phrases") or []:
-                words = tuple(WORD.findall(str(phrase).lower()))
-                if len(words) >= MIN_WORDS:
-                    self.phrases.setdefault(words[0], []).append((rule_id, words))
+            phrases = [str(p) for p in rule.get("phrases") or []]
+            near = rule.get("near") or {}
+            question = rule.get("definition_question") or {}
+            for terms_list in [
+                *(near.get("lists") or []),
+                near.get("unless"),
+                question.get("unless"),
+            ]:
+                if isinstance(terms_list, str):
+                    terms_list = named.get(terms_list, [])
+                phrases += [str(p) for p in terms_list or []]
+            for phrase in phrases:
+                for words in phrase_variants(phrase):
+                    if len(words) >= MIN_WORDS:
+                        self.phrases.setdefault(words[0], []).append((rule_id, words))
             for pattern in rule.get("patterns") or []:
                 self.patterns.append((rule_id, TextPattern(str(pattern))))
 
@@ -132,21 +152,6 @@ class RuleCheck:
         return found
 
 
-# Rules that matched sealed rows when the parts were first sealed (#20 item 1). Which rows they
-# match was not looked at; the decision to remove or generalise them is the lead's. Empty this
-# set as they are fixed: the strict xfail below then passes and must lose its marker.
-KNOWN_OFFENDERS = frozenset(
-    {
-        "imminent-violence",
-        "harm-a-person",
-        "definition-question",
-        "phishing-link",
-        "game-context",
-        "extremist-glorification",
-    }
-)
-
-
 @pytest.fixture(scope="module")
 def offending(sealed_texts: dict[str, list[str]]) -> dict[str, int]:
     """Rule id → how many sealed rows a phrase or pattern of four or more words of it matches.
@@ -155,7 +160,8 @@ def offending(sealed_texts: dict[str, list[str]]) -> dict[str, int]:
     test. Matched as the engine matches: whole words, whatever the case; a pattern counts when
     what it matched has four or more words. Ids and counts only: the rows stay unread.
     """
-    check = RuleCheck(yaml.safe_load((CONFIG / "triage_rules.yaml").read_text())["rules"])
+    config = yaml.safe_load((CONFIG / "triage_rules.yaml").read_text())
+    check = RuleCheck(config["rules"], config.get("terms"))
     found: dict[str, int] = {}
     for texts in sealed_texts.values():
         for row in texts:
@@ -164,18 +170,12 @@ def offending(sealed_texts: dict[str, list[str]]) -> dict[str, int]:
     return found
 
 
-def test_no_new_rule_matches_a_sealed_row(offending: dict[str, int]) -> None:
-    new = {k: v for k, v in offending.items() if k not in KNOWN_OFFENDERS}
-    assert new == {}, f"rules matching sealed rows (rule id: rows): {new}"
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="#20: rules written from evaluation rows still match sealed rows; the lead decides",
-)
-def test_no_rule_phrase_or_pattern_of_four_words_matches_a_sealed_row(
+def test_no_rule_phrase_term_or_pattern_of_four_words_matches_a_sealed_row(
     offending: dict[str, int],
 ) -> None:
+    """#20 item 1: the rules written from evaluation rows were removed or generalised; a rule
+    that matches a sealed row with four or more words of its own fails here (ids and counts
+    only: decide from the rule, never by reading the row)."""
     assert offending == {}, f"rules matching sealed rows (rule id: rows): {offending}"
 
 
@@ -195,3 +195,25 @@ def test_the_rule_check_catches_a_copied_sentence() -> None:
         "four",
         "long-pattern",
     }
+
+
+def test_the_rule_check_reads_word_forms_and_proximity_terms() -> None:
+    """A phrase is checked in every word form it stands for, and a proximity rule by its terms,
+    named or written in place; a proximity match of short terms is not a copied sentence."""
+    check = RuleCheck(
+        [
+            {"id": "forms", "phrases": ["want+s to hurt my"]},
+            {"id": "inline", "near": {"lists": [["i", "we"], ["hurt my neighbour's feelings"]]}},
+            {
+                "id": "named",
+                "near": {"lists": ["who", "what"], "unless": ["my neighbour's dog tonight"]},
+            },
+            {"id": "short", "near": {"lists": [["honestly"], ["tonight"]], "within": 9}},
+        ],
+        {"who": ["i"], "what": ["hurt"]},
+    )
+    assert check.matching("Honestly, she wants to HURT my neighbour's dog tonight.") == {
+        "forms",
+        "named",
+    }
+    assert check.matching("we hurt my neighbour's feelings") == {"inline"}
