@@ -2,6 +2,7 @@
 compared on accuracy, speed per report on one core and memory, and the detector triage uses.
 
 Run: .venv/bin/python bench/language.py [--data ../shared/data] [--per-language 300]
+     .venv/bin/python bench/language.py --beside-triage 2000   (its cost beside triage's)
 
 Accuracy is measured on
 - the TRAINING part of Multilingual HateCheck (10 languages; its sealed part is never read),
@@ -252,6 +253,40 @@ def run_one(name: str, data: Path, per_language: int) -> dict[str, object]:
     return out
 
 
+def share_of_triage(reports: int) -> None:
+    """Detection beside the engine on bench/triage.py's 100-word reports, in one process and
+    alternating, so the machine's load weighs on both alike."""
+    sys.path.insert(0, str(ROOT / "src"))
+    sys.path.insert(0, str(ROOT / "bench"))
+    from triage import inputs  # bench/triage.py
+    from watchfloor.runtime import load_config
+    from watchfloor.settings import Settings
+    from watchfloor.triage.language import detect_language, warm
+
+    engine = load_config(Settings(environment="test")).triager
+    items = inputs(reports, 100)
+    warm()
+    engine.triage_many(items[:100])
+    detect_s = triage_s = 0.0
+    for i in range(0, len(items), 100):
+        chunk = items[i : i + 100]
+        start = time.perf_counter()
+        for item in chunk:
+            detect_language(item.text)
+        detect_s += time.perf_counter() - start
+        start = time.perf_counter()
+        for item in chunk:
+            engine.triage_many([item])
+        triage_s += time.perf_counter() - start
+    n = len(items)
+    print(
+        f"{n} reports of 100 words (bench/triage.py's), one at a time: detection "
+        f"{detect_s / n * 1000:.3f} ms a report, the engine (rules + classifier) "
+        f"{triage_s / n * 1000:.3f} ms; detection adds {detect_s / triage_s:.0%} to triage; "
+        f"engine alone {n / triage_s:,.0f} reports/s, with detection {n / (triage_s + detect_s):,.0f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
@@ -261,8 +296,17 @@ def main() -> None:
         default="py3langid:core,py3langid:broad,py3langid:all,lingua:core,lingua-low:core,"
         "lingua:broad,lingua:all,watchfloor:core",
     )
+    parser.add_argument(
+        "--beside-triage",
+        type=int,
+        metavar="N",
+        help="Only time detection beside the triage engine on N 100-word reports.",
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.beside_triage:
+        share_of_triage(args.beside_triage)
+        return
     if args.one:
         print(json.dumps(run_one(args.one, args.data, args.per_language)))
         return
