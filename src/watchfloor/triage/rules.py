@@ -41,25 +41,31 @@ term.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
-
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
 
 from watchfloor.configfile import load_yaml_model
 from watchfloor.triage.patterns import WORD, TextPattern, phrase_variants
-from watchfloor.triage.taxonomy import Priority, PriorityLabel, Taxonomy
+from watchfloor.triage.proximity import (
+    QUESTION_WORDS,
+    NearRule,
+    Question,
+    asks_definition,
+    near_match,
+)
+from watchfloor.triage.rule_schema import Conditions, Rule, RuleSet, TermList
+from watchfloor.triage.taxonomy import Priority, Taxonomy
+
+__all__ = [
+    "Conditions",
+    "HashHit",
+    "Rule",
+    "RuleHit",
+    "RuleSet",
+    "Rules",
+    "TriageInput",
+    "load_rules",
+]
 
 NEGATIONS = frozenset(
     [
@@ -90,222 +96,6 @@ NEGATIONS = frozenset(
     ]
 )
 NEGATION_WINDOW = 3  # words before a match that can negate it
-
-
-class Conditions(BaseModel):
-    """Every condition given must hold; a list means any of its values."""
-
-    model_config = ConfigDict(extra="forbid")
-    reporter_kinds: list[str] | None = None
-    categories: list[str] | None = None
-    regions: list[str] | None = None
-    languages: list[str] | None = None
-    sources: list[str] | None = None
-    min_prior_violations: int | None = Field(default=None, ge=1)
-
-
-Phrase = Annotated[str, StringConstraints(min_length=2)]
-# "i" is a term of its own in a list; a bare number in YAML ("20") is a word too.
-Term = Annotated[
-    str,
-    BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v),
-    StringConstraints(min_length=1),
-]
-# A list of terms: written inline, or the name of one of the file's named lists (``terms``).
-TermList = str | list[Term]
-
-
-def _check_phrases(phrases: list[str]) -> list[str]:
-    for phrase in phrases:
-        if not phrase_variants(phrase):  # raises ValueError for a bad marker
-            raise ValueError(f"phrase {phrase!r} has no words")
-    return phrases
-
-
-class Near(BaseModel):
-    """A term of every list, the first words of all of them at most ``within`` words apart."""
-
-    model_config = ConfigDict(extra="forbid")
-    lists: list[TermList] = Field(min_length=2, max_length=4)
-    within: int = Field(ge=1, le=30)
-    ordered: bool = False
-    unless: TermList | None = None
-
-    @field_validator("lists")
-    @classmethod
-    def _phrases(cls, value: list[TermList]) -> list[TermList]:
-        for terms in value:
-            if isinstance(terms, list):
-                _check_phrases(terms)
-        return value
-
-
-class DefinitionQuestion(BaseModel):
-    """The whole report asks what a term of at most ``max_words`` words means."""
-
-    model_config = ConfigDict(extra="forbid")
-    max_words: int = Field(default=3, ge=1, le=6)
-    unless: TermList | None = None
-
-
-class Rule(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
-    label: str
-    harm_area: str | None = None
-    policy: str | None = None
-    priority: PriorityLabel | None = None
-    raise_priority: int = Field(default=0, ge=0, le=2)
-    clears: list[str] = Field(default_factory=list)
-    phrases: list[Phrase] = Field(default_factory=list)
-    patterns: list[str] = Field(default_factory=list)
-    near: Near | None = None
-    definition_question: DefinitionQuestion | None = None
-    negatable: bool = True
-    when: Conditions | None = None
-
-    @field_validator("phrases")
-    @classmethod
-    def _phrase_forms(cls, value: list[str]) -> list[str]:
-        return _check_phrases(value)
-
-    @field_validator("harm_area")
-    @classmethod
-    def _known_area(cls, value: str | None, info: ValidationInfo) -> str | None:
-        taxonomy: Taxonomy | None = (info.context or {}).get("taxonomy")
-        if value is not None and taxonomy is not None and value not in taxonomy.area_ids:
-            raise ValueError(f"unknown harm area {value!r}; known: {', '.join(taxonomy.area_ids)}")
-        return value
-
-    @field_validator("clears")
-    @classmethod
-    def _known_areas(cls, value: list[str], info: ValidationInfo) -> list[str]:
-        taxonomy: Taxonomy | None = (info.context or {}).get("taxonomy")
-        unknown = [a for a in value if taxonomy is not None and a not in taxonomy.area_ids]
-        if unknown:
-            raise ValueError(
-                f"unknown harm area(s) {', '.join(map(repr, unknown))}; "
-                f"known: {', '.join(taxonomy.area_ids if taxonomy else [])}"
-            )
-        return value
-
-    @field_validator("patterns")
-    @classmethod
-    def _compiles(cls, value: list[str]) -> list[str]:
-        for pattern in value:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(
-                    f"pattern {pattern!r} is not a regular expression: {exc}"
-                ) from None
-        return value
-
-    @model_validator(mode="after")
-    def _shape(self, info: ValidationInfo) -> Rule:
-        if self.harm_area is not None and self.priority is None:
-            raise ValueError("a rule with a harm_area needs a priority")
-        if self.harm_area is None and (self.priority is not None or self.policy is not None):
-            raise ValueError("priority and policy need a harm_area")
-        if self.clears and (self.harm_area is not None or self.raise_priority):
-            raise ValueError("a context rule (clears) neither places nor raises")
-        if self.harm_area is None and not self.raise_priority and not self.clears:
-            raise ValueError("a rule needs a harm_area and priority, raise_priority, or clears")
-        if not (
-            self.phrases or self.patterns or self.near or self.definition_question or self.when
-        ):
-            raise ValueError(
-                "a rule needs phrases, patterns, near, definition_question or conditions (when)"
-            )
-        named: dict[str, list[str]] | None = (info.context or {}).get("terms")
-        if named is not None:
-            for where, terms in self.term_lists():
-                if isinstance(terms, str) and terms not in named:
-                    raise ValueError(
-                        f"{where}: unknown term list {terms!r}; "
-                        f"named lists: {', '.join(sorted(named)) or 'none'}"
-                    )
-            if self.near is not None:
-                _no_shared_terms(self.near, named)
-        taxonomy: Taxonomy | None = (info.context or {}).get("taxonomy")
-        if self.policy is not None and taxonomy is not None:
-            found = taxonomy.policy(self.policy)
-            if found is None:
-                raise ValueError(f"unknown policy {self.policy!r}")
-            if found[0].id != self.harm_area:
-                raise ValueError(
-                    f"policy {self.policy} belongs to {found[0].id}, not {self.harm_area}"
-                )
-        return self
-
-    def term_lists(self) -> list[tuple[str, TermList]]:
-        """Every term list the rule uses, with where it stands (for errors)."""
-        found: list[tuple[str, TermList]] = []
-        if self.near is not None:
-            found += [(f"near.lists.{n}", terms) for n, terms in enumerate(self.near.lists)]
-            if self.near.unless is not None:
-                found.append(("near.unless", self.near.unless))
-        if self.definition_question is not None and self.definition_question.unless is not None:
-            found.append(("definition_question.unless", self.definition_question.unless))
-        return found
-
-
-def _no_shared_terms(near: Near, named: dict[str, list[str]]) -> None:
-    """A word sequence in two lists of one rule would match both lists on its own."""
-    seen: dict[tuple[str, ...], int] = {}
-    for n, terms in enumerate(near.lists):
-        for phrase in named.get(terms, []) if isinstance(terms, str) else terms:
-            for words in phrase_variants(phrase):
-                if seen.setdefault(words, n) != n:
-                    raise ValueError(
-                        f"near.lists.{seen[words]} and near.lists.{n} both match "
-                        f"{' '.join(words)!r}: a term belongs to one list"
-                    )
-
-
-class RuleSet(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    version: int
-    terms: dict[
-        Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")],
-        Annotated[list[Term], Field(min_length=1)],
-    ] = Field(default_factory=dict)
-    rules: list[Rule]
-
-    @model_validator(mode="before")
-    @classmethod
-    def _share_term_names(cls, data: Any, info: ValidationInfo) -> Any:
-        # Rules check the names they use while they are validated, so an error names the rule's
-        # own line: they read the named lists from the validation context.
-        if isinstance(info.context, dict) and isinstance(data, dict):
-            terms = data.get("terms") or {}
-            if isinstance(terms, dict):
-                info.context["terms"] = {
-                    str(k): [str(p) for p in v] if isinstance(v, list) else []
-                    for k, v in terms.items()
-                }
-        return data
-
-    @field_validator("terms")
-    @classmethod
-    def _term_phrases(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        for name, phrases in value.items():
-            try:
-                _check_phrases(phrases)
-            except ValueError as exc:
-                raise ValueError(f"{name}: {exc}") from None
-        return value
-
-    @model_validator(mode="after")
-    def _names_used(self) -> RuleSet:
-        used = {t for r in self.rules for _, t in r.term_lists() if isinstance(t, str)}
-        unknown = sorted(used - set(self.terms))
-        if unknown:
-            raise ValueError(f"unknown term list(s): {', '.join(unknown)}")
-        unused = sorted(set(self.terms) - used)
-        if unused:
-            raise ValueError(f"term list(s) no rule uses: {', '.join(unused)}")
-        return self
 
 
 @dataclass(frozen=True)
@@ -354,40 +144,6 @@ class RuleHit:
 _Entry = tuple[tuple[str, ...], str, list[Rule], list[int]]
 
 
-@dataclass(frozen=True)
-class _NearRule:
-    rule: Rule
-    lists: tuple[int, ...]  # term ids, in the rule's order
-    within: int
-    ordered: bool
-    unless: int | None
-
-
-@dataclass(frozen=True)
-class _Question:
-    rule: Rule
-    max_words: int
-    unless: frozenset[tuple[str, ...]]
-
-
-# What opens a definition question, as words; "what does X mean" also needs its closing word.
-_OPENERS: tuple[tuple[str, ...], ...] = (
-    ("what", "is", "meant", "by"),
-    ("what", "is"),
-    ("what", "are"),
-    ("what", "was"),
-    ("what", "were"),
-    ("what's",),
-    ("whats",),
-    ("define",),
-    ("definition", "of"),
-    ("meaning", "of"),
-)
-_MEAN_OPENERS: tuple[tuple[str, ...], ...] = (("what", "does"), ("what", "do"))
-_ARTICLES = frozenset(["a", "an", "the"])
-_QUESTION_WORDS = 12  # a longer report is never only a question about a term
-
-
 class Rules:
     """Compiled rules; ``hits`` is pure and safe to share between threads.
 
@@ -426,21 +182,21 @@ class Rules:
                 return term_id(f"terms.{terms}", ruleset.terms[terms])
             return term_id(f"{rule.id}.{where}", terms)
 
-        self._near: list[_NearRule] = []
-        self._questions: list[_Question] = []
+        self._near: list[NearRule] = []
+        self._questions: list[Question] = []
         for rule in self.rules:
             if rule.near is not None:
                 near = rule.near
                 lists = tuple(resolve(rule, f"near.lists.{n}", t) for n, t in enumerate(near.lists))
                 unless = None if near.unless is None else resolve(rule, "near.unless", near.unless)
-                self._near.append(_NearRule(rule, lists, near.within, near.ordered, unless))
+                self._near.append(NearRule(rule, lists, near.within, near.ordered, unless))
             if rule.definition_question is not None:
                 question = rule.definition_question
                 unless_terms = question.unless
                 if isinstance(unless_terms, str):
                     unless_terms = ruleset.terms[unless_terms]
                 variants = frozenset(w for p in unless_terms or [] for w in phrase_variants(p))
-                self._questions.append(_Question(rule, question.max_words, variants))
+                self._questions.append(Question(rule, question.max_words, variants))
         for words in phrase_rules.keys() | term_lists.keys():
             entry = (words, " ".join(words), phrase_rules.get(words, []), term_lists.get(words, []))
             if len(words) == 1:
@@ -528,18 +284,18 @@ class Rules:
                 rule = near.rule
                 if rule.id in found or not all(n in seen for n in near.lists):
                     continue
-                span = _near_match(near, seen)
+                span = near_match(near, seen)
                 if span is not None and _holds(rule.when, item):
                     start, end = span
                     negation = _negation(words[max(0, start - NEGATION_WINDOW) : start])
                     found[rule.id] = _hit(rule, " ".join(words[start:end]), negation)
-        if self._questions and len(words) <= _QUESTION_WORDS:
+        if self._questions and len(words) <= QUESTION_WORDS:
             for question in self._questions:
                 rule = question.rule
                 if (
                     rule.id not in found
                     and _holds(rule.when, item)
-                    and _asks_definition(words, question)
+                    and asks_definition(words, question)
                 ):
                     found[rule.id] = _hit(rule, item.text.strip(), None)
         for rule in self._conditions_only:
@@ -550,76 +306,6 @@ class Rules:
             found.values(),
             key=lambda h: (h.priority if h.priority is not None else 9, order[h.rule.id]),
         )
-
-
-def _near_match(near: _NearRule, seen: dict[int, list[tuple[int, int]]]) -> tuple[int, int] | None:
-    """The first (start, end) word span holding a term of every list within ``near.within``
-    words and no ``unless`` term near it; None if there is none."""
-    lists = [seen[n] for n in near.lists]
-    starts = [[s for s, _ in occurrences] for occurrences in lists]
-    # Each occurrence that could be a match's first term, leftmost first.
-    anchors = (
-        [(0, o) for o in lists[0]]
-        if near.ordered
-        else sorted(
-            ((k, o) for k, occurrences in enumerate(lists) for o in occurrences),
-            key=lambda a: a[1],
-        )
-    )
-    for k0, (first, end) in anchors:
-        last, stop, at = first, end, end if near.ordered else first
-        for k, occurrences in enumerate(lists):
-            if k == k0:
-                continue
-            j = bisect_left(starts[k], at)
-            if j == len(occurrences):
-                break
-            s, e = occurrences[j]
-            last, stop = max(last, s), max(stop, e)
-            if near.ordered:
-                at = e
-        else:
-            if last - first <= near.within and not _excluded(near, seen, first, stop):
-                return first, stop
-    return None
-
-
-def _excluded(
-    near: _NearRule, seen: dict[int, list[tuple[int, int]]], start: int, end: int
-) -> bool:
-    if near.unless is None:
-        return False
-    return any(
-        start - near.within <= e and s <= end + near.within for s, e in seen.get(near.unless, ())
-    )
-
-
-def _asks_definition(words: list[str], question: _Question) -> bool:
-    """The words are a whole question asking what a term means (see the module's docstring)."""
-    rest: list[str] | None = None
-    for opener in _MEAN_OPENERS:
-        if tuple(words[: len(opener)]) == opener and words[-1:] in (["mean"], ["means"]):
-            rest = words[len(opener) : -1]
-            break
-    else:
-        for opener in _OPENERS:
-            if tuple(words[: len(opener)]) == opener:
-                rest = words[len(opener) :]
-                break
-    if rest is None:
-        return False
-    if rest[:1] and rest[0] in _ARTICLES:
-        rest = rest[1:]
-    if tuple(rest[:2]) in {("definition", "of"), ("meaning", "of")}:
-        rest = rest[2:]
-        if rest[:1] and rest[0] in _ARTICLES:
-            rest = rest[1:]
-    if not 1 <= len(rest) <= question.max_words:
-        return False
-    term = tuple(rest)
-    return not any(
-        term[i : i + len(u)] == u for u in question.unless for i in range(len(term) - len(u) + 1)
-    )
 
 
 def _hit(rule: Rule, quote: str | None, negation: str | None) -> RuleHit:
