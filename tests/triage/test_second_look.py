@@ -105,14 +105,16 @@ def people(make_user: Callable[..., Person]) -> dict[str, Person]:
 
 
 @pytest.fixture
-def stage(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSecondStage]:
+def stage(monkeypatch: pytest.MonkeyPatch, runtime: Runtime) -> Iterator[FakeSecondStage]:
     """The worker's second-look job, with the fake as its second stage."""
     fake = FakeSecondStage()
-    use_job(monkeypatch, SecondLookJob(loader=lambda: fake))
+    use_job(monkeypatch, runtime, SecondLookJob(loader=lambda: fake))
     yield fake
 
 
-def use_job(monkeypatch: pytest.MonkeyPatch, job: SecondLookJob) -> None:
+def use_job(monkeypatch: pytest.MonkeyPatch, runtime: Runtime, job: SecondLookJob) -> None:
+    """Make ``job`` the worker's second-look job, switched on whatever the test settings say."""
+    runtime.settings.second_look = True
     jobs = [
         worker.Job(j.name, j.description, job) if j.name == "second-look" else j
         for j in worker.JOBS
@@ -313,7 +315,7 @@ def test_without_a_second_stage_the_job_does_nothing_and_says_so_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     job = SecondLookJob(loader=lambda: None)
-    use_job(monkeypatch, job)
+    use_job(monkeypatch, runtime, job)
     (sister,) = send(client, people["intake"], [SISTER])
     with caplog.at_level(logging.INFO, logger="watchfloor.triage.second_look"):
         for _ in range(3):
@@ -339,7 +341,7 @@ def test_a_failing_second_stage_blocks_nothing_else_and_is_tried_again_later(
 ) -> None:
     broken = BrokenSecondStage()
     job = SecondLookJob(loader=lambda: broken)
-    use_job(monkeypatch, job)
+    use_job(monkeypatch, runtime, job)
     (sister,) = send(client, people["intake"], [SISTER])
     # The other jobs still run: a report accepted for later is triaged in the same round.
     r = client.post(
@@ -391,6 +393,7 @@ def test_two_unsure_reports_on_one_case_raise_it_once(
     case = case_of(client, people["analyst"], joined[0]["case"])
     # The first report (threat, P1) raises it; the second finds it already at P1.
     assert (case["harm_area"], case["priority"]) == ("violence_threats", "P1")
+    assert "violence_threats" in case["harm_areas"]
     assert len(second_looks(client, people["lead"], joined[0]["case"])) == 1
     looked = marks(runtime)
     assert looked[joined[1]["report_id"]].outcome == "unchanged"

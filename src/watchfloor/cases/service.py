@@ -219,6 +219,7 @@ def raise_urgency(
     priority: Priority,
     harm_area: str | None,
     reasons: list[str],
+    placed_in: Sequence[str] = (),
     taxonomy: Taxonomy,
     sla: SlaConfig,
     queues: QueueConfig,
@@ -227,7 +228,8 @@ def raise_urgency(
     audit_extra: dict[str, Any] | None = None,
 ) -> None:
     """Make a locked case more urgent: ``priority`` if higher than its own, and ``harm_area``
-    (None keeps it) with the area's SLA class; ``reasons`` go first among its triage reasons.
+    (None keeps it) with the area's SLA class; ``reasons`` go first among its triage reasons, and
+    ``placed_in`` (the areas the signal placed it in) join its harm areas.
 
     As for a more urgent report joining it: its SLA clocks are recomputed, and an unclaimed case
     moves to the queue its area and priority route to. It never lowers the priority, and no clock
@@ -241,7 +243,7 @@ def raise_urgency(
         found = taxonomy.policy(case.suggested_policy) if case.suggested_policy else None
         if found is not None and found[0].id != harm_area:
             case.suggested_policy = None  # a policy of the area the case has left
-    case.harm_areas = list(dict.fromkeys([case.harm_area, *case.harm_areas]))
+    case.harm_areas = list(dict.fromkeys([case.harm_area, *case.harm_areas, *placed_in]))
     case.priority = min(case.priority, int(priority))
     case.triage_reasons = [*reasons, *case.triage_reasons]
     case.updated_at = now

@@ -321,6 +321,7 @@ def _apply(
         priority=change.priority,
         harm_area=change.harm_area,
         reasons=[verdict.reason],
+        placed_in=[placement.area],
         taxonomy=config.taxonomy,
         sla=config.sla,
         queues=config.queues,
