@@ -36,6 +36,10 @@ A match right after a negation ("I would never kill myself") is *negated*: it pl
 one level lower instead of being dropped, because for life-safety phrases a missed case costs
 more than a second look. For a proximity match the negation must come just before its first
 term.
+
+The file's schema and its validation live in rule_schema.py, proximity and definition-question
+matching in proximity.py, word forms and pattern search in patterns.py; this module compiles
+the rules and scans a report once.
 """
 
 from __future__ import annotations
