@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo serve worker test lint typecheck unit chromium screenshots bench eval model clean
+.PHONY: install demo serve worker test lint typecheck unit chromium screenshots bench eval model second-stage clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Watchfloor needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -80,6 +80,10 @@ eval: $(STAMP) ## triage quality on every labelled set in $(DATA) (see config/da
 model: export WATCHFLOOR_ENVIRONMENT ?= test
 model: $(STAMP) ## rebuild the shipped classifier from the project's data and $(DATA)'s trainable sets
 	$(BIN)/watchfloor triage train --base --data-dir $(DATA)
+
+second-stage: export WATCHFLOOR_ENVIRONMENT ?= test
+second-stage: $(STAMP) ## rebuild the shipped second stage (embedder + a head per harm area) offline from the same data
+	HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python -m watchfloor.triage.second_stage_training --data-dir $(DATA)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache watchfloor.db watchfloor.db-*

@@ -164,14 +164,14 @@ def read(path: Path = ARTIFACT, embedder: Embedder | None = None) -> SecondStage
     try:
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(data["meta"].tobytes().decode())
+            if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+                raise SecondStageUnavailable(f"{path}: not a {FORMAT} model")
             coef = data["coef"].astype(np.float32)
             intercept = data["intercept"].astype(np.float32)
     except FileNotFoundError:
         raise SecondStageUnavailable(f"{path}: no second-stage model there") from None
     except (OSError, ValueError, KeyError, EOFError) as exc:
         raise SecondStageUnavailable(f"{path}: not a readable second-stage model ({exc})") from exc
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise SecondStageUnavailable(f"{path}: not a {FORMAT} model")
     try:
         areas = [str(a) for a in meta["areas"]]
         wanted = meta["embedder"]

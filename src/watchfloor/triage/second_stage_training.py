@@ -29,15 +29,15 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score
 
-from watchfloor.triage.datasets import (
-    Example,
-    LabelMapping,
-    group_keys,
-    mappings_in,
-    read_examples,
-    read_rows,
+from watchfloor.triage.datasets import Example, LabelMapping, committed_sealed, mappings_in
+from watchfloor.triage.learning import (
+    demo_examples,
+    dev_split,
+    policy_examples,
+    seed_examples,
+    trainable_sets,
+    without_sealed,
 )
-from watchfloor.triage.learning import demo_examples, policy_examples, seed_examples
 from watchfloor.triage.second_stage import (
     ARTIFACT,
     EMBEDDERS,
@@ -47,9 +47,11 @@ from watchfloor.triage.second_stage import (
 )
 from watchfloor.triage.taxonomy import Taxonomy, load_taxonomy
 
-DEV_PERCENT = 20
-GRID = np.linspace(0.2, 0.9, 29)
+# Thresholds: a rare area's balanced head puts most of its probabilities high, so the grid
+# reaches 0.99 (on 0.2-0.9 most areas' best F1 sat at the 0.9 edge).
+GRID = np.linspace(0.2, 0.99, 80)
 C = 4.0
+LANGUAGES_FROM = "multilingual_hatecheck"  # its breakdown field is the row's language
 
 
 @dataclass(frozen=True)
@@ -62,53 +64,31 @@ class Row:
     language: str | None = None
 
 
-def _dev(key: str) -> bool:
-    digest = hashlib.blake2b(f"second-stage-dev:{key}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") % 100 < DEV_PERCENT
-
-
-def _group_roots(rows: Sequence[dict[str, object]], mapping: LabelMapping) -> list[str]:
-    """Each row's group (rows sharing a near-duplicate or template key are one group)."""
-    parent: dict[str, str] = {}
-
-    def root(key: str) -> str:
-        parent.setdefault(key, key)
-        while parent[key] != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
-
-    keys = group_keys(rows, mapping)
-    for row_keys in keys:
-        first = root(row_keys[0])
-        for other in row_keys[1:]:
-            a, b = sorted((first, root(other)))
-            parent[b] = a
-            first = a
-    return [root(k[0]) for k in keys]
-
-
 def training_rows(
     taxonomy: Taxonomy, data_dir: Path | None, mappings: Sequence[LabelMapping]
 ) -> tuple[list[Row], list[str]]:
-    """Everything the second stage may learn from (no sealed row), with its dev split; and the
-    names of the public sets used."""
-    out = [Row(e, "seed", _dev(e.text)) for e in seed_examples()]
-    out += [Row(e, "policy", _dev(e.text)) for e in policy_examples(taxonomy) * 3]
-    out += [Row(e, "demo", _dev(e.text)) for e in demo_examples()]
+    """What the first stage learns from (learning.shipped_examples: no sealed row, no text of a
+    committed sealed list, each set's weight), each row with its source and its side of the
+    first stage's grouped dev split; and the names of the public sets used."""
+    sealed = committed_sealed(mappings)
+    parts: list[tuple[str, Sequence[Example]]] = [
+        ("seed", seed_examples()),
+        ("policy", policy_examples(taxonomy) * 3),
+        ("demo", demo_examples()),
+    ]
     names = []
     for m in mappings:
-        if not (data_dir and m.trainable and m.file and (data_dir / m.file).exists()):
-            continue
-        path = data_dir / m.file
-        raw = [r for _, r in read_rows(path)]
-        examples = read_examples(path, m)
-        language = [str(r.get("language")) if "language" in r else None for r in raw]
-        for e, group, lang in zip(examples, _group_roots(raw, m), language, strict=True):
-            if not e.holdout:
-                out.append(Row(e, m.name, _dev(group), lang))
-        names.append(m.name)
-    return out, names
+        public, used = trainable_sets(data_dir, [m])
+        if used:
+            parts.append((m.name, [e for e in public if not e.holdout]))
+            names += used
+    tagged = [(source, e) for source, part in parts for e in without_sealed(part, sealed)]
+    _, dev = dev_split([e for _, e in tagged])
+    in_dev = {id(e) for e in dev}
+    return [
+        Row(e, source, id(e) in in_dev, e.breakdown if source == LANGUAGES_FROM else None)
+        for source, e in tagged
+    ], names
 
 
 def text_key(text: str) -> str:
@@ -146,9 +126,14 @@ def embed_cached(
 
 
 def fit_heads(
-    x: np.ndarray, labels: Sequence[frozenset[str]], areas: Sequence[str], c: float = C
+    x: np.ndarray,
+    labels: Sequence[frozenset[str]],
+    areas: Sequence[str],
+    weights: np.ndarray | None = None,
+    c: float = C,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One balanced logistic regression per area; an area with too few examples never fires."""
+    """One balanced logistic regression per area, each row counting its set's weight; an area
+    with too few examples never fires."""
     coef = np.zeros((len(areas), x.shape[1]), dtype=np.float32)
     intercept = np.full(len(areas), -30.0, dtype=np.float32)
     for i, area in enumerate(areas):
@@ -156,7 +141,7 @@ def fit_heads(
         if y.sum() < 2:
             continue
         model = LogisticRegression(C=c, class_weight="balanced", max_iter=3000)
-        model.fit(x, y)
+        model.fit(x, y, sample_weight=weights)
         coef[i], intercept[i] = model.coef_[0], model.intercept_[0]
     return coef, intercept
 
@@ -170,7 +155,7 @@ def probabilities(x: np.ndarray, coef: np.ndarray, intercept: np.ndarray) -> np.
 def choose_thresholds(
     p: np.ndarray, labels: Sequence[frozenset[str]], areas: Sequence[str]
 ) -> dict[str, float]:
-    """Each area's threshold with the best F1, between 0.2 and 0.9 (0.5 with under 3 positives)."""
+    """Each area's threshold with the best F1, between 0.2 and 0.99 (0.5 with under 3 positives)."""
     out = {}
     for j, area in enumerate(areas):
         truth = np.array([area in ls for ls in labels])
@@ -224,16 +209,19 @@ def build(
     and the dev split's figures."""
     x = embed_cached(embedder, [r.example.text for r in rows], cache_dir)
     labels = [r.example.areas for r in rows]
+    weights = np.array([r.example.weight for r in rows])
     fit = np.array([not r.dev for r in rows])
     tune = np.array([r.dev and r.source != "demo" for r in rows])
-    coef, intercept = fit_heads(x[fit], [labels[i] for i in np.flatnonzero(fit)], areas)
+    coef, intercept = fit_heads(
+        x[fit], [labels[i] for i in np.flatnonzero(fit)], areas, weights[fit]
+    )
     p = probabilities(x[tune], coef, intercept)
     tune_labels = [labels[i] for i in np.flatnonzero(tune)]
     thresholds = choose_thresholds(p, tune_labels, areas)
     table, mean_auprc, mean_f1 = dev_table(p, tune_labels, areas, thresholds)
     if baseline:
         table += "\n" + _baseline(rows, fit, tune, areas, p)
-    coef, intercept = fit_heads(x, labels, areas)
+    coef, intercept = fit_heads(x, labels, areas, weights)
     counts = Counter(r.source for r in rows)
     model = SecondStage(
         name=f"{embedder.name} + logistic heads/1",
@@ -268,8 +256,12 @@ def _baseline(
 
     texts = [r.example.text for r in rows]
     labels = [r.example.areas for r in rows]
+    idx = np.flatnonzero(fit)
     first = TextClassifier.fit(
-        [texts[i] for i in np.flatnonzero(fit)], [labels[i] for i in np.flatnonzero(fit)], areas
+        [texts[i] for i in idx],
+        [labels[i] for i in idx],
+        areas,
+        weights=[rows[int(i)].example.weight for i in idx],
     )
     q = first.raw_scores([texts[i] for i in np.flatnonzero(tune)])
     tune_labels = [labels[i] for i in np.flatnonzero(tune)]
@@ -301,7 +293,8 @@ def compare(
         x_dev = embed_cached(embedder, [r.example.text for r in dev], cache_dir)
         print(f"{name}: embedded in {time.perf_counter() - start:.0f} s")
         labels = [r.example.areas for r in fit]
-        coef, intercept = fit_heads(x_fit, labels, areas)
+        weights = np.array([r.example.weight for r in fit])
+        coef, intercept = fit_heads(x_fit, labels, areas, weights)
         p = probabilities(x_dev, coef, intercept)
         dev_labels = [r.example.areas for r in dev]
         thresholds = choose_thresholds(p, dev_labels, areas)
@@ -313,24 +306,37 @@ def compare(
 def _cross_lingual(
     name: str, fit: Sequence[Row], dev: Sequence[Row], x_fit: np.ndarray, x_dev: np.ndarray
 ) -> None:
-    """Hate heads fitted without any non-English row, scored on each language's dev rows."""
+    """Hate heads fitted without any non-English row, scored on each language's dev rows; the
+    first stage's design (TF-IDF) fitted on the same English rows beside them."""
+    from watchfloor.triage.classifier import TextClassifier
+
     english = np.array([r.language is None for r in fit])
     y = np.array(["hate" in r.example.areas for r in fit])
     all_head = LogisticRegression(C=C, class_weight="balanced", max_iter=3000).fit(x_fit, y)
     en_head = LogisticRegression(C=C, class_weight="balanced", max_iter=3000)
     en_head.fit(x_fit[english], y[english])
+    en_rows = [r for r in fit if r.language is None]
+    tfidf = TextClassifier.fit(
+        [r.example.text for r in en_rows], [r.example.areas & {"hate"} for r in en_rows], ["hate"]
+    )
     print(f"{name}: hate on Multilingual HateCheck dev rows, AUPRC / accuracy at 0.5")
-    print(f"  {'language':<12} {'rows':>5} {'english-only heads':>20} {'all rows heads':>16}")
+    print(
+        f"  {'language':<12} {'rows':>5} {'english-only heads':>20} {'all rows heads':>16} "
+        f"{'english-only TF-IDF':>20}"
+    )
     languages = sorted({r.language for r in dev if r.language})
     for language in languages:
         idx = [i for i, r in enumerate(dev) if r.language == language]
         truth = np.array(["hate" in dev[i].example.areas for i in idx])
         cells = []
-        for head in (en_head, all_head):
-            score = head.predict_proba(x_dev[idx])[:, 1]
+        for score in (
+            en_head.predict_proba(x_dev[idx])[:, 1],
+            all_head.predict_proba(x_dev[idx])[:, 1],
+            tfidf.raw_scores([dev[i].example.text for i in idx])[:, 0],
+        ):
             auprc = average_precision_score(truth, score) if 0 < truth.sum() < len(truth) else 0
             cells.append(f"{auprc:.3f} / {float(((score >= 0.5) == truth).mean()):.3f}")
-        print(f"  {language:<12} {len(idx):>5} {cells[0]:>20} {cells[1]:>16}")
+        print(f"  {language:<12} {len(idx):>5} {cells[0]:>20} {cells[1]:>16} {cells[2]:>20}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,249 @@
+"""The second stage as the worker uses it: the shipped model loads with no network, places reports
+written as people write them (in English, French, Spanish and German) in the right harm area,
+leaves look-alikes alone, gives the same scores every time, and refuses a broken artifact."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from watchfloor.triage.second_stage import (
+    ARTIFACT,
+    FORMAT,
+    SecondStage,
+    SecondStageUnavailable,
+    load_second_stage,
+    read,
+)
+
+
+@pytest.fixture(scope="module")
+def offline() -> Iterator[None]:
+    """No model hub, no network: any attempt to connect fails the test."""
+    saved = socket.socket.connect
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the second stage tried to use the network")
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HF_HUB_OFFLINE", "1")
+        mp.setenv("TRANSFORMERS_OFFLINE", "1")
+        mp.setattr(socket.socket, "connect", refuse)
+        yield
+    assert socket.socket.connect is saved
+
+
+@pytest.fixture(scope="module")
+def model(offline: None) -> SecondStage:
+    loaded = load_second_stage()
+    assert loaded is not None, "the shipped second stage did not load"
+    return loaded
+
+
+def test_the_shipped_model_says_what_it_is_and_was_trained_on(model: SecondStage) -> None:
+    assert "use-multilingual-v3" in model.name
+    assert set(model.thresholds) == set(model.areas)
+    assert "unclassified" not in model.areas
+    assert all(0.0 < t < 1.0 for t in model.thresholds.values())
+    info = model.info
+    assert info["sealed_rows_used"] == 0
+    assert "multilingual_hatecheck" in info["public_sets"]
+    assert info["examples_by_source"]["demo"] > 0
+
+
+PARAM = type(pytest.param(""))
+
+# Known misses of the shipped model, kept as strict expected failures so a better model shows
+# up as an unexpected pass. Its training data has few threats in report wording (Davidson's
+# offensive tweets, learned as harassment, pull a threat against the reporter there) and no
+# benign text about children's photos (every "photos of kids" it saw was abuse).
+THREAT_READ_AS_HARASSMENT = pytest.mark.xfail(
+    strict=True, reason="scored harassment 0.72, violence_threats 0.46 (threshold 0.96)"
+)
+KIDS_PHOTOS_READ_AS_ABUSE = pytest.mark.xfail(
+    strict=True, reason="child_safety 0.98: no benign look-alikes about children in training"
+)
+
+HARMFUL = [
+    # (report, the area it belongs in)
+    pytest.param(
+        "My ex keeps texting me that he will come round tonight and stab me in front of my kids",
+        "violence_threats",
+        marks=THREAT_READ_AS_HARASSMENT,
+    ),
+    ("He messaged me that he will kill my dad after the game on Saturday", "violence_threats"),
+    (
+        "my friend posted that she's been cutting herself again and wants to end her life "
+        "this weekend, please someone help her",
+        "self_harm",
+    ),
+    (
+        "This account posts every day that Muslims are vermin who should be driven out of the "
+        "country",
+        "hate",
+    ),
+    (
+        "Got a text pretending to be my bank with a link asking for my card number and PIN to "
+        "unlock my account",
+        "fraud_scams",
+    ),
+    (
+        "Il m'a envoyé un message disant qu'il viendrait chez moi ce soir pour me tuer avec "
+        "un couteau",
+        "violence_threats",
+    ),
+    (
+        "Este usuario publica que los inmigrantes son ratas y que habría que echarlos a todos",
+        "hate",
+    ),
+    (
+        "Ich habe eine SMS angeblich von meiner Bank bekommen, die meine PIN und Kartennummer "
+        "verlangt, sonst wird mein Konto gesperrt",
+        "fraud_scams",
+    ),
+]
+
+BENIGN = [
+    "I absolutely killed it at my presentation today, the whole room was laughing",
+    "How do I kill a Python process that hangs when I close the terminal?",
+    "My bank sent me a letter about the new opening hours of the branch",
+    pytest.param(
+        "The school photos of the kids arrived today and they look lovely",
+        marks=KIDS_PHOTOS_READ_AS_ABUSE,
+    ),
+    "Ce film m'a tué de rire, je le recommande à tout le monde",
+    "Mi abuela prepara la mejor paella del barrio los domingos",
+    "Wir haben gestern im Park Fußball gespielt und danach gegrillt",
+]
+
+
+@pytest.mark.parametrize(("text", "area"), HARMFUL)
+def test_a_harmful_report_is_placed_in_its_area(model: SecondStage, text: str, area: str) -> None:
+    scores = model.scores([text])[0]
+    assert scores[area] >= model.thresholds[area], (area, scores[area], model.thresholds[area])
+    assert area in model.flagged(scores)
+
+
+@pytest.mark.parametrize("text", BENIGN)
+def test_a_look_alike_is_placed_nowhere(model: SecondStage, text: str) -> None:
+    scores = model.scores([text])[0]
+    assert model.flagged(scores) == [], {a: round(s, 3) for a, s in scores.items()}
+
+
+def test_scores_are_the_same_every_time_and_in_any_batch(model: SecondStage) -> None:
+    texts = [p.values[0] if isinstance(p, PARAM) else p[0] for p in HARMFUL]
+    texts += [p if isinstance(p, str) else p.values[0] for p in BENIGN]
+    first = model.raw_scores(texts)
+    assert np.array_equal(first, model.raw_scores(texts))
+    alone = np.vstack([model.raw_scores([t]) for t in texts])
+    np.testing.assert_allclose(alone, first, atol=1e-5)
+    assert model.scores([]) == []
+
+
+def test_an_empty_or_very_long_report_still_gets_scores(model: SecondStage) -> None:
+    long_report = "He said he would hurt me. " * 5000
+    scores = model.scores(["", "   ", long_report])
+    assert all(set(s) == set(model.areas) for s in scores)
+    assert all(0.0 <= v <= 1.0 for s in scores for v in s.values())
+
+
+# --- a broken or missing artifact ---------------------------------------------------------------
+
+
+class TinyEmbedder:
+    """A stand-in embedder for the artifact tests: three numbers a text, no model."""
+
+    name = "use-multilingual-v3"
+    version = "test"
+    dimensions = 3
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return np.array([[len(t), t.count("!"), 1.0] for t in texts], dtype=np.float32)
+
+
+def tiny_model() -> SecondStage:
+    return SecondStage(
+        name="tiny",
+        areas=["hate", "spam_manipulation"],
+        embedder=TinyEmbedder(),
+        coef=np.array([[0.0, 0.0, 0.0], [0.0, 2.0, -1.0]], dtype=np.float32),
+        intercept=np.array([-5.0, 0.0], dtype=np.float32),
+        thresholds={"hate": 0.5, "spam_manipulation": 0.6},
+        info={"examples": 2},
+    )
+
+
+def test_a_saved_model_reads_back_the_same(tmp_path: Path) -> None:
+    path = tmp_path / "second.npz"
+    tiny_model().save(path)
+    again = read(path, embedder=TinyEmbedder())
+    assert again.thresholds == {"hate": 0.5, "spam_manipulation": 0.6}
+    assert again.info == {"examples": 2}
+    assert again.flagged(again.scores(["buy now!!!"])[0]) == ["spam_manipulation"]
+    assert again.flagged(again.scores(["hello"])[0]) == []
+
+
+def test_a_missing_artifact_gives_none_and_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="watchfloor.triage.second_stage"):
+        assert load_second_stage(tmp_path / "nowhere.npz") is None
+    assert "no second-stage model there" in caplog.text
+    with pytest.raises(SecondStageUnavailable, match="no second-stage model there"):
+        read(tmp_path / "nowhere.npz")
+
+
+def test_a_corrupt_artifact_is_refused_clearly(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "second.npz"
+    path.write_bytes(b"this is not a model, it was cut short by a full disk")
+    with pytest.raises(SecondStageUnavailable, match="not a readable second-stage model"):
+        read(path, embedder=TinyEmbedder())
+    with caplog.at_level(logging.WARNING, logger="watchfloor.triage.second_stage"):
+        assert load_second_stage(path) is None
+    assert "second stage unavailable" in caplog.text
+
+
+def test_an_artifact_of_another_kind_or_shape_is_refused(tmp_path: Path) -> None:
+    other = tmp_path / "other.npz"
+    meta = json.dumps({"format": "watchfloor-text-classifier/1"}).encode()
+    np.savez(other, meta=np.frombuffer(meta, dtype=np.uint8))
+    with pytest.raises(SecondStageUnavailable, match=f"not a {FORMAT} model"):
+        read(other, embedder=TinyEmbedder())
+
+    wrong = tmp_path / "wrong.npz"
+    tiny_model().save(wrong)
+
+    class Wider(TinyEmbedder):
+        dimensions = 512
+
+    with pytest.raises(SecondStageUnavailable, match="do not fit 2 areas of 512-dimensional"):
+        read(wrong, embedder=Wider())
+
+    broken = tiny_model()
+    broken.coef[0, 0] = np.nan
+    broken.save(wrong)
+    with pytest.raises(SecondStageUnavailable, match="NaN"):
+        read(wrong, embedder=TinyEmbedder())
+
+
+def test_an_unknown_embedder_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "second.npz"
+    model = tiny_model()
+    model.embedder.name = "some-hub-model"  # type: ignore[misc]
+    model.save(path)
+    with pytest.raises(SecondStageUnavailable, match="unknown embedder 'some-hub-model'"):
+        read(path)
+
+
+def test_the_artifact_is_plain_arrays(offline: None) -> None:
+    with np.load(ARTIFACT, allow_pickle=False) as data:
+        assert sorted(data.files) == ["coef", "intercept", "meta"]
+        assert all(data[k].dtype != object for k in data.files)
