@@ -54,6 +54,7 @@ def triage(text: str) -> tuple[str, Priority]:
         ("what is this video of a kid naked", "child_safety", Priority.P0),
         ("he's going to stab him at the game on saturday", "violence_threats", Priority.P0),
         ("they said they'd kill my brother at the match tonight", "violence_threats", Priority.P0),
+        ("I'll kill him at the match tonight", "violence_threats", Priority.P0),
         ("I'm going to beat my wife after the chess club", "violence_threats", Priority.P1),
     ],
 )
