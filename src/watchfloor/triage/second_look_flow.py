@@ -66,7 +66,6 @@ FIRST_RETRY = timedelta(seconds=10)
 LONGEST_RETRY = timedelta(minutes=5)
 
 _TABLE = SecondLook.__table__
-_DETECTED = getattr(Report, "detected_language", None)  # language identification, when present
 
 
 class Scorer(Protocol):
@@ -145,20 +144,18 @@ def look_pending(
 
 def _pending(session: Session, limit: int) -> list[_Pending]:
     top = session.scalar(select(func.max(SecondLook.report_id))) or 0
-    columns: list[Any] = [
-        Report.id,
-        Report.case_id,
-        Report.text,
-        Report.harm_area,
-        Report.priority,
-        Report.area_scores,
-        Report.triage_flags,
-        Report.language,
-    ]
-    if _DETECTED is not None:
-        columns.append(_DETECTED)
     rows = session.execute(
-        select(*columns)
+        select(
+            Report.id,
+            Report.case_id,
+            Report.text,
+            Report.harm_area,
+            Report.priority,
+            Report.area_scores,
+            Report.triage_flags,
+            Report.detected_language,
+            Report.language,
+        )
         .outerjoin(SecondLook, SecondLook.report_id == Report.id)
         .where(Report.id > top - CATCH_UP, SecondLook.report_id.is_(None))
         .order_by(Report.id)
@@ -175,7 +172,7 @@ def _pending(session: Session, limit: int) -> list[_Pending]:
                 area_scores=dict(row[5] or {}),
                 flags=tuple(row[6] or ()),
                 # What the text is written in, as detected, else as the reporter said.
-                language=(row[8] if len(row) > 8 and row[8] else row[7]),
+                language=row[7] or row[8],
             ),
         )
         for row in rows
