@@ -247,3 +247,59 @@ def test_the_artifact_is_plain_arrays(offline: None) -> None:
     with np.load(ARTIFACT, allow_pickle=False) as data:
         assert sorted(data.files) == ["coef", "intercept", "meta"]
         assert all(data[k].dtype != object for k in data.files)
+
+
+# --- the trainer -------------------------------------------------------------------------------
+
+
+class KeywordEmbedder:
+    """A deterministic stand-in: which of a few words a text has."""
+
+    name = "use-multilingual-v3"
+    version = "test"
+    words = ("kill", "hurt", "bank", "pin", "lovely", "cake")
+    dimensions = len(words)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return np.array(
+            [[float(w in t.lower()) for w in self.words] for t in texts], dtype=np.float32
+        )
+
+
+def test_the_trainer_fits_heads_chooses_thresholds_on_dev_rows_and_records_its_data(
+    tmp_path: Path,
+) -> None:
+    from watchfloor.triage.datasets import Example
+    from watchfloor.triage.second_stage_training import Row, build
+
+    threats = [f"he said he will kill me on day {i}" for i in range(30)]
+    scams = [f"they want my bank pin number {i}" for i in range(30)]
+    benign = [f"what a lovely cake for party {i}" for i in range(60)]
+    rows = [
+        Row(Example(t, frozenset(areas)), source, dev=i % 4 == 0)
+        for texts, areas, source in (
+            (threats, {"violence_threats"}, "seed"),
+            (scams, {"fraud_scams"}, "sms_spam"),
+            (benign, set(), "demo"),
+        )
+        for i, t in enumerate(texts)
+    ]
+    model, table = build(
+        rows,
+        ["violence_threats", "fraud_scams", "hate"],
+        KeywordEmbedder(),
+        sets=["sms_spam"],
+        cache_dir=None,
+        taxonomy_version=1,
+    )
+    assert "violence_threats" in table and "fraud_scams" in table
+    assert model.info["examples_by_source"] == {"demo": 60, "seed": 30, "sms_spam": 30}
+    assert model.info["sealed_rows_used"] == 0
+    assert model.flagged(model.scores(["I will kill you"])[0]) == ["violence_threats"]
+    assert model.flagged(model.scores(["send your bank pin"])[0]) == ["fraud_scams"]
+    assert model.flagged(model.scores(["a lovely cake"])[0]) == []
+    # An area with no examples never fires.
+    assert model.scores(["I will kill you"])[0]["hate"] < 0.01
+    path = tmp_path / "second.npz"
+    model.save(path)
+    assert read(path, embedder=KeywordEmbedder()).thresholds == model.thresholds

@@ -10,7 +10,9 @@ another salt: heads are fitted on the rest, each area's threshold is chosen on t
 everything and saved with the thresholds and a record of what they saw.
 
 ``--compare`` measures instead of building: each embedder's per-area AUPRC and F1 on the dev
-split, and how heads fitted on English rows only do on the other languages.
+split, and how heads fitted on English rows only do on the other languages; ``--baseline`` adds
+the first stage's design on the same dev rows to a build's report; ``--evaluate`` reports the
+shipped model on every set's sealed part (second_stage_measures.py).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import hashlib
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +31,12 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score
 
-from watchfloor.triage.datasets import Example, LabelMapping, committed_sealed, mappings_in
+from watchfloor.triage.datasets import (
+    Example,
+    LabelMapping,
+    committed_sealed,
+    mappings_in,
+)
 from watchfloor.triage.learning import (
     demo_examples,
     dev_split,
@@ -44,6 +51,7 @@ from watchfloor.triage.second_stage import (
     Embedder,
     SecondStage,
     UseEmbedder,
+    read,
 )
 from watchfloor.triage.taxonomy import Taxonomy, load_taxonomy
 
@@ -220,7 +228,9 @@ def build(
     thresholds = choose_thresholds(p, tune_labels, areas)
     table, mean_auprc, mean_f1 = dev_table(p, tune_labels, areas, thresholds)
     if baseline:
-        table += "\n" + _baseline(rows, fit, tune, areas, p)
+        from watchfloor.triage.second_stage_measures import baseline_table
+
+        table += "\n" + baseline_table(rows, fit, tune, areas, p)
     coef, intercept = fit_heads(x, labels, areas, weights)
     counts = Counter(r.source for r in rows)
     model = SecondStage(
@@ -247,98 +257,6 @@ def build(
     return model, table
 
 
-def _baseline(
-    rows: Sequence[Row], fit: np.ndarray, tune: np.ndarray, areas: Sequence[str], p: np.ndarray
-) -> str:
-    """The first stage's design (TF-IDF heads) fitted on the same rows, alone and averaged with
-    the second stage, on the same dev rows: what the second stage adds."""
-    from watchfloor.triage.classifier import TextClassifier
-
-    texts = [r.example.text for r in rows]
-    labels = [r.example.areas for r in rows]
-    idx = np.flatnonzero(fit)
-    first = TextClassifier.fit(
-        [texts[i] for i in idx],
-        [labels[i] for i in idx],
-        areas,
-        weights=[rows[int(i)].example.weight for i in idx],
-    )
-    q = first.raw_scores([texts[i] for i in np.flatnonzero(tune)])
-    tune_labels = [labels[i] for i in np.flatnonzero(tune)]
-    out = []
-    for name, scores in (("first-stage design (TF-IDF)", q), ("mean of both", (p + q) / 2)):
-        thresholds = choose_thresholds(scores, tune_labels, areas)
-        out.append(f"{name}, same rows:\n{dev_table(scores, tune_labels, areas, thresholds)[0]}")
-    return "\n".join(out)
-
-
-def compare(
-    rows: Sequence[Row],
-    areas: Sequence[str],
-    makers: dict[str, Callable[[], Embedder]],
-    cache_dir: Path | None,
-    limit: int,
-) -> None:
-    """Per-area dev figures of each embedder on the same rows, and cross-lingual transfer."""
-    # The same deterministic subsample for every embedder: the slow one sets the budget.
-    ranked = sorted(rows, key=lambda r: text_key(f"{r.source}:{r.example.text}"))
-    chosen = [r for r in ranked if r.source != "demo"][:limit]
-    fit = [r for r in chosen if not r.dev]
-    dev = [r for r in chosen if r.dev]
-    print(f"subsample: {len(fit)} fitting rows, {len(dev)} dev rows (no demo reports)")
-    for name, make in makers.items():
-        embedder = make()
-        start = time.perf_counter()
-        x_fit = embed_cached(embedder, [r.example.text for r in fit], cache_dir)
-        x_dev = embed_cached(embedder, [r.example.text for r in dev], cache_dir)
-        print(f"{name}: embedded in {time.perf_counter() - start:.0f} s")
-        labels = [r.example.areas for r in fit]
-        weights = np.array([r.example.weight for r in fit])
-        coef, intercept = fit_heads(x_fit, labels, areas, weights)
-        p = probabilities(x_dev, coef, intercept)
-        dev_labels = [r.example.areas for r in dev]
-        thresholds = choose_thresholds(p, dev_labels, areas)
-        table, _, _ = dev_table(p, dev_labels, areas, thresholds)
-        print(f"{name}: dev split, thresholds at the best F1 (optimistic for both alike)\n{table}")
-        _cross_lingual(name, fit, dev, x_fit, x_dev)
-
-
-def _cross_lingual(
-    name: str, fit: Sequence[Row], dev: Sequence[Row], x_fit: np.ndarray, x_dev: np.ndarray
-) -> None:
-    """Hate heads fitted without any non-English row, scored on each language's dev rows; the
-    first stage's design (TF-IDF) fitted on the same English rows beside them."""
-    from watchfloor.triage.classifier import TextClassifier
-
-    english = np.array([r.language is None for r in fit])
-    y = np.array(["hate" in r.example.areas for r in fit])
-    all_head = LogisticRegression(C=C, class_weight="balanced", max_iter=3000).fit(x_fit, y)
-    en_head = LogisticRegression(C=C, class_weight="balanced", max_iter=3000)
-    en_head.fit(x_fit[english], y[english])
-    en_rows = [r for r in fit if r.language is None]
-    tfidf = TextClassifier.fit(
-        [r.example.text for r in en_rows], [r.example.areas & {"hate"} for r in en_rows], ["hate"]
-    )
-    print(f"{name}: hate on Multilingual HateCheck dev rows, AUPRC / accuracy at 0.5")
-    print(
-        f"  {'language':<12} {'rows':>5} {'english-only heads':>20} {'all rows heads':>16} "
-        f"{'english-only TF-IDF':>20}"
-    )
-    languages = sorted({r.language for r in dev if r.language})
-    for language in languages:
-        idx = [i for i, r in enumerate(dev) if r.language == language]
-        truth = np.array(["hate" in dev[i].example.areas for i in idx])
-        cells = []
-        for score in (
-            en_head.predict_proba(x_dev[idx])[:, 1],
-            all_head.predict_proba(x_dev[idx])[:, 1],
-            tfidf.raw_scores([dev[i].example.text for i in idx])[:, 0],
-        ):
-            auprc = average_precision_score(truth, score) if 0 < truth.sum() < len(truth) else 0
-            cells.append(f"{auprc:.3f} / {float(((score >= 0.5) == truth).mean()):.3f}")
-        print(f"  {language:<12} {len(idx):>5} {cells[0]:>20} {cells[1]:>16} {cells[2]:>20}")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
@@ -348,6 +266,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--compare", action="store_true", help="Measure embedders; save nothing.")
     parser.add_argument("--limit", type=int, default=6000, help="Rows --compare embeds.")
     parser.add_argument("--embedders", default=",".join(EMBEDDERS), help="For --compare.")
+    parser.add_argument(
+        "--evaluate",
+        action="store_true",
+        help="Report the shipped model on every set's sealed part (never to tune).",
+    )
     parser.add_argument(
         "--baseline", action="store_true", help="Also fit the first stage's design to compare."
     )
@@ -359,6 +282,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"--data-dir {args.data_dir}: not a directory", file=sys.stderr)
         return 2
     taxonomy = load_taxonomy(config_dir)
+    if args.evaluate:
+        from watchfloor.triage.second_stage_measures import evaluate_sealed
+
+        evaluate_sealed(read(args.out), args.data_dir, config_dir, taxonomy.area_ids, True)
+        return 0
     mappings = list(mappings_in(config_dir / "datasets", taxonomy.area_ids))
     rows, sets = training_rows(taxonomy, args.data_dir, mappings)
     areas = [a for a in taxonomy.area_ids if a != "unclassified"]
@@ -369,6 +297,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if unknown:
             print(f"--embedders: unknown {unknown}; known: {list(EMBEDDERS)}", file=sys.stderr)
             return 2
+        from watchfloor.triage.second_stage_measures import compare
+
         compare(rows, areas, {n: EMBEDDERS[n] for n in wanted}, args.cache_dir, args.limit)
         return 0
     model, table = build(

@@ -1,0 +1,185 @@
+"""Measurements of the second stage, apart from building it: the first stage's design on the same
+dev rows (what the second stage adds), the embedders against each other, cross-lingual transfer,
+and the shipped model on every set's sealed part (to report, never to tune).
+
+Reached through the trainer: ``python -m watchfloor.triage.second_stage_training --compare``,
+``--baseline`` (with a build) or ``--evaluate``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score
+
+from watchfloor.triage.datasets import read_examples
+from watchfloor.triage.second_stage import Embedder, SecondStage
+from watchfloor.triage.second_stage_training import (
+    C,
+    Row,
+    choose_thresholds,
+    dev_table,
+    embed_cached,
+    fit_heads,
+    probabilities,
+    text_key,
+)
+from watchfloor.triage.taxonomy import Priority
+
+
+def baseline_table(
+    rows: Sequence[Row], fit: np.ndarray, tune: np.ndarray, areas: Sequence[str], p: np.ndarray
+) -> str:
+    """The first stage's design (TF-IDF heads) fitted on the same rows, alone and averaged with
+    the second stage, on the same dev rows: what the second stage adds."""
+    from watchfloor.triage.classifier import TextClassifier
+
+    texts = [r.example.text for r in rows]
+    labels = [r.example.areas for r in rows]
+    idx = np.flatnonzero(fit)
+    first = TextClassifier.fit(
+        [texts[i] for i in idx],
+        [labels[i] for i in idx],
+        areas,
+        weights=[rows[int(i)].example.weight for i in idx],
+    )
+    q = first.raw_scores([texts[i] for i in np.flatnonzero(tune)])
+    tune_labels = [labels[i] for i in np.flatnonzero(tune)]
+    out = []
+    for name, scores in (("first-stage design (TF-IDF)", q), ("mean of both", (p + q) / 2)):
+        thresholds = choose_thresholds(scores, tune_labels, areas)
+        out.append(f"{name}, same rows:\n{dev_table(scores, tune_labels, areas, thresholds)[0]}")
+    return "\n".join(out)
+
+
+def compare(
+    rows: Sequence[Row],
+    areas: Sequence[str],
+    makers: dict[str, Callable[[], Embedder]],
+    cache_dir: Path | None,
+    limit: int,
+) -> None:
+    """Per-area dev figures of each embedder on the same rows, and cross-lingual transfer."""
+    # The same deterministic subsample for every embedder: the slow one sets the budget.
+    ranked = sorted(rows, key=lambda r: text_key(f"{r.source}:{r.example.text}"))
+    chosen = [r for r in ranked if r.source != "demo"][:limit]
+    fit = [r for r in chosen if not r.dev]
+    dev = [r for r in chosen if r.dev]
+    print(f"subsample: {len(fit)} fitting rows, {len(dev)} dev rows (no demo reports)")
+    for name, make in makers.items():
+        embedder = make()
+        start = time.perf_counter()
+        x_fit = embed_cached(embedder, [r.example.text for r in fit], cache_dir)
+        x_dev = embed_cached(embedder, [r.example.text for r in dev], cache_dir)
+        print(f"{name}: embedded in {time.perf_counter() - start:.0f} s")
+        labels = [r.example.areas for r in fit]
+        weights = np.array([r.example.weight for r in fit])
+        coef, intercept = fit_heads(x_fit, labels, areas, weights)
+        p = probabilities(x_dev, coef, intercept)
+        dev_labels = [r.example.areas for r in dev]
+        thresholds = choose_thresholds(p, dev_labels, areas)
+        table, _, _ = dev_table(p, dev_labels, areas, thresholds)
+        print(f"{name}: dev split, thresholds at the best F1 (optimistic for both alike)\n{table}")
+        _cross_lingual(name, fit, dev, x_fit, x_dev)
+
+
+def _cross_lingual(
+    name: str, fit: Sequence[Row], dev: Sequence[Row], x_fit: np.ndarray, x_dev: np.ndarray
+) -> None:
+    """Hate heads fitted without any non-English row, scored on each language's dev rows; the
+    first stage's design (TF-IDF) fitted on the same English rows beside them."""
+    from watchfloor.triage.classifier import TextClassifier
+
+    english = np.array([r.language is None for r in fit])
+    y = np.array(["hate" in r.example.areas for r in fit])
+    all_head = LogisticRegression(C=C, class_weight="balanced", max_iter=3000).fit(x_fit, y)
+    en_head = LogisticRegression(C=C, class_weight="balanced", max_iter=3000)
+    en_head.fit(x_fit[english], y[english])
+    en_rows = [r for r in fit if r.language is None]
+    tfidf = TextClassifier.fit(
+        [r.example.text for r in en_rows], [r.example.areas & {"hate"} for r in en_rows], ["hate"]
+    )
+    print(f"{name}: hate on Multilingual HateCheck dev rows, AUPRC / accuracy at 0.5")
+    print(
+        f"  {'language':<12} {'rows':>5} {'english-only heads':>20} {'all rows heads':>16} "
+        f"{'english-only TF-IDF':>20}"
+    )
+    languages = sorted({r.language for r in dev if r.language})
+    for language in languages:
+        idx = [i for i, r in enumerate(dev) if r.language == language]
+        truth = np.array(["hate" in dev[i].example.areas for i in idx])
+        cells = []
+        for score in (
+            en_head.predict_proba(x_dev[idx])[:, 1],
+            all_head.predict_proba(x_dev[idx])[:, 1],
+            tfidf.raw_scores([dev[i].example.text for i in idx])[:, 0],
+        ):
+            auprc = average_precision_score(truth, score) if 0 < truth.sum() < len(truth) else 0
+            cells.append(f"{auprc:.3f} / {float(((score >= 0.5) == truth).mean()):.3f}")
+        print(f"  {language:<12} {len(idx):>5} {cells[0]:>20} {cells[1]:>16} {cells[2]:>20}")
+
+
+EVAL_SETS = (
+    "hatecheck/normalized.jsonl",
+    "multilingual_hatecheck/normalized.jsonl",
+    "xstest/normalized.jsonl",
+    "davidson_hate_offensive/normalized.jsonl",
+    "toxigen/normalized.jsonl",
+    "ailuminate_en/normalized.jsonl",
+    "sms_spam_collection/normalized.jsonl",
+    "smishing_mishra_soni/normalized.jsonl",
+    "do_not_answer/normalized.jsonl",
+    "toxicchat_train/normalized_train.jsonl",
+)
+
+
+def evaluate_sealed(
+    model: SecondStage, data_dir: Path, config_dir: Path, areas: list[str], detail: bool
+) -> None:
+    """Report (never tune): each set's sealed part scored by the second stage alone, and by the
+    cascade's reach (placed if the first stage or the second places it)."""
+    from watchfloor.runtime import load_config
+    from watchfloor.settings import Settings
+    from watchfloor.triage.datasets import find_mapping
+    from watchfloor.triage.evaluation import evaluate, render, render_summary
+    from watchfloor.triage.rules import TriageInput
+
+    engine = load_config(Settings(environment="test")).triager
+    alone, cascade = [], []
+    for name in EVAL_SETS:
+        path = data_dir / name
+        if not path.exists():
+            continue
+        mapping = find_mapping(path, None, config_dir / "datasets", areas)
+        examples = [e for e in read_examples(path, mapping) if e.holdout]
+        texts = [e.text for e in examples]
+        start = time.perf_counter()
+        second = model.scores(texts)
+        seconds = time.perf_counter() - start
+        flagged = [set(model.flagged(s)) for s in second]
+        report = evaluate(examples, flagged, second, [False] * len(examples), seconds)
+        alone.append((mapping.name, report))
+        first = engine.triage_many([TriageInput(t) for t in texts])
+        both = [
+            set(r.harm_areas) - {"unclassified"} | f for r, f in zip(first, flagged, strict=True)
+        ]
+        top = [
+            {a: max(s[a], dict(r.area_scores).get(a, 0.0)) for a in s}
+            for r, s in zip(first, second, strict=True)
+        ]
+        p0 = [r.priority == Priority.P0 for r in first]
+        cascade.append((mapping.name, evaluate(examples, both, top, p0, seconds)))
+        if detail:
+            print(render(f"{mapping.name}: second stage alone, sealed part", report), flush=True)
+    print("SECOND STAGE ALONE, sealed parts")
+    print(render_summary(alone))
+    print("\nFIRST STAGE OR SECOND STAGE (what the cascade can reach), sealed parts")
+    print(render_summary(cascade))
+    if detail:
+        for name, report in cascade:
+            if name in ("multilingual_hatecheck", "ailuminate_en"):
+                print(render(f"{name}: first or second stage, sealed part", report))
