@@ -22,18 +22,18 @@ from watchfloor.triage.service import TriageEngine
 
 # Written for these tests, as people write reports.
 P0_RULE = "a guy in our group chat says he is planting a bomb at the station tomorrow morning"
-CLASSIFIER_ONLY = "he keeps calling me a worthless idiot under every single comment I post"
 CLEARED = (
     "my brother threatened to kill me at poker night, he always says he will murder me at cards"
 )
 BENIGN = "Thanks for fixing the login page so quickly, it works great now"
 
 
-def _explain(tmp_path: Path, *args: str) -> tuple[dict[str, Any], str]:
+def _explain(tmp_path: Path, *args: str, **env: str) -> tuple[dict[str, Any], str]:
     """The --json answer and the plain one, for the same text and options."""
     db = f"sqlite:///{tmp_path / 'explain.db'}"
-    plain = run_cli(db, "triage", "explain", *args, WATCHFLOOR_ENVIRONMENT="test")
-    machine = run_cli(db, "triage", "explain", *args, "--json", WATCHFLOOR_ENVIRONMENT="test")
+    env = {"WATCHFLOOR_ENVIRONMENT": "test", **env}
+    plain = run_cli(db, "triage", "explain", *args, **env)
+    machine = run_cli(db, "triage", "explain", *args, "--json", **env)
     assert plain.returncode == 0, plain.stderr
     assert machine.returncode == 0, machine.stderr
     facts: dict[str, Any] = json.loads(machine.stdout)
@@ -81,10 +81,56 @@ def test_a_p0_rule_hit_shows_the_rule_its_match_and_the_verdict(tmp_path: Path) 
     assert facts["hash_matches"] == [] and "Hash matches: none" in text
 
 
+# A team's own model, trained from its decisions: insults at a person are harassment.
+INSULTS = [
+    "he calls me a worthless idiot in every comment",
+    "she keeps calling me a stupid cow under my photos",
+    "they call me ugly and worthless every single day",
+    "this account calls me a pathetic loser in my comments",
+    "he keeps telling me I am a useless idiot",
+    "she calls me a fat ugly cow every time I post",
+    "they write that I am a stupid pathetic loser",
+    "he keeps posting that I am worthless and ugly",
+    "calls me an idiot and a loser under every post",
+    "keeps calling my sister a stupid ugly cow",
+    "he says I am a useless pathetic idiot every day",
+    "she writes that I am a worthless stupid loser",
+]
+ORDINARY = [
+    "my order arrived late and the box was damaged",
+    "the app logs me out every time I open the camera",
+    "I cannot change my email address in settings",
+    "the payment page shows the wrong currency",
+    "please add a dark mode to the app",
+    "my photos are uploading very slowly today",
+    "the search does not find my old posts",
+    "I was charged twice for the same order",
+    "notifications stopped working after the update",
+    "how do I download a copy of my data",
+    "the video keeps buffering on my phone",
+    "I forgot my password and the reset email never came",
+]
+
+
+def _team_model(model_dir: Path) -> None:
+    from watchfloor.triage.classifier import TextClassifier
+
+    areas = load_config(Settings(environment="test")).taxonomy.area_ids
+    texts = INSULTS + ORDINARY
+    labels = [frozenset({"harassment"})] * len(INSULTS) + [frozenset()] * len(ORDINARY)
+    TextClassifier.fit(texts, labels, areas).save(model_dir / "active.npz")
+
+
 def test_a_classifier_only_placement_shows_the_score_above_its_threshold(tmp_path: Path) -> None:
-    facts, text = _explain(tmp_path, CLASSIFIER_ONLY)
+    _team_model(tmp_path / "models")
+    facts, text = _explain(
+        tmp_path,
+        "this guy calls me a useless ugly idiot whenever I post",
+        WATCHFLOOR_TRIAGE_MODEL_DIR=str(tmp_path / "models"),
+    )
     area = facts["verdict"]["harm_area"]
-    assert area != "unclassified" and _placing(facts) == []
+    assert area == "harassment" and _placing(facts) == []
+    assert facts["classifier"]["name"].startswith("trained")
     scored = {a["area"]: a for a in facts["classifier"]["areas"]}
     assert scored[area]["above"] and scored[area]["score"] >= scored[area]["threshold"]
     assert any(r.startswith(f"classifier scored {area}") for r in facts["verdict"]["reasons"])
@@ -113,7 +159,7 @@ def test_a_benign_text_shows_nothing_placed_it(tmp_path: Path) -> None:
     assert facts["verdict"]["priority"] == "P3"
     assert not any(a["above"] for a in facts["classifier"]["areas"])
     assert "Rules that matched: none" in text and "ABOVE" not in text
-    assert "Second stage:" in text  # said, whether or not one is installed
+    assert "\nSecond stage" in text  # said, whether or not one is installed
 
 
 def test_the_options_reach_triage_as_a_report_would(tmp_path: Path) -> None:
@@ -175,7 +221,7 @@ def test_a_second_stage_is_shown_beside_its_thresholds_when_it_scores() -> None:
         name="multilingual MiniLM heads",
         areas=[AreaScore("hate", 0.91, 0.6, True), AreaScore("harassment", 0.2, 0.5, False)],
     )
-    text = render(explain(engine, text=CLASSIFIER_ONLY, second_stage=stage))
+    text = render(explain(engine, text=BENIGN, second_stage=stage))
     assert "Second stage (multilingual MiniLM heads): score / threshold per harm area" in text
     assert "hate                      0.91 / 0.60  ABOVE" in text
     assert "harassment                0.20 / 0.50  below" in text

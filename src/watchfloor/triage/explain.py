@@ -189,7 +189,8 @@ def _classifier(engine: TriageEngine, text: str, clearing: dict[str, RuleHit]) -
     except Exception as exc:  # noqa: BLE001 - shown as the engine would degrade: rules only
         return StageScores("failed", f"the classifier failed ({type(exc).__name__}): rules only")
     info = model.info
-    name = "shipped base model" if info.get("base") else f"trained {info.get('trained_at', '?')}"
+    when = info.get("trained_at")
+    name = "shipped base model" if info.get("base") else f"trained {when}" if when else "trained"
     return StageScores("scored", name=name, areas=_areas(scores, model.thresholds, clearing))
 
 
