@@ -226,12 +226,16 @@ class Rules:
             if not (r.phrases or r.patterns or r.near or r.definition_question)
         ]
         self._order = {rule.id: n for n, rule in enumerate(self.rules)}
-        # Every word something can start with → (its one-word entry, whether longer entries
-        # start with it, the patterns it starts): one look-up a word of the report.
-        pair_words = {w for w, _ in self._pairs}
-        self._first_words: dict[str, tuple[_Entry | None, bool, list[int]]] = {
-            word: (self._single.get(word), word in pair_words, self._pattern_starts.get(word, []))
-            for word in self._single.keys() | pair_words | self._pattern_starts.keys()
+        # Every word something can start with → (its one-word entry, the longer entries it
+        # starts by their second word, the patterns it starts): one look-up a word of the report.
+        seconds: dict[str, dict[str, list[_Entry]]] = {}
+        for (first, second), entries in self._pairs.items():
+            seconds.setdefault(first, {})[second] = entries
+        self._first_words: dict[
+            str, tuple[_Entry | None, dict[str, list[_Entry]] | None, list[int]]
+        ] = {
+            word: (self._single.get(word), seconds.get(word), self._pattern_starts.get(word, []))
+            for word in self._single.keys() | seconds.keys() | self._pattern_starts.keys()
         }
 
     def hits(self, item: TriageInput) -> list[RuleHit]:
@@ -239,7 +243,7 @@ class Rules:
         lowered = item.text.lower()
         words = _split(lowered)
         found: dict[str, RuleHit] = {}
-        first_words, pattern_starts, pairs = self._first_words, self._pattern_starts, self._pairs
+        first_words, pattern_starts = self._first_words, self._pattern_starts
         candidates = set(self._always)
         # Proximity term list → (start, end) of each occurrence, in text order
         seen: dict[int, list[tuple[int, int]]] = {}
@@ -249,13 +253,13 @@ class Rules:
             starts = first_words.get(word)
             if starts is None:  # most words start nothing
                 continue
-            entry, starts_longer, patterns = starts
+            entry, by_second, patterns = starts
             if patterns:
                 candidates.update(patterns)
             if entry is not None:
                 matched.append((i, entry))
-            if starts_longer and i < last:
-                longer = pairs.get((word, words[i + 1]))
+            if by_second is not None and i < last:
+                longer = by_second.get(words[i + 1])
                 if longer is not None:
                     for entry in longer:
                         size = len(entry[0])
