@@ -294,7 +294,7 @@ def main() -> None:
     parser.add_argument(
         "--detectors",
         default="py3langid:core,py3langid:broad,py3langid:all,lingua:core,lingua-low:core,"
-        "lingua:broad,lingua:all,watchfloor:core",
+        "lingua:broad,lingua:all,watchfloor:broad",
     )
     parser.add_argument(
         "--beside-triage",
@@ -320,7 +320,7 @@ def main() -> None:
              "--per-language", str(args.per_language)],
             capture_output=True, text=True, check=False,
         )  # fmt: skip
-        if proc.returncode != 0:
+        if proc.returncode != 0:  # lingua is not a dependency: pip install lingua-language-detector
             print(f"{name}: failed: {proc.stderr.strip().splitlines()[-1:]}")
             continue
         result = json.loads(proc.stdout)
