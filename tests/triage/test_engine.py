@@ -17,7 +17,9 @@ from watchfloor.db import session_scope
 from watchfloor.runtime import Runtime
 from watchfloor.sim.demo import seed_demo
 from watchfloor.triage import service as triage
-from watchfloor.triage.service import TriageEngine
+from watchfloor.triage.classifier import TextClassifier
+from watchfloor.triage.rules import TriageInput
+from watchfloor.triage.service import BASE_MODEL, TriageEngine
 
 
 @pytest.fixture
@@ -201,3 +203,78 @@ def test_a_subject_with_two_violations_gets_its_next_report_raised(
     case = client.get(f"/api/v1/cases/{result['case']}", headers=people["analyst"].headers).json()
     # The phishing rule names its policy, even though the classifier leads the reasons.
     assert case["suggested_policy"] == "FR-PHISHING"
+
+
+# Written for this test (never copied from a data set): a hateful post, a reply that argues
+# against it, and a plain statement about the same group, in French, German and Spanish.
+MULTILINGUAL = {
+    "fr": (
+        "Les musulmans sont une vermine qui détruit notre pays, il faut tous les expulser.",
+        "Non, les musulmans ne sont pas de la vermine. Ce genre de propos est inacceptable.",
+        "La mosquée du quartier organise une collecte de vêtements samedi matin.",
+    ),
+    "de": (
+        "Juden sind Ungeziefer und haben in diesem Land nichts verloren.",
+        "Juden sind kein Ungeziefer. Solche Sprüche sind widerlich und gehören widersprochen.",
+        "Die jüdische Gemeinde lädt am Sonntag zum Tag der offenen Tür ein.",
+    ),
+    "es": (
+        "Las personas trans son unas enfermas y una amenaza para nuestros hijos.",
+        "Las personas trans no son ninguna amenaza; decir eso solo alimenta el odio.",
+        "Mi prima es una mujer trans y trabaja como enfermera en el hospital.",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", sorted(MULTILINGUAL))
+def test_hate_in_other_languages_is_placed_and_ranked_above_counter_speech(
+    runtime: Runtime, language: str
+) -> None:
+    engine = runtime.config.triager
+    assert isinstance(engine, TriageEngine) and engine.classifier is not None
+    hateful, counter, _ = engine.triage_many(
+        [TriageInput(t, language=language) for t in MULTILINGUAL[language]]
+    )
+    assert hateful.harm_area == "hate", hateful.reasons
+    assert counter.area_scores["hate"] < hateful.area_scores["hate"]
+
+
+# What the shipped classifier still gets wrong, measured and kept in view: when one of these
+# starts to pass, strict xfail fails the run, so the marker is removed with the fix.
+COUNTER_SPEECH_PLACED = pytest.mark.xfail(
+    strict=True,
+    reason="counter-speech that repeats the slur scores hate 0.49-0.94 (threshold 0.475): "
+    "word n-grams see the slur, not the negation",
+)
+
+
+@pytest.mark.parametrize(
+    "language",
+    [pytest.param(lang, marks=COUNTER_SPEECH_PLACED) for lang in sorted(MULTILINGUAL)],
+)
+def test_counter_speech_in_other_languages_is_not_placed_in_hate(language: str) -> None:
+    model = TextClassifier.load(BASE_MODEL)  # the shipped model, whatever rules say
+    scores = model.scores([MULTILINGUAL[language][1]])[0]
+    assert "hate" not in model.flagged(scores)
+
+
+@pytest.mark.parametrize(
+    "language",
+    [
+        pytest.param(
+            lang,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="identity-term bias: a neutral sentence naming trans people scores "
+                "hate 0.87; most rows naming a group in the training data are hateful",
+            ),
+        )
+        if lang == "es"
+        else lang
+        for lang in sorted(MULTILINGUAL)
+    ],
+)
+def test_a_plain_statement_about_a_group_is_not_placed(language: str) -> None:
+    model = TextClassifier.load(BASE_MODEL)  # the shipped model, whatever rules say
+    scores = model.scores([MULTILINGUAL[language][2]])[0]
+    assert model.flagged(scores) == []
