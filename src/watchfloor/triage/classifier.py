@@ -11,6 +11,7 @@ was not fitted on, and a record of what it was trained on.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import unicodedata
@@ -110,6 +111,7 @@ class TextClassifier:
         # (features, areas) in one block: a sparse row times it is microseconds, while a
         # transposed view would be copied (megabytes) on every call.
         self._by_feature = np.ascontiguousarray(self.coef.T)
+        self._tokens = re.compile(self.words.token_pattern).findall
         self._words_analyse = self.words.build_analyzer()
         self._chars_analyse = self.chars.build_analyzer()
         self._idf = np.concatenate([self.words.idf_, self.chars.idf_])
@@ -117,8 +119,16 @@ class TextClassifier:
         self._word_cache: dict[str, list[int]] = {}
 
     def _word_ids(self, text: str) -> list[int]:
+        """Word unigram and bigram ids, as the fitted word analyzer gives them (its tokens, no
+        preprocessing or stop words), without its per-call overhead."""
         vocabulary = self.words.vocabulary_
-        return [j for g in self._words_analyse(text) if (j := vocabulary.get(g)) is not None]
+        if tuple(self.words.ngram_range) != (1, 2):
+            return [j for g in self._words_analyse(text) if (j := vocabulary.get(g)) is not None]
+        tokens = self._tokens(text)
+        ids = [j for t in tokens if (j := vocabulary.get(t)) is not None]
+        pairs = itertools.pairwise(tokens)
+        ids += [j for a, b in pairs if (j := vocabulary.get(f"{a} {b}")) is not None]
+        return ids
 
     def _char_ids(self, text: str) -> list[int]:
         """Character n-grams are taken word by word (char_wb), and words repeat: each word's

@@ -107,6 +107,9 @@ class Example:
     breakdown: str | None = None
     holdout: bool = False
     weight: float = 1.0
+    # Written by the demo generator: learned from, never scored nor used to choose a threshold
+    # (it is in-distribution for a model that trains on its siblings).
+    generated: bool = False
     # The key of the row's group (near-duplicates, a template's rows): a split that keeps
     # groups whole (the dev split of learning.py) reads it, so it never straddles a template.
     group: str | None = None

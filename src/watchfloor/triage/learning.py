@@ -65,7 +65,12 @@ def demo_examples(count: int = DEMO_EXAMPLES) -> list[Example]:
 
     end = datetime(2026, 1, 2, tzinfo=UTC)
     return [
-        Example(d.report.text, frozenset({d.intended_area}) - {"unclassified"}, p0=d.p0)
+        Example(
+            d.report.text,
+            frozenset({d.intended_area}) - {"unclassified"},
+            p0=d.p0,
+            generated=True,
+        )
         for d in generate_labelled_reports(count, start=end - timedelta(days=1), end=end, seed=11)
     ]
 
@@ -137,9 +142,13 @@ def fit_with_thresholds(
 ) -> TextClassifier:
     """Fit on three quarters, choose each area's threshold on the last quarter, refit on all.
 
-    The quarters are cut by group (see _fold), so a threshold is chosen on templates the
-    probe model never saw. The threshold is the one with the best F1 on that quarter, kept
-    between 0.2 and 0.9 so one odd quarter cannot make an area silent or shout.
+    The quarters are cut by group (see _fold), so a threshold is chosen on templates the probe
+    model never saw, and on real text: the demo generator's reports are left out of the
+    choice (the probe learned their siblings) unless an area has fewer than three other
+    examples there. The threshold is the one with the best macro F1 (the mean of the F1 of
+    "in the area" and of "not in it"): plain F1 rewards flagging everything where most rows
+    are positive (Multilingual HateCheck is 70 % hateful), macro F1 counts the benign rows too.
+    It is kept between 0.2 and 0.9 so one odd quarter cannot make an area silent or shout.
     """
     texts = [e.text for e in examples]
     labels = [e.areas for e in examples]
@@ -153,20 +162,30 @@ def fit_with_thresholds(
         weights=[weights[i] for i in fit_idx],
     )
     raw = probe.raw_scores([texts[i] for i in tune_idx])
+    real = np.array([not examples[int(i)].generated for i in tune_idx])
     thresholds = {}
-    grid = np.linspace(0.2, 0.9, 29)
     for j, area in enumerate(areas):
         truth = np.array([area in labels[i] for i in tune_idx])
-        if truth.sum() < 3:
-            thresholds[area] = 0.5
-            continue
-        f1s = []
-        for t in grid:
-            got = raw[:, j] >= t
-            tp = float((got & truth).sum())
-            f1s.append(2 * tp / (got.sum() + truth.sum()) if got.sum() + truth.sum() else 0.0)
-        thresholds[area] = float(grid[int(np.argmax(f1s))])
+        rows = real if truth[real].sum() >= 3 else np.ones_like(real)
+        thresholds[area] = _best_threshold(raw[rows, j], truth[rows])
     model = TextClassifier.fit(texts, labels, areas, weights=weights)
     model.thresholds = thresholds
-    model.info = {**info, "examples": len(examples), "thresholds_from": "a quarter held back"}
+    model.info = {
+        **info,
+        "examples": len(examples),
+        "thresholds_from": "macro F1 on a quarter held back by group, demo reports left out",
+    }
     return model
+
+
+def _best_threshold(score: np.ndarray, truth: np.ndarray) -> float:
+    if truth.sum() < 3:
+        return 0.5
+    best, chosen = -1.0, 0.5
+    for t in np.linspace(0.2, 0.9, 29):
+        got = score >= t
+        positive = 2 * float((got & truth).sum()) / float(got.sum() + truth.sum())
+        negative = 2 * float((~got & ~truth).sum()) / float((~got).sum() + (~truth).sum())
+        if (positive + negative) / 2 > best:
+            best, chosen = (positive + negative) / 2, float(t)
+    return chosen
