@@ -16,7 +16,8 @@ from watchfloor.auth.commands import users_deactivate, users_profile, users_reac
 from watchfloor.errors import ConfigError, WatchfloorError
 from watchfloor.oncall.commands import coverage_lines, oncall_app
 from watchfloor.queues.commands import sla_app
-from watchfloor.triage.commands import hashes_app, policy_app, triage_app
+from watchfloor.triage.commands import policy_app, triage_app
+from watchfloor.triage.hash_commands import hashes_app
 
 if TYPE_CHECKING:
     from watchfloor.runtime import Runtime
