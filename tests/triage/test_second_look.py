@@ -28,7 +28,7 @@ from watchfloor.intake.models import Report
 from watchfloor.migrate import alembic_config
 from watchfloor.runtime import Runtime
 from watchfloor.triage import second_look as sl
-from watchfloor.triage.second_look_flow import SecondLookJob, look_pending
+from watchfloor.triage.second_look_flow import WARM_UP, SecondLookJob, look_pending
 from watchfloor.triage.second_look_models import SecondLook
 from watchfloor.triage.taxonomy import Priority
 
@@ -78,9 +78,11 @@ class FakeSecondStage:
         self.thresholds = dict(THRESHOLDS)
         self.known = KNOWN if known is None else known
         self.seen: list[str] = []
+        self.warmed = False
 
     def scores(self, texts: Sequence[str]) -> list[dict[str, float]]:
-        self.seen.extend(texts)
+        self.seen.extend(t for t in texts if t != WARM_UP)  # the reports it was given
+        self.warmed = self.warmed or WARM_UP in texts
         return [{a: self.known.get(t, {}).get(a, 0.02) for a in self.thresholds} for t in texts]
 
 
@@ -199,6 +201,7 @@ def test_a_report_the_first_stage_missed_is_raised_with_its_reason_and_audit_eve
     assert not any(r.startswith("second look") for r in refund_case["reasons"])
     assert second_looks(client, people["lead"], refund["case"]) == []
     assert GROOMING not in stage.seen and SISTER in stage.seen and REFUND in stage.seen
+    assert stage.warmed  # once loaded, before its first reports, so they do not wait for it
 
     looked = marks(runtime)
     assert looked[sister["report_id"]].outcome == "raised"
@@ -353,9 +356,9 @@ def test_a_failing_second_stage_blocks_nothing_else_and_is_tried_again_later(
     assert worker.run_once(runtime) >= 1
     cases = client.get("/api/v1/cases", headers=people["analyst"].headers).json()["cases"]
     assert len(cases) == 2
-    # The batch failed, then each of its two reports alone: nothing is marked.
-    assert marks(runtime) == {} and broken.calls == 3
-    assert job(runtime) == 0 and broken.calls == 3  # it waits before it tries again
+    # Its warm-up failed, then the batch, then each of its two reports alone: nothing is marked.
+    assert marks(runtime) == {} and broken.calls == 4
+    assert job(runtime) == 0 and broken.calls == 4  # it waits before it tries again
 
     clock.advance(timedelta(seconds=11))
     broken.poison = "never sent"  # mended

@@ -64,6 +64,8 @@ CATCH_UP = 20_000
 # A second stage that fails on every report is tried again after 10 s, 20 s… at most 5 min.
 FIRST_RETRY = timedelta(seconds=10)
 LONGEST_RETRY = timedelta(minutes=5)
+# What the job gives a freshly loaded model once, so it loads what it loads on first use.
+WARM_UP = "Warming up: this text is not a report."
 
 _TABLE = SecondLook.__table__
 
@@ -338,7 +340,8 @@ def _apply(
 
 class SecondLookJob:
     """The worker's ``second-look`` job. Loads the second stage on its first run (once per
-    process); without one it does nothing and says so once. While the model fails on everything
+    process) and uses it once, so its first reports do not wait for it to warm up; without one
+    it does nothing and says so once. While the model fails on everything
     it is given, the job waits 10 s, 20 s… (at most 5 min) before trying again, and the worker's
     other jobs run as usual."""
 
@@ -389,8 +392,14 @@ class SecondLookJob:
                     "no second-stage model is installed; the second-look job does nothing "
                     "(reports keep the first stage's triage)"
                 )
-            else:
-                log.info("second look uses %s", self._stage.name)
+                return None
+            try:
+                # A model may load its embedder on first use, which takes seconds: pay that now,
+                # not while the first reports wait for their final priority.
+                self._stage.scores([WARM_UP])
+            except Exception:  # the rounds will try again, with waits
+                log.warning("the second stage failed its first use", exc_info=True)
+            log.info("second look uses %s", self._stage.name)
         return self._stage
 
     def _load(self) -> Scorer | None:
