@@ -231,6 +231,7 @@ def _settle(
     urgent = [p.case_id for p in todo if _outcome(verdicts.get(p.report_id)) == "more_urgent"]
     locked = cases.lock_many(session, ids=urgent)
     rows: list[dict[str, Any]] = []
+    model = stage.name[:128]  # the column's width
     for p in todo:
         row: dict[str, Any] = {
             "report_id": p.report_id,
@@ -241,13 +242,13 @@ def _settle(
             "scores": None,
         }
         if p.why is None:
-            row["reason"] = "the first stage was sure"
+            row["reason"] = "the first stage was sure, or nothing could make it more urgent"
         elif p.report_id not in verdicts:
-            row.update(outcome="failed", model=stage.name, reason="the second stage failed on it")
+            row.update(outcome="failed", model=model, reason="the second stage failed on it")
         else:
             verdict = verdicts[p.report_id]
             row.update(
-                model=stage.name,
+                model=model,
                 scores={a: round(s, 4) for a, s in (scores[p.report_id] or {}).items()},
                 outcome=verdict.outcome,
                 reason=verdict.reason,
