@@ -29,6 +29,7 @@ from watchfloor.queues.api import router as queues_router
 from watchfloor.queues.pages import router as floor_pages
 from watchfloor.runtime import Runtime, settle_heap
 from watchfloor.settings import get_settings
+from watchfloor.triage import language
 from watchfloor.triage.hash_api import router as hash_lists_router
 from watchfloor.triage.link_api import router as linking_router
 from watchfloor.web import console
@@ -107,7 +108,9 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 
 def serve_app() -> FastAPI:
     """The app as ``watchfloor serve`` runs it in each web process: built, then settled (see
-    ``runtime.settle_heap``) before its first request."""
+    ``runtime.settle_heap``) before its first request, with the language model loaded so the
+    first report does not wait for it."""
     app = create_app()
+    language.warm()
     settle_heap()
     return app

@@ -87,6 +87,7 @@ def worker(
     """Run background jobs: triaging reports accepted for later, webhook delivery, the
     near-duplicate text index and the others that --list names."""
     from watchfloor.runtime import settle_heap
+    from watchfloor.triage import language
     from watchfloor.worker import JOBS, run_forever, run_once
 
     if list_jobs:
@@ -98,6 +99,7 @@ def worker(
     if once:
         typer.echo(f"did {run_once(runtime)} unit(s) of work")
     else:
+        language.warm()  # the backlog's reports would otherwise wait for its first load
         settle_heap()
         run_forever(runtime)
 

@@ -153,6 +153,10 @@ def test_each_report_records_the_language_given_and_the_one_detected(
     assert [s["language"] for s in shown] == [None] * len(MIXED) + ["en"]
     assert [s["detected_language"] for s in shown] == wanted
     assert [s["language_confidence"] for s in shown] == [x["language_confidence"] for x in results]
+    # The case shows each of its reports' languages too, where analysts read them.
+    case = client.get(f"/api/v1/cases/{results[-1]['case']}", headers=analyst.headers).json()
+    [last] = [x for x in case["reports"] if x["id"] == results[-1]["report_id"]]
+    assert (last["language"], last["detected_language"]) == ("en", "es")
 
     again = client.post("/api/v1/reports", json=bodies[0], headers=intake.headers)
     assert again.status_code == 200
@@ -189,7 +193,7 @@ def test_a_report_with_no_words_has_no_detected_language(
 
 def test_the_openapi_document_describes_both_languages(runtime: Runtime) -> None:
     schemas = create_app(runtime).openapi()["components"]["schemas"]
-    for name in ("ReportOut", "IngestResult"):
+    for name in ("ReportOut", "IngestResult", "CaseReportOut"):
         props = schemas[name]["properties"]
         assert "ISO 639-1" in props["detected_language"]["description"]
         assert "0-1" in props["language_confidence"]["description"]

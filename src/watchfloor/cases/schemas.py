@@ -7,7 +7,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from watchfloor.intake.schemas import EvidenceOut, ReporterIn
+from watchfloor.intake.schemas import (
+    DETECTED_LANGUAGE,
+    LANGUAGE_CONFIDENCE,
+    EvidenceOut,
+    ReporterIn,
+)
 from watchfloor.json_bodies import JsonObject
 
 ActionKind = Literal[
@@ -180,6 +185,9 @@ class CaseReportOut(BaseModel):
         description="Set when the text is not sent to you: graphic-area report text is never "
         "shown to roles that may not see evidence.",
     )
+    language: str | None = Field(default=None, description="The language the reporter gave.")
+    detected_language: str | None = Field(default=None, description=DETECTED_LANGUAGE)
+    language_confidence: float | None = Field(default=None, description=LANGUAGE_CONFIDENCE)
     harm_area: str
     priority: str
     risk: float
