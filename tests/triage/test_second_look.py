@@ -2,8 +2,10 @@
 about and makes their cases more urgent, with its reason on the case and in the audit trail.
 
 The second stage here is a small test double with the real one's shape (name, thresholds,
-scores): it "recognises" the texts it is given, as a sentence-embedding model would recognise
-what they mean, so these tests are about the cascade, not about any model's quality.
+blend thresholds, scores): it "recognises" the texts it is given, as a sentence-embedding model
+would recognise what they mean, so these tests are about the cascade, not about any model's
+quality. The first stage is the real one: the second look blends its stored scores with the
+double's, so the tests read those scores back rather than assume them.
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ GROOMING = (
     "This guy in the group chat keeps asking my 12 year old for pictures and told her to keep "
     "it secret from us."
 )
+# Vague and harmless: nothing in it for either stage, but the kind of text the real second stage
+# alone scored 0.97 for privacy.
+VAGUE = "Can you tell me more about how this works? I'm not really sure what to do about it."
 
 THRESHOLDS = {
     "child_safety": 0.5,
@@ -60,6 +65,16 @@ THRESHOLDS = {
     "violence_threats": 0.6,
     "harassment": 0.55,
     "fraud_scams": 0.5,
+    "privacy": 0.5,
+}
+# For the mean of the first stage's score and the second's: what the second look acts on.
+BLEND = {
+    "child_safety": 0.45,
+    "self_harm": 0.45,
+    "violence_threats": 0.6,
+    "harassment": 0.55,
+    "fraud_scams": 0.5,
+    "privacy": 0.6,
 }
 KNOWN = {
     SISTER: {"self_harm": 0.87},
@@ -67,6 +82,7 @@ KNOWN = {
     FRENCH: {"child_safety": 0.93},
     REFUND: {"fraud_scams": 0.31},
     GROOMING: {"child_safety": 0.97},
+    VAGUE: {"privacy": 0.97},
 }
 
 
@@ -76,6 +92,7 @@ class FakeSecondStage:
     def __init__(self, known: dict[str, dict[str, float]] | None = None) -> None:
         self.name = MODEL
         self.thresholds = dict(THRESHOLDS)
+        self.blend_thresholds = dict(BLEND)
         self.known = KNOWN if known is None else known
         self.seen: list[str] = []
         self.warmed = False
@@ -151,6 +168,15 @@ def second_looks(client: TestClient, lead: Person, key: str) -> list[dict[str, A
     return events
 
 
+def first_score(client: TestClient, who: Person, sent: dict[str, Any], area: str) -> float:
+    """The first stage's score for ``area`` stored with a sent report, as its case shows it
+    (0 below 0.05: not stored)."""
+    (shown,) = [
+        r for r in case_of(client, who, sent["case"])["reports"] if r["id"] == sent["report_id"]
+    ]
+    return float(shown["area_scores"].get(area, 0.0))
+
+
 def marks(runtime: Runtime) -> dict[int, SecondLook]:
     with session_scope(runtime.sessions) as s:
         return {m.report_id: m for m in s.scalars(select(SecondLook))}
@@ -174,8 +200,11 @@ def test_a_report_the_first_stage_missed_is_raised_with_its_reason_and_audit_eve
         "P1",
         "self-harm",
     )
+    first = first_score(client, people["analyst"], sister, "self_harm")
+    blend = (first + 0.87) / 2
     assert after["reasons"][0] == (
-        f"second look: {MODEL} scored self_harm 0.87 >= 0.62 → P1 (first stage: unclassified, P3)"
+        f"second look: blend {blend:.2f} >= 0.45 for self_harm (first {first:.2f}, second 0.87)"
+        " → P1 (first stage: unclassified, P3)"
     )
     assert after["reasons"][1:] == before["reasons"]  # the first stage's reasons stay below
     assert "self_harm" in after["harm_areas"] and after["status"] == before["status"]
@@ -189,7 +218,10 @@ def test_a_report_the_first_stage_missed_is_raised_with_its_reason_and_audit_eve
     assert event["after"]["priority"] == "P1" and event["after"]["queue"] == "self-harm"
     assert event["after"]["applied"] is True and event["after"]["reasons"] == [after["reasons"][0]]
     assert event["after"]["report_id"] == sister["report_id"]
-    assert event["after"]["score"] == 0.87 and event["after"]["threshold"] == 0.62
+    assert event["after"]["decided_on"] == "blend"
+    assert event["after"]["score"] == pytest.approx(blend, abs=1e-4)
+    assert event["after"]["threshold"] == 0.45
+    assert (event["after"]["first_score"], event["after"]["second_score"]) == (first, 0.87)
 
     # The report the second stage agrees with is untouched; the one the first stage was sure of
     # (child safety at P1) was not even given to the model.
@@ -251,9 +283,9 @@ def test_reports_accepted_for_later_are_looked_at_once_the_worker_has_triaged_th
         "P1",
         "violence-extremism",
     )
-    assert bus["reasons"][0].startswith(
-        f"second look: {MODEL} scored violence_threats 0.81 >= 0.60"
-    )
+    assert bus["reasons"][0].startswith("second look: blend ")
+    assert "0.60 for violence_threats (first " in bus["reasons"][0]
+    assert "second 0.81) → P1" in bus["reasons"][0]
     # The report in French: its case is now child safety.
     assert (french["harm_area"], french["priority"], french["queue"]) == (
         "child_safety",
@@ -304,6 +336,7 @@ def test_it_never_lowers_a_case_and_a_case_already_as_urgent_is_left_alone(
     # and keeps P2.
     stage.known = {BUS: {"spam_manipulation": 0.9}}
     stage.thresholds["spam_manipulation"] = 0.5
+    stage.blend_thresholds["spam_manipulation"] = 0.4
     worker.run_once(runtime)
     case = case_of(client, people["analyst"], out["case"])
     assert (case["harm_area"], case["priority"]) == ("spam_manipulation", "P2")
@@ -439,6 +472,8 @@ SEVERITIES = {
     "child_safety": Priority.P1,
     "self_harm": Priority.P1,
     "harassment": Priority.P2,
+    "hate": Priority.P2,
+    "privacy": Priority.P2,
     "spam_manipulation": Priority.P3,
     "unclassified": Priority.P3,
 }
@@ -493,17 +528,20 @@ def test_placement_is_the_most_urgent_area_over_its_threshold() -> None:
 
 
 def test_judging_and_changing_a_case() -> None:
-    p1 = sl.Placement("self_harm", Priority.P1, 0.8765, 0.62)
+    p1 = sl.Placement("self_harm", Priority.P1, 0.7123, 0.64, first=0.55, second=0.8765)
     verdict = sl.judge(first("harassment", Priority.P2), p1, model="m")
     assert verdict.outcome == "more_urgent"
     assert verdict.reason == (
-        "second look: m scored self_harm 0.88 >= 0.62 → P1 (first stage: harassment, P2)"
+        "second look: blend 0.71 >= 0.64 for self_harm (first 0.55, second 0.88)"
+        " → P1 (first stage: harassment, P2)"
     )
     same = sl.judge(
         first("harassment", Priority.P2), sl.Placement("hate", Priority.P2, 0.7, 0.5), model="m"
     )
     assert same.outcome == "agreed"
-    assert sl.judge(first("unclassified", Priority.P3), None, model="m").outcome == "agreed"
+    nothing = sl.judge(first("unclassified", Priority.P3), None, model="m")
+    assert nothing.outcome == "agreed"
+    assert nothing.reason == "second look: the blend with m placed it in no harm area"
 
     waiting = sl.CaseState("CASE-000001", "harassment", Priority.P2, "triaged", None, False)
     assert sl.in_hands(waiting) is None
@@ -527,3 +565,90 @@ def test_judging_and_changing_a_case() -> None:
 )
 def test_english_tags(tag: str | None, english: bool) -> None:
     assert sl.is_english(tag) is english
+
+
+SECOND_ALONE = {"hate": 0.9, "privacy": 0.5, "self_harm": 0.62}
+BLENDED = {"hate": 0.64, "privacy": 0.6, "self_harm": 0.45}
+
+
+def test_the_second_stage_alone_being_sure_does_not_raise_what_the_first_stage_scores_low() -> None:
+    # A vague, harmless question: the second stage is sure it is about privacy, the first stage
+    # scored privacy under 0.05 (so stored nothing for it) and placed it nowhere.
+    vague = first("unclassified", Priority.P3, scores={"legal_regulatory": 0.17})
+    second = {"privacy": 0.97, "hate": 0.03, "self_harm": 0.02}
+    # On its own score the second stage would have placed it…
+    alone = sl.place(second, thresholds=SECOND_ALONE, severities=SEVERITIES)
+    assert alone is not None and alone.area == "privacy"
+    # …but the blend is (0 + 0.97) / 2 = 0.485, under privacy's 0.6: nothing is raised.
+    placed = sl.place_blended(
+        vague,
+        second,
+        blend_thresholds=BLENDED,
+        second_thresholds=SECOND_ALONE,
+        severities=SEVERITIES,
+    )
+    assert placed is None
+    assert sl.judge(vague, placed, model="m").outcome == "agreed"
+    assert sl.blend(vague, second)["privacy"] == pytest.approx(0.485)
+
+
+def test_when_both_stages_lean_the_same_way_the_blend_raises_it() -> None:
+    # The first stage scored hate 0.55, under its own threshold, so it placed the report
+    # nowhere; the second stage scores 0.87. Neither alone would act (0.55 < 0.6 and
+    # 0.87 < 0.9); together they reach the blend's threshold.
+    leaning = first("unclassified", Priority.P3, scores={"hate": 0.55, "harassment": 0.3})
+    second = {"hate": 0.87, "harassment": 0.2, "privacy": 0.1}
+    assert sl.place(second, thresholds=SECOND_ALONE, severities=SEVERITIES) is None
+    placed = sl.place_blended(
+        leaning,
+        second,
+        blend_thresholds=BLENDED,
+        second_thresholds=SECOND_ALONE,
+        severities=SEVERITIES,
+    )
+    assert placed == sl.Placement("hate", Priority.P2, 0.71, 0.64, first=0.55, second=0.87)
+    verdict = sl.judge(leaning, placed, model="m")
+    assert verdict.outcome == "more_urgent"
+    assert verdict.reason == (
+        "second look: blend 0.71 >= 0.64 for hate (first 0.55, second 0.87)"
+        " → P2 (first stage: unclassified, P3)"
+    )
+
+
+def test_without_the_first_stages_classifier_the_second_stage_decides_alone() -> None:
+    # Rules placed it (the classifier failed): no first-stage score to blend.
+    rules_only = first("harassment", Priority.P2, flags=("classifier_failed",))
+    placed = sl.place_blended(
+        rules_only,
+        {"self_harm": 0.7},
+        blend_thresholds=BLENDED,
+        second_thresholds=SECOND_ALONE,
+        severities=SEVERITIES,
+    )
+    assert placed == sl.Placement("self_harm", Priority.P1, 0.7, 0.62, first=None, second=0.7)
+    assert sl.judge(rules_only, placed, model="m").reason == (
+        "second look: second stage alone 0.70 >= 0.62 for self_harm (the first stage's "
+        "classifier did not run) → P1 (first stage: harassment, P2)"
+    )
+
+
+def test_a_vague_harmless_report_the_second_stage_alone_is_sure_of_is_not_raised(
+    client: TestClient, people: dict[str, Person], runtime: Runtime, stage: FakeSecondStage
+) -> None:
+    (vague,) = send(client, people["intake"], [VAGUE])
+    before = case_of(client, people["analyst"], vague["case"])
+    assert (before["harm_area"], before["priority"]) == ("unclassified", "P3"), before["reasons"]
+    # The premise: the first stage gives privacy little, so the blend stays under 0.6.
+    first = first_score(client, people["analyst"], vague, "privacy")
+    assert (first + 0.97) / 2 < BLEND["privacy"], first
+
+    worker.run_once(runtime)
+
+    assert VAGUE in stage.seen  # it was read again…
+    assert stage.known[VAGUE]["privacy"] >= stage.thresholds["privacy"]  # …sure on its own…
+    assert case_of(client, people["analyst"], vague["case"]) == before  # …and nothing changed
+    assert second_looks(client, people["lead"], vague["case"]) == []
+    looked = marks(runtime)[vague["report_id"]]
+    assert looked.outcome == "agreed"
+    assert looked.reason == f"second look: the blend with {MODEL} placed it in no harm area"
+    assert looked.scores is not None and looked.scores["privacy"] == 0.97

@@ -5,13 +5,15 @@ The first stage (rules and the n-gram classifier) triages every report at intake
 second stage (a slower sentence-embedding model, triage.second_stage) reads again, in the
 worker, the reports the first stage is unsure about. It can only make a report more urgent: a
 harm area where the first stage found none, or a higher priority. It never lowers a priority or
-clears a placement, because a missed harm costs more than a second look.
+clears a placement, because a missed harm costs more than a second look. It decides on the
+blend of both stages (the mean of their scores per area) against thresholds chosen for the
+blend, not on the second stage alone, which is sure of too much vague text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from watchfloor.triage.taxonomy import Priority
@@ -75,12 +77,27 @@ def worth_a_look(
 
 @dataclass(frozen=True)
 class Placement:
-    """The most urgent harm area the second stage places a report in."""
+    """The most urgent harm area the second look places a report in: ``score`` is what reached
+    ``threshold`` (the blend, or the second stage alone when the first gave no score), with the
+    two stages' own scores beside it."""
 
     area: str
     priority: Priority
     score: float
     threshold: float
+    first: float | None = None  # the first stage's score; None when its classifier did not run
+    second: float | None = None
+
+    def said(self) -> str:
+        if self.first is None:
+            return (
+                f"second stage alone {self.score:.2f} >= {self.threshold:.2f} for {self.area} "
+                "(the first stage's classifier did not run)"
+            )
+        return (
+            f"blend {self.score:.2f} >= {self.threshold:.2f} for {self.area} "
+            f"(first {self.first:.2f}, second {self.second if self.second is not None else 0:.2f})"
+        )
 
 
 def place(
@@ -105,6 +122,43 @@ def place(
     return best
 
 
+def has_classifier_scores(first: FirstStage) -> bool:
+    """Whether the first stage's classifier scored the report (its stored scores count)."""
+    return not NO_CLASSIFIER & set(first.flags)
+
+
+def blend(first: FirstStage, second: Mapping[str, float]) -> dict[str, float]:
+    """Per area, the mean of the first stage's score and the second stage's. The first stage
+    stores only scores of 0.05 and up: an area it did not store counts as 0."""
+    return {a: (first.area_scores.get(a, 0.0) + s) / 2 for a, s in second.items()}
+
+
+def place_blended(
+    first: FirstStage,
+    second: Mapping[str, float],
+    *,
+    blend_thresholds: Mapping[str, float],
+    second_thresholds: Mapping[str, float],
+    severities: Mapping[str, Priority],
+) -> Placement | None:
+    """Where the second look places a report: the blend of both stages' scores against each
+    area's blend threshold. The second stage alone is sure of too much vague text, and on the
+    dev split the blend ranks better than either stage. Only when the first stage's classifier
+    did not run (no score of its own to blend) does the second stage decide alone, against its
+    own thresholds."""
+    if not has_classifier_scores(first):
+        alone = place(second, thresholds=second_thresholds, severities=severities)
+        if alone is None:
+            return None
+        return replace(alone, second=alone.score)
+    found = place(blend(first, second), thresholds=blend_thresholds, severities=severities)
+    if found is None:
+        return None
+    return replace(
+        found, first=float(first.area_scores.get(found.area, 0.0)), second=second[found.area]
+    )
+
+
 @dataclass(frozen=True)
 class Verdict:
     """What the second look concluded about one report."""
@@ -115,14 +169,15 @@ class Verdict:
 
 
 def judge(first: FirstStage, placement: Placement | None, *, model: str) -> Verdict:
-    """Whether the second stage places the report more urgently than the first: in a harm area
-    where the first found none, or at a higher priority."""
+    """Whether the second look places the report more urgently than the first stage did: in a
+    harm area where the first found none, or at a higher priority. ``model`` (the second
+    stage's name) is named when it places nothing; the audit event and the report's marker
+    name it always."""
     if placement is None:
-        return Verdict("agreed", None, f"second look: {model} placed it in no harm area")
-    said = (
-        f"second look: {model} scored {placement.area} {placement.score:.2f} "
-        f">= {placement.threshold:.2f}"
-    )
+        return Verdict(
+            "agreed", None, f"second look: the blend with {model} placed it in no harm area"
+        )
+    said = f"second look: {placement.said()}"
     first_said = f"first stage: {first.harm_area}, {first.priority.label}"
     if first.harm_area == UNCLASSIFIED or placement.priority < first.priority:
         return Verdict(

@@ -1,5 +1,6 @@
 """The worker's ``second-look`` job: the second stage reads again the reports the first stage was
-unsure about, and makes their cases more urgent when it places them more urgently.
+unsure about, and makes their cases more urgent when the blend of both stages' scores places
+them more urgently (triage.second_look.place_blended).
 
 A cascade: intake keeps the first stage's speed, and the slower second stage (a sentence
 embedder with a head per harm area, triage.second_stage) runs seconds later, here. Reports sent
@@ -45,7 +46,7 @@ from watchfloor.triage.second_look import (
     case_change,
     in_hands,
     judge,
-    place,
+    place_blended,
     worth_a_look,
 )
 from watchfloor.triage.second_look_models import SecondLook
@@ -74,7 +75,8 @@ class Scorer(Protocol):
     """What the job needs of a second stage (triage.second_stage.SecondStage has it)."""
 
     name: str
-    thresholds: dict[str, float]
+    thresholds: dict[str, float]  # its own score's, used only when the first stage gave none
+    blend_thresholds: dict[str, float]  # for the mean of both stages' scores: what is acted on
 
     def scores(self, texts: Sequence[str]) -> list[dict[str, float]]: ...
 
@@ -226,7 +228,13 @@ def _settle(
     for p in todo:
         got = scores.get(p.report_id)
         if got is not None:
-            placement = place(got, thresholds=stage.thresholds, severities=severities)
+            placement = place_blended(
+                p.first,
+                got,
+                blend_thresholds=stage.blend_thresholds,
+                second_thresholds=stage.thresholds,
+                severities=severities,
+            )
             verdicts[p.report_id] = judge(p.first, placement, model=stage.name)
     urgent = [p.case_id for p in todo if _outcome(verdicts.get(p.report_id)) == "more_urgent"]
     locked = cases.lock_many(session, ids=urgent)
@@ -293,8 +301,11 @@ def _apply(
         "report_id": p.report_id,
         "model": stage.name,
         "area": placement.area,
+        "decided_on": "second stage alone" if placement.first is None else "blend",
         "score": round(placement.score, 4),
         "threshold": round(placement.threshold, 4),
+        "first_score": None if placement.first is None else round(placement.first, 4),
+        "second_score": None if placement.second is None else round(placement.second, 4),
         "looked_because": p.why,
     }
     why_not = in_hands(state)
@@ -400,6 +411,13 @@ class SecondLookJob:
                 self._stage.scores([WARM_UP])
             except Exception:  # the rounds will try again, with waits
                 log.warning("the second stage failed its first use", exc_info=True)
+            if not getattr(self._stage, "blend_thresholds", None):
+                log.warning(
+                    "second stage %s has no blend thresholds (an older artifact): the second look "
+                    "places only reports whose first stage had no classifier; rebuild it with "
+                    "`make second-stage`",
+                    self._stage.name,
+                )
             log.info("second look uses %s", self._stage.name)
         return self._stage
 

