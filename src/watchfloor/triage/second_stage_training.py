@@ -5,14 +5,18 @@ Run: ``python -m watchfloor.triage.second_stage_training --data-dir ../shared/da
 policy examples, the demo generator's reports and the training part of every set whose licence
 allows it), never from a sealed row. A dev split is carved from that training part, grouped as
 the sealed split is (near-duplicates and HateCheck templates stay on one side), by a hash with
-another salt: heads are fitted on the rest, each area's threshold is chosen on the dev split
-(never on demo reports, which are too easy to tell anything), then the heads are refitted on
-everything and saved with the thresholds and a record of what they saw.
+another salt: heads are fitted on the rest, and the first stage's design (TF-IDF heads) is
+fitted on the same rows. On the dev split (never on demo reports, which are too easy to tell
+anything) each area gets two thresholds, by the criterion the first stage's thresholds use
+(learning.choose_thresholds): one for this model's score alone, and one for the blend, the mean
+of the first stage's score and this model's, which is what the second look acts on. Then the
+heads are refitted on everything and saved with both sets of thresholds and a record of what
+they saw.
 
 ``--compare`` measures instead of building: each embedder's per-area AUPRC and F1 on the dev
-split, and how heads fitted on English rows only do on the other languages; ``--baseline`` adds
-the first stage's design on the same dev rows to a build's report; ``--evaluate`` reports the
-shipped model on every set's sealed part (second_stage_measures.py).
+split, and how heads fitted on English rows only do on the other languages; ``--evaluate``
+reports the shipped model on every set's sealed part, alone and as the cascade uses it
+(second_stage_measures.py).
 """
 
 from __future__ import annotations
@@ -56,11 +60,13 @@ from watchfloor.triage.second_stage import (
 )
 from watchfloor.triage.taxonomy import Taxonomy, load_taxonomy
 
-# Thresholds: a rare area's balanced head puts most of its probabilities high, so the grid
-# reaches 0.99 (on 0.2-0.9 most areas' best F1 sat at the 0.9 edge).
+# --compare's thresholds (best F1): a rare area's balanced head puts most of its probabilities
+# high, so the grid reaches 0.99 (on 0.2-0.9 most areas' best F1 sat at the 0.9 edge).
 GRID = np.linspace(0.2, 0.99, 80)
 C = 4.0
 LANGUAGES_FROM = "multilingual_hatecheck"  # its breakdown field is the row's language
+# Rows the project wrote: no public set, so they hold no false-positive budget.
+OWN_SOURCES = frozenset({"seed", "policy", "demo"})
 
 
 @dataclass(frozen=True)
@@ -164,7 +170,8 @@ def probabilities(x: np.ndarray, coef: np.ndarray, intercept: np.ndarray) -> np.
 def choose_thresholds(
     p: np.ndarray, labels: Sequence[frozenset[str]], areas: Sequence[str]
 ) -> dict[str, float]:
-    """Each area's threshold with the best F1, between 0.2 and 0.99 (0.5 with under 3 positives)."""
+    """Each area's threshold with the best F1, between 0.2 and 0.99 (0.5 with under 3 positives):
+    --compare's, the same for every embedder. A build uses learning.choose_thresholds."""
     out = {}
     for j, area in enumerate(areas):
         truth = np.array([area in ls for ls in labels])
@@ -204,6 +211,46 @@ def dev_table(
     return "\n".join(lines), mean_auprc, mean_f1
 
 
+def thresholds_on(
+    rows: Sequence[Row], tune: np.ndarray, scores: np.ndarray, areas: Sequence[str]
+) -> dict[str, float]:
+    """Each area's threshold for ``scores`` on the dev rows ``tune``, by the criterion the first
+    stage's thresholds use (learning.choose_thresholds), each public set's benign rows holding
+    its budget."""
+    from watchfloor.triage.learning import choose_thresholds
+
+    examples = [rows[int(i)].example for i in np.flatnonzero(tune)]
+    sources = {r.example.text: r.source for r in rows if r.source not in OWN_SOURCES}
+    chosen = choose_thresholds(examples, scores, areas, sources=sources)
+    return {a: round(float(t), 3) for a, t in chosen.items()}
+
+
+def criterion() -> str:
+    """What thresholds_on chooses by, for the artifact's record."""
+    from watchfloor.triage import learning
+
+    return f"learning.choose_thresholds ({learning.CRITERION}, budget {learning.FPR_BUDGET})"
+
+
+def benign_flagged(
+    rows: Sequence[Row],
+    tune: np.ndarray,
+    scores: np.ndarray,
+    thresholds: dict[str, float],
+    areas: Sequence[str],
+) -> str:
+    """The share of each public set's benign dev rows flagged in any area."""
+    dev = [rows[int(i)] for i in np.flatnonzero(tune)]
+    limits = np.array([thresholds[a] for a in areas])
+    flagged = np.asarray((scores >= limits).any(axis=1), dtype=bool)
+    cells = []
+    for source in sorted({r.source for r in dev} - OWN_SOURCES):
+        idx = [i for i, r in enumerate(dev) if r.source == source and not r.example.areas]
+        if idx:
+            cells.append(f"{source} {float(flagged[idx].mean()):.3f} ({len(idx)})")
+    return "  benign dev rows flagged in any area: " + ", ".join(cells)
+
+
 def build(
     rows: Sequence[Row],
     areas: Sequence[str],
@@ -212,10 +259,11 @@ def build(
     sets: list[str],
     cache_dir: Path | None,
     taxonomy_version: int,
-    baseline: bool = False,
 ) -> tuple[SecondStage, str]:
-    """Fit on the training rows, choose thresholds on the dev split, refit on all; the model
-    and the dev split's figures."""
+    """Fit on the training rows, choose this model's and the blend's thresholds on the dev split,
+    refit on all; the model and the dev split's figures."""
+    from watchfloor.triage.second_stage_measures import first_stage_dev_scores
+
     x = embed_cached(embedder, [r.example.text for r in rows], cache_dir)
     labels = [r.example.areas for r in rows]
     weights = np.array([r.example.weight for r in rows])
@@ -225,15 +273,30 @@ def build(
         x[fit], [labels[i] for i in np.flatnonzero(fit)], areas, weights[fit]
     )
     p = probabilities(x[tune], coef, intercept)
+    # The first stage's design fitted on the same rows: its scores stand for the first stage's
+    # stored scores, which the blend averages with this model's.
+    q = first_stage_dev_scores(rows, fit, tune, areas)
+    blend = (p + q) / 2
     tune_labels = [labels[i] for i in np.flatnonzero(tune)]
-    thresholds = choose_thresholds(p, tune_labels, areas)
-    table, mean_auprc, mean_f1 = dev_table(p, tune_labels, areas, thresholds)
-    if baseline:
-        from watchfloor.triage.second_stage_measures import baseline_table
-
-        table += "\n" + baseline_table(rows, fit, tune, areas, p)
+    tables = []
+    chosen: dict[str, dict[str, float]] = {}
+    figures: dict[str, float] = {}
+    for name, scores in (
+        ("second stage alone", p),
+        ("first-stage design (TF-IDF), same rows", q),
+        ("blend: mean of both (what the second look acts on)", blend),
+    ):
+        chosen[name] = thresholds_on(rows, tune, scores, areas)
+        table, mean_auprc, mean_f1 = dev_table(scores, tune_labels, areas, chosen[name])
+        flagged = benign_flagged(rows, tune, scores, chosen[name], areas)
+        tables.append(f"{name}:\n{table}\n{flagged}")
+        figures[name] = mean_auprc
+        figures[f"{name} f1"] = mean_f1
+    thresholds = chosen["second stage alone"]
+    blend_thresholds = chosen["blend: mean of both (what the second look acts on)"]
     coef, intercept = fit_heads(x, labels, areas, weights)
     counts = Counter(r.source for r in rows)
+    how = f"{criterion()} on the dev split ({int(tune.sum())} rows, no demo reports)"
     model = SecondStage(
         name=f"{embedder.name} + logistic heads/1",
         areas=list(areas),
@@ -241,6 +304,7 @@ def build(
         coef=coef,
         intercept=intercept,
         thresholds=thresholds,
+        blend_thresholds=blend_thresholds,
         info={
             "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "taxonomy_version": taxonomy_version,
@@ -249,13 +313,25 @@ def build(
             "examples_by_source": dict(sorted(counts.items())),
             "public_sets": sets,
             "sealed_rows_used": 0,
-            "thresholds_from": f"dev split ({int(tune.sum())} rows, no demo reports)",
-            "dev_macro_auprc": round(mean_auprc, 4),
-            "dev_macro_f1": round(mean_f1, 4),
+            "thresholds_from": f"{how}, this model's score alone",
+            "blend": "mean(first-stage score, second-stage score) per area",
+            "blend_thresholds_from": (
+                f"{how}, the blend: the first stage's design (TF-IDF heads, "
+                "classifier.TextClassifier) fitted on the same training rows as these heads "
+                "standing for the first stage"
+            ),
+            "dev_macro_auprc": round(figures["second stage alone"], 4),
+            "dev_macro_f1": round(figures["second stage alone f1"], 4),
+            "dev_macro_auprc_first_stage_design": round(
+                figures["first-stage design (TF-IDF), same rows"], 4
+            ),
+            "dev_macro_auprc_blend": round(
+                figures["blend: mean of both (what the second look acts on)"], 4
+            ),
             "c": C,
         },
     )
-    return model, table
+    return model, "\n".join(tables)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -283,9 +359,6 @@ def _main(argv: Sequence[str] | None) -> int:
         "--evaluate",
         action="store_true",
         help="Report the shipped model on every set's sealed part (never to tune).",
-    )
-    parser.add_argument(
-        "--baseline", action="store_true", help="Also fit the first stage's design to compare."
     )
     args = parser.parse_args(argv)
     from watchfloor.settings import DEFAULT_CONFIG_DIR
@@ -321,7 +394,6 @@ def _main(argv: Sequence[str] | None) -> int:
         sets=sets,
         cache_dir=args.cache_dir,
         taxonomy_version=taxonomy.version,
-        baseline=args.baseline,
     )
     print(f"dev split (thresholds chosen here; no demo reports):\n{table}")
     model.save(args.out)
