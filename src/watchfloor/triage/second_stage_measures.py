@@ -156,7 +156,7 @@ def evaluate_sealed(
     engine = config.triager
     severities = {a.id: a.default_priority for a in config.taxonomy.harm_areas}
     first_thresholds = first_stage_thresholds(engine)
-    alone, cascade = [], []
+    alone, first_alone, cascade = [], [], []
     for name in EVAL_SETS:
         path = data_dir / name
         if not path.exists():
@@ -171,6 +171,7 @@ def evaluate_sealed(
         report = evaluate(examples, flagged, second, [False] * len(examples), seconds)
         alone.append((mapping.name, report))
         placed, ranked, p0 = [], [], []
+        first_placed, first_scores, first_p0 = [], [], []
         read = raised = 0
         # As intake: the detected language is stored, and triage reads a trusted detection.
         detected = [detect_language(t) for t in texts]
@@ -189,6 +190,9 @@ def evaluate_sealed(
             )
             areas_now = set(r.harm_areas) - {"unclassified"}
             priority = r.priority
+            first_placed.append(set(areas_now))
+            first_scores.append(dict(r.area_scores))
+            first_p0.append(priority == Priority.P0)
             why = worth_a_look(first, thresholds=first_thresholds, severities=severities)
             if why is not None:
                 read += 1
@@ -208,6 +212,9 @@ def evaluate_sealed(
             ranked.append(blend(first, s))
             p0.append(priority == Priority.P0)
         cascade.append((mapping.name, evaluate(examples, placed, ranked, p0, seconds)))
+        first_alone.append(
+            (mapping.name, evaluate(examples, first_placed, first_scores, first_p0, seconds))
+        )
         print(
             f"{mapping.name}: the second look reads {read} of {len(texts)} sealed rows and "
             f"raises {raised}",
@@ -215,7 +222,9 @@ def evaluate_sealed(
         )
         if detail:
             print(render(f"{mapping.name}: second stage alone, sealed part", report), flush=True)
-    print("SECOND STAGE ALONE, sealed parts")
+    print("FIRST STAGE ALONE (intake, as the cascade starts from it), sealed parts")
+    print(render_summary(first_alone))
+    print("\nSECOND STAGE ALONE, sealed parts")
     print(render_summary(alone))
     print(
         "\nTHE CASCADE (first stage, then the second look on the blend for the reports it reads; "
