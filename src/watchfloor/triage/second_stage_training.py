@@ -67,6 +67,13 @@ C = 4.0
 LANGUAGES_FROM = "multilingual_hatecheck"  # its breakdown field is the row's language
 # Rows the project wrote: no public set, so they hold no false-positive budget.
 OWN_SOURCES = frozenset({"seed", "policy", "demo"})
+# No threshold of the second stage (alone or blended) is lower than this. The second look reads
+# what the first stage could not place, vague reports above all, and nothing like them is among
+# the public sets' benign rows that hold the criterion's budget: where those rows never score an
+# area (self-harm), the criterion went down to its lowest step (0.2), and bench/second_look.py's
+# vague reports were raised to self-harm P1 by the hundred (439 of 774 read). Under 0.5, the
+# stages' balanced heads lean against the area.
+LOWEST_THRESHOLD = 0.5
 
 
 @dataclass(frozen=True)
@@ -216,20 +223,23 @@ def thresholds_on(
 ) -> dict[str, float]:
     """Each area's threshold for ``scores`` on the dev rows ``tune``, by the criterion the first
     stage's thresholds use (learning.choose_thresholds), each public set's benign rows holding
-    its budget."""
+    its budget; never under LOWEST_THRESHOLD."""
     from watchfloor.triage.learning import choose_thresholds
 
     examples = [rows[int(i)].example for i in np.flatnonzero(tune)]
     sources = {r.example.text: r.source for r in rows if r.source not in OWN_SOURCES}
     chosen = choose_thresholds(examples, scores, areas, sources=sources)
-    return {a: round(float(t), 3) for a, t in chosen.items()}
+    return {a: round(max(float(t), LOWEST_THRESHOLD), 3) for a, t in chosen.items()}
 
 
 def criterion() -> str:
     """What thresholds_on chooses by, for the artifact's record."""
     from watchfloor.triage import learning
 
-    return f"learning.choose_thresholds ({learning.CRITERION}, budget {learning.FPR_BUDGET})"
+    return (
+        f"learning.choose_thresholds ({learning.CRITERION}, budget {learning.FPR_BUDGET}), "
+        f"never under {LOWEST_THRESHOLD}"
+    )
 
 
 def benign_flagged(
