@@ -29,8 +29,9 @@ from watchfloor.triage.datasets import Example, LabelMapping, committed_sealed, 
 from watchfloor.triage.evaluation import ANY, Report, evaluate, render
 from watchfloor.triage.learning import (
     fit_with_thresholds,
+    public_sets,
     shipped_examples,
-    trainable_sets,
+    sources,
     without_sealed,
 )
 from watchfloor.triage.rules import Rules, TriageInput
@@ -158,7 +159,8 @@ def train(
     """Refit on everything we may learn from plus the team's decisions; promote the new model
     only if it is no worse than the current one on the held-out part (mean AUPRC over areas)."""
     decided = decided_examples(session, taxonomy)
-    public, names = trainable_sets(data_dir, mappings)
+    sets = public_sets(data_dir, mappings)
+    public, names = [e for rows in sets.values() for e in rows], list(sets)
     held_out = [e for e in [*decided, *public] if e.holdout]
     sealed = committed_sealed(mappings)
     training = [
@@ -175,6 +177,8 @@ def train(
             "decided_cases_reports": len(decided) - sum(e.holdout for e in decided),
             "public_sets": names,
         },
+        # The team's benign decisions hold the false-positive budget as a set of their own.
+        sources={**sources(sets), **sources({"decided cases": decided})},
     )
     path = model_dir / "candidates" / f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}.npz"
     candidate.save(path)
@@ -251,7 +255,8 @@ def evaluate_engine(engine: Triager, examples: list[Example], chunk: int = 1000)
 def train_base(taxonomy: Taxonomy, data_dir: Path | None, mappings: list[LabelMapping]) -> Path:
     """Rebuild the model shipped in the package from the project's own seed data, the demo
     generator and the public sets whose licence allows it (their training part)."""
-    public, used = trainable_sets(data_dir, mappings)
+    sets = public_sets(data_dir, mappings)
+    public, used = [e for rows in sets.values() for e in rows], list(sets)
     examples = shipped_examples(taxonomy, public, committed_sealed(mappings))
     model = fit_with_thresholds(
         examples,
@@ -263,6 +268,7 @@ def train_base(taxonomy: Taxonomy, data_dir: Path | None, mappings: list[LabelMa
             "public_rows": sum(not e.holdout for e in public),
             "sealed_rows_left_out": sum(e.holdout for e in public),
         },
+        sources=sources(sets),
     )
     model.save(BASE_MODEL)
     return BASE_MODEL
