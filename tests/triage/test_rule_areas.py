@@ -200,6 +200,7 @@ LOOK_ALIKES: list[tuple[str, str]] = [
     ("threat-to-kill-spelled-out", "smoking is going to kill you one day"),
     ("threat-to-kill-spelled-out", "she is going to kill it at the audition"),
     ("threat-to-kill-spelled-out", "this workout is going to kill me"),
+    ("threat-to-kill", "my sister says she'll murder me at scrabble on game night"),
     ("threat-to-kill-with-a-time", "we are going to kill them in the final on sunday"),
     ("threat-to-kill-with-a-time", "I'll kill you in minecraft tonight"),
     ("lethal-intent-unnamed", "we're just going to kill some time at the mall"),
