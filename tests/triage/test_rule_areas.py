@@ -206,6 +206,8 @@ LOOK_ALIKES: list[tuple[str, str]] = [
     ("lethal-intent-unnamed", "we're just going to kill some time at the mall"),
     ("lethal-intent-unnamed", "this rain is going to kill the mood at the barbecue"),
     ("lethal-intent-unnamed", "smoking is going to kill you one day"),
+    ("lethal-intent-unnamed", "the producer is about to murder this beat"),
+    ("attack-on-a-place", "we'll gas up at the gas station before the drive"),
     ("lethal-intent-unnamed", "the admin is about to kill the process on the server"),
     ("attack-on-a-place", "I'm going to bomb the test at school tomorrow"),
     ("attack-on-a-place", "news: a gas leak closed the school"),
