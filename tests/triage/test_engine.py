@@ -243,14 +243,17 @@ def test_hate_in_other_languages_is_placed_and_ranked_above_counter_speech(
 # starts to pass, strict xfail fails the run, so the marker is removed with the fix.
 COUNTER_SPEECH_PLACED = pytest.mark.xfail(
     strict=True,
-    reason="counter-speech that repeats the slur scores hate 0.49-0.94 (threshold 0.475): "
+    reason="counter-speech that repeats the slur scores hate 0.90-0.94 (threshold 0.85): "
     "word n-grams see the slur, not the negation",
 )
 
 
 @pytest.mark.parametrize(
     "language",
-    [pytest.param(lang, marks=COUNTER_SPEECH_PLACED) for lang in sorted(MULTILINGUAL)],
+    [
+        pytest.param(lang, marks=COUNTER_SPEECH_PLACED) if lang in {"de", "fr"} else lang
+        for lang in sorted(MULTILINGUAL)
+    ],
 )
 def test_counter_speech_in_other_languages_is_not_placed_in_hate(language: str) -> None:
     model = TextClassifier.load(BASE_MODEL)  # the shipped model, whatever rules say
