@@ -55,7 +55,8 @@ from watchfloor.intake.schemas import ReportIn
 from watchfloor.runtime import Runtime, load_config
 from watchfloor.settings import Settings
 from watchfloor.sim.demo_reports import generate_reports
-from watchfloor.triage.second_look_flow import Scorer, SecondLookJob
+from watchfloor.triage.second_look_flow import Scorer
+from watchfloor.triage.second_look_job import SecondLookJob
 from watchfloor.triage.second_look_models import SecondLook
 
 TARGET_P99 = 5.0

@@ -20,7 +20,7 @@ from watchfloor.oncall.paging import advance_due
 from watchfloor.queues import sla_flows
 from watchfloor.runtime import Runtime
 from watchfloor.triage import similar
-from watchfloor.triage.second_look_flow import SecondLookJob
+from watchfloor.triage.second_look_job import SecondLookJob
 
 log = logging.getLogger("watchfloor.worker")
 

@@ -30,7 +30,8 @@ from watchfloor.intake.models import Report
 from watchfloor.migrate import alembic_config
 from watchfloor.runtime import Runtime
 from watchfloor.triage import second_look as sl
-from watchfloor.triage.second_look_flow import WARM_UP, SecondLookJob, look_pending
+from watchfloor.triage.second_look_flow import look_pending
+from watchfloor.triage.second_look_job import WARM_UP, SecondLookJob
 from watchfloor.triage.second_look_models import SecondLook
 from watchfloor.triage.taxonomy import Priority
 
