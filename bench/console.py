@@ -38,7 +38,7 @@ from watchfloor.intake import flows as intake_flows
 from watchfloor.runtime import load_config
 from watchfloor.settings import Settings
 from watchfloor.sim.demo_reports import generate_reports
-from watchfloor.triage import similar
+from watchfloor.triage.linking import similar
 
 TARGET_MS = 150.0
 PASSWORD = "bench-password-1234"

@@ -30,20 +30,20 @@ from sklearn.metrics import average_precision_score
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
-from watchfloor.triage.classifier import TextClassifier  # noqa: E402
-from watchfloor.triage.datasets import (  # noqa: E402
-    Example,
-    committed_sealed,
-    mappings_in,
-    read_examples,
-)
-from watchfloor.triage.learning import (  # noqa: E402
+from watchfloor.triage.classifiers.first_stage import TextClassifier  # noqa: E402
+from watchfloor.triage.classifiers.learning import (  # noqa: E402
     CRITERIA,
     choose_thresholds,
     dev_split,
     shipped_examples,
     sources,
     tuning_scores,
+)
+from watchfloor.triage.evaluation.datasets import (  # noqa: E402
+    Example,
+    committed_sealed,
+    mappings_in,
+    read_examples,
 )
 from watchfloor.triage.taxonomy import load_taxonomy  # noqa: E402
 

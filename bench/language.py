@@ -151,7 +151,7 @@ OTHER: dict[str, list[str]] = {
 def samples(data: Path, per_language: int) -> dict[str, list[tuple[str, str]]]:
     """Short and 100-word texts of the training part, and the own sentences: (language, text)."""
     sys.path.insert(0, str(ROOT / "src"))
-    from watchfloor.triage.datasets import load_mapping, read_examples
+    from watchfloor.triage.evaluation.datasets import load_mapping, read_examples
     from watchfloor.triage.taxonomy import load_taxonomy
 
     areas = load_taxonomy(ROOT / "config").area_ids
@@ -207,7 +207,7 @@ def detector(name: str) -> Callable[[str], tuple[str | None, float]]:
         return detect
     if kind == "watchfloor":
         sys.path.insert(0, str(ROOT / "src"))
-        from watchfloor.triage.language import detect_language
+        from watchfloor.triage.classifiers.language import detect_language
 
         def ours(text: str) -> tuple[str | None, float]:
             found = detect_language(text)
@@ -261,7 +261,7 @@ def share_of_triage(reports: int) -> None:
     from triage import inputs  # bench/triage.py
     from watchfloor.runtime import load_config
     from watchfloor.settings import Settings
-    from watchfloor.triage.language import detect_language, warm
+    from watchfloor.triage.classifiers.language import detect_language, warm
 
     engine = load_config(Settings(environment="test")).triager
     items = inputs(reports, 100)

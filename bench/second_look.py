@@ -55,9 +55,9 @@ from watchfloor.intake.schemas import ReportIn
 from watchfloor.runtime import Runtime, load_config
 from watchfloor.settings import Settings
 from watchfloor.sim.demo_reports import generate_reports
-from watchfloor.triage.second_look_flow import Scorer
-from watchfloor.triage.second_look_job import SecondLookJob
-from watchfloor.triage.second_look_models import SecondLook
+from watchfloor.triage.second_look.flows import Scorer
+from watchfloor.triage.second_look.job import SecondLookJob
+from watchfloor.triage.second_look.models import SecondLook
 
 TARGET_P99 = 5.0
 ACTOR = "bench:second-look"
@@ -191,7 +191,7 @@ def work(url: str, fake: bool, fake_ms: float, stop: Any, ready: Any, start_cpu:
 
 def choose_stage(fake: bool, fake_ms: float, areas: Sequence[str]) -> Scorer:
     if not fake:
-        from watchfloor.triage.second_stage import load_second_stage
+        from watchfloor.triage.classifiers.second_stage import load_second_stage
 
         found = load_second_stage()
         if found is not None:

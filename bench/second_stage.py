@@ -37,7 +37,7 @@ from harness import cpu_yardstick  # noqa: E402
 from triage import inputs  # noqa: E402
 from watchfloor.runtime import load_config  # noqa: E402
 from watchfloor.settings import Settings  # noqa: E402
-from watchfloor.triage.second_stage import EMBEDDERS, load_second_stage  # noqa: E402
+from watchfloor.triage.classifiers.second_stage import EMBEDDERS, load_second_stage  # noqa: E402
 from watchfloor.triage.service import TriageEngine  # noqa: E402
 
 STREAM = 50.0  # reports/s the worker must keep up with

@@ -26,7 +26,7 @@ from watchfloor.intake import flows
 from watchfloor.intake.schemas import ReportIn
 from watchfloor.runtime import Runtime
 from watchfloor.settings import Settings
-from watchfloor.triage import similar
+from watchfloor.triage.linking import similar
 
 BATCH = 1000
 VOCAB = [

@@ -26,7 +26,7 @@ from harness import cpu_yardstick
 from watchfloor.runtime import load_config
 from watchfloor.settings import Settings
 from watchfloor.sim.demo_reports import generate_reports
-from watchfloor.triage.rules import TriageInput
+from watchfloor.triage.rules.engine import TriageInput
 from watchfloor.triage.service import TriageEngine
 
 RULES_TARGET = 5000.0

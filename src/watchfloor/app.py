@@ -29,9 +29,9 @@ from watchfloor.queues.api import router as queues_router
 from watchfloor.queues.pages import router as floor_pages
 from watchfloor.runtime import Runtime, settle_heap
 from watchfloor.settings import get_settings
-from watchfloor.triage import language
-from watchfloor.triage.hash_api import router as hash_lists_router
-from watchfloor.triage.link_api import router as linking_router
+from watchfloor.triage.classifiers import language
+from watchfloor.triage.hashes.api import router as hash_lists_router
+from watchfloor.triage.linking.api import router as linking_router
 from watchfloor.web import console
 
 log = logging.getLogger("watchfloor.health")

@@ -17,7 +17,7 @@ from watchfloor.errors import ConfigError, WatchfloorError
 from watchfloor.oncall.commands import coverage_lines, oncall_app
 from watchfloor.queues.commands import sla_app
 from watchfloor.triage.commands import policy_app, triage_app
-from watchfloor.triage.hash_commands import hashes_app
+from watchfloor.triage.hashes.commands import hashes_app
 
 if TYPE_CHECKING:
     from watchfloor.runtime import Runtime
@@ -87,7 +87,7 @@ def worker(
     """Run background jobs: triaging reports accepted for later, webhook delivery, the
     near-duplicate text index and the others that --list names."""
     from watchfloor.runtime import settle_heap
-    from watchfloor.triage import language
+    from watchfloor.triage.classifiers import language
     from watchfloor.worker import JOBS, run_forever, run_once
 
     if list_jobs:

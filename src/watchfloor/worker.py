@@ -19,8 +19,8 @@ from watchfloor.notify.email import send_due_emails
 from watchfloor.oncall.paging import advance_due
 from watchfloor.queues import sla_flows
 from watchfloor.runtime import Runtime
-from watchfloor.triage import similar
-from watchfloor.triage.second_look_job import SecondLookJob
+from watchfloor.triage.linking import similar
+from watchfloor.triage.second_look.job import SecondLookJob
 
 log = logging.getLogger("watchfloor.worker")
 

@@ -19,7 +19,7 @@ from watchfloor.app import create_app
 from watchfloor.audit.models import AuditEvent
 from watchfloor.db import session_scope
 from watchfloor.runtime import Runtime
-from watchfloor.triage import similar
+from watchfloor.triage.linking import similar
 
 GRAPHIC_TEXT = "graphic description of injuries"
 REPORT_TEXT = "kill more people"  # in report_with_evidence's text: violence_threats, a graphic area

@@ -17,8 +17,8 @@ from watchfloor.db import session_scope
 from watchfloor.runtime import Runtime
 from watchfloor.sim.demo import seed_demo
 from watchfloor.triage import service as triage
-from watchfloor.triage.classifier import TextClassifier
-from watchfloor.triage.rules import TriageInput
+from watchfloor.triage.classifiers.first_stage import TextClassifier
+from watchfloor.triage.rules.engine import TriageInput
 from watchfloor.triage.service import BASE_MODEL, TriageEngine
 
 

@@ -113,7 +113,7 @@ ORDINARY = [
 
 
 def _team_model(model_dir: Path) -> None:
-    from watchfloor.triage.classifier import TextClassifier
+    from watchfloor.triage.classifiers.first_stage import TextClassifier
 
     areas = load_config(Settings(environment="test")).taxonomy.area_ids
     texts = INSULTS + ORDINARY

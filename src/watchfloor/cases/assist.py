@@ -19,9 +19,9 @@ from watchfloor.cases.schemas import AssistOut
 from watchfloor.clock import Clock
 from watchfloor.intake import service as intake
 from watchfloor.settings import Settings
-from watchfloor.triage import llm
-from watchfloor.triage.llm_prompt import CaseText, Prompt, ReportText, build_prompt
-from watchfloor.triage.summary import extractive_summary
+from watchfloor.triage.llm import client as llm
+from watchfloor.triage.llm.prompt import CaseText, Prompt, ReportText, build_prompt
+from watchfloor.triage.llm.summary import extractive_summary
 from watchfloor.triage.taxonomy import Priority, Taxonomy
 
 MAX_REPORTS = 50  # the oldest reports of a case say what it is about; the rest would not fit

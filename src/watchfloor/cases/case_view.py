@@ -18,8 +18,9 @@ from watchfloor.cases.replies import ReplyConfig
 from watchfloor.cases.schemas import CaseDetail, parse_case_key
 from watchfloor.clock import Clock
 from watchfloor.intake.models import Evidence, Report
-from watchfloor.triage import linking, similar
-from watchfloor.triage.link_schemas import RelatedOut
+from watchfloor.triage.linking import service as linking
+from watchfloor.triage.linking import similar
+from watchfloor.triage.linking.schemas import RelatedOut
 from watchfloor.triage.taxonomy import Policy, Taxonomy
 
 HISTORY = 20

@@ -27,7 +27,7 @@ from watchfloor.intake.models import Report
 from watchfloor.intake.schemas import IngestResult, ReportIn
 from watchfloor.queues import sla_service
 from watchfloor.runtime import Config
-from watchfloor.triage.language import DetectedLanguage
+from watchfloor.triage.classifiers.language import DetectedLanguage
 from watchfloor.triage.scoring import TriageResult
 from watchfloor.triage.taxonomy import Priority
 

@@ -20,7 +20,7 @@ from pydantic import (
 )
 
 from watchfloor.json_bodies import JsonObject
-from watchfloor.triage import identifiers
+from watchfloor.triage.linking import identifiers
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 

@@ -30,7 +30,7 @@ from watchfloor.intake.schemas import (
     ReportOut,
     SubjectIn,
 )
-from watchfloor.triage import identifiers as link_keys
+from watchfloor.triage.linking import identifiers as link_keys
 from watchfloor.triage.taxonomy import Priority
 
 

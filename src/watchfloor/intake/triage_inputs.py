@@ -8,9 +8,13 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from watchfloor.intake.schemas import ReportIn
-from watchfloor.triage import hash_lists
-from watchfloor.triage.language import DetectedLanguage, detect_language, triage_language
-from watchfloor.triage.rules import HashHit, TriageInput
+from watchfloor.triage.classifiers.language import (
+    DetectedLanguage,
+    detect_language,
+    triage_language,
+)
+from watchfloor.triage.hashes import service as hash_lists
+from watchfloor.triage.rules.engine import HashHit, TriageInput
 
 
 @dataclass(frozen=True)

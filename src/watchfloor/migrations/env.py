@@ -10,13 +10,11 @@ import watchfloor.cases.models
 import watchfloor.intake.models
 import watchfloor.notify.models
 import watchfloor.oncall.models
-import watchfloor.triage.models  # noqa: F401 - every table must be imported to be compared
+import watchfloor.triage.hashes.models
+import watchfloor.triage.linking.models
+import watchfloor.triage.second_look.models  # noqa: F401 - every table must be imported to be compared
 from watchfloor.db import Base, make_engine
 from watchfloor.oncall import handoff_models  # noqa: F401 - its table, like the models above
-from watchfloor.triage import (
-    link_models,  # noqa: F401 - its tables, like the models above
-    second_look_models,  # noqa: F401 - its table, like the models above
-)
 
 config = context.config
 target_metadata = Base.metadata

@@ -108,8 +108,8 @@ def triage_eval(
     """Precision, recall, F1, AUPRC per harm area, look-alike false positives, P0 recall, speed,
     each with a 95 % confidence interval. A known set (config/datasets/) is scored on its sealed
     part only; several files end with a summary table."""
-    from watchfloor.triage import evaluation
-    from watchfloor.triage.datasets import find_mapping, parse_labels_flag, read_examples
+    from watchfloor.triage.evaluation import report as evaluation
+    from watchfloor.triage.evaluation.datasets import find_mapping, parse_labels_flag, read_examples
     from watchfloor.triage.service import TriageEngine, evaluate_engine
 
     if len(files) > 1 and (mapping is not None or labels is not None):
@@ -214,7 +214,7 @@ def triage_seal(
 ) -> None:
     """Write (or check) config/datasets/sealed/NAME.txt: the row hashes of every set's sealed
     part, so a change to the split or the data shows in review. Prints no row."""
-    from watchfloor.triage.datasets import mappings_in, sealed_hashes, sealed_list_text
+    from watchfloor.triage.evaluation.datasets import mappings_in, sealed_hashes, sealed_list_text
 
     datasets = _config_dir() / "datasets"
     stale = []
@@ -286,7 +286,7 @@ def triage_train(
     worse than the current model on the held-out part."""
     from watchfloor.db import session_scope
     from watchfloor.triage import service as triage
-    from watchfloor.triage.datasets import mappings_in
+    from watchfloor.triage.evaluation.datasets import mappings_in
 
     if data_dir is not None and not data_dir.is_dir():
         raise WatchfloorError(f"--data-dir {data_dir}: not a directory")

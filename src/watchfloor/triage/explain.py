@@ -13,8 +13,12 @@ import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from watchfloor.triage.language import DetectedLanguage, detect_language, triage_language
-from watchfloor.triage.rules import RuleHit, TriageInput
+from watchfloor.triage.classifiers.language import (
+    DetectedLanguage,
+    detect_language,
+    triage_language,
+)
+from watchfloor.triage.rules.engine import RuleHit, TriageInput
 from watchfloor.triage.scoring import clearing_rules
 from watchfloor.triage.service import TriageEngine
 from watchfloor.triage.taxonomy import Priority
@@ -220,7 +224,7 @@ def second_stage_scores(text: str) -> StageScores:
     """The second stage's scores for ``text`` when a second-stage model is installed; else why
     not. Imported only here, so explain works without the module or its artifact."""
     try:
-        from watchfloor.triage import second_stage
+        from watchfloor.triage.classifiers import second_stage
     except ImportError:
         return StageScores("missing", "no second stage in this installation")
     # Its loader warns when there is no model; here that is an answer, not a warning.

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from watchfloor.triage.rules import RuleHit, TriageInput
+from watchfloor.triage.rules.engine import RuleHit, TriageInput
 from watchfloor.triage.taxonomy import Priority, Taxonomy
 
 RULE_CONFIDENCE = {Priority.P0: 0.95, Priority.P1: 0.85, Priority.P2: 0.7, Priority.P3: 0.55}

@@ -24,17 +24,22 @@ from watchfloor.audit import service as audit
 from watchfloor.cases.models import Decision
 from watchfloor.clock import Clock
 from watchfloor.intake.models import Report as StoredReport
-from watchfloor.triage.classifier import TextClassifier
-from watchfloor.triage.datasets import Example, LabelMapping, committed_sealed, is_holdout
-from watchfloor.triage.evaluation import ANY, Report, evaluate, render
-from watchfloor.triage.learning import (
+from watchfloor.triage.classifiers.first_stage import TextClassifier
+from watchfloor.triage.classifiers.learning import (
     fit_with_thresholds,
     public_sets,
     shipped_examples,
     sources,
     without_sealed,
 )
-from watchfloor.triage.rules import Rules, TriageInput
+from watchfloor.triage.evaluation.datasets import (
+    Example,
+    LabelMapping,
+    committed_sealed,
+    is_holdout,
+)
+from watchfloor.triage.evaluation.report import ANY, Report, evaluate, render
+from watchfloor.triage.rules.engine import Rules, TriageInput
 from watchfloor.triage.scoring import (
     CLASSIFIER_FAILED,
     CLASSIFIER_MISSING,
@@ -45,7 +50,7 @@ from watchfloor.triage.taxonomy import Priority, Taxonomy
 
 log = logging.getLogger(__name__)
 
-BASE_MODEL = Path(__file__).with_name("data") / "base_model.npz"
+BASE_MODEL = Path(__file__).parent / "classifiers" / "data" / "base_model.npz"
 ACTIVE = "active.npz"
 
 
