@@ -83,7 +83,7 @@ model: $(STAMP) ## rebuild the shipped classifier from the project's data and $(
 
 second-stage: export WATCHFLOOR_ENVIRONMENT ?= test
 second-stage: $(STAMP) ## rebuild the shipped second stage (embedder + a head per harm area) offline from the same data
-	HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python -m watchfloor.triage.classifiers.second_stage_training --data-dir $(DATA)
+	HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/watchfloor triage second-stage --data-dir $(DATA)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache watchfloor.db watchfloor.db-*

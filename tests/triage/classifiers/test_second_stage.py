@@ -9,6 +9,7 @@ import json
 import logging
 import socket
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -346,10 +347,12 @@ def test_the_trainer_fits_heads_chooses_thresholds_on_dev_rows_and_records_its_d
         sets=["sms_spam"],
         cache_dir=None,
         taxonomy_version=1,
+        trained_at=datetime(2026, 12, 7, 6, 0, tzinfo=UTC),
     )
     assert "violence_threats" in table and "fraud_scams" in table
     assert model.info["examples_by_source"] == {"demo": 60, "seed": 30, "sms_spam": 30}
     assert model.info["sealed_rows_used"] == 0
+    assert model.info["trained_at"] == "2026-12-07T06:00:00+00:00"
     assert model.flagged(model.scores(["I will kill you"])[0]) == ["violence_threats"]
     assert model.flagged(model.scores(["send your bank pin"])[0]) == ["fraud_scams"]
     assert model.flagged(model.scores(["a lovely cake"])[0]) == []
@@ -372,3 +375,26 @@ def test_an_artifact_without_blend_thresholds_still_reads(tmp_path: Path) -> Non
     older.blend_thresholds = {}
     older.save(path)
     assert read(path, embedder=TinyEmbedder()).blend_thresholds == {}
+
+
+def test_the_second_stage_command_says_what_is_wrong_in_one_line(tmp_path: Path) -> None:
+    """`watchfloor triage second-stage` (make second-stage): a missing data folder, an unknown
+    embedder and a broken model file are each one line on stderr and exit 1, no traceback."""
+    from tests.cli_runner import run_cli
+
+    db = f"sqlite:///{tmp_path / 'ss.db'}"
+    env = {"WATCHFLOOR_ENVIRONMENT": "test"}
+    data = tmp_path / "data"
+    data.mkdir()
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"not a model")
+    for args, said in (
+        (["--data-dir", str(tmp_path / "nowhere")], "not a directory"),
+        (["--data-dir", str(data), "--compare", "bogus"], "unknown embedders ['bogus']"),
+        (["--data-dir", str(data), "--evaluate", "--out", str(broken)], "second stage:"),
+    ):
+        done = run_cli(db, "triage", "second-stage", *args, **env)
+        assert done.returncode == 1, done.stdout
+        assert said in done.stderr
+        assert "Traceback" not in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr

