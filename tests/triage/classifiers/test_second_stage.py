@@ -17,6 +17,7 @@ import pytest
 
 from watchfloor.runtime import Config, load_config
 from watchfloor.settings import Settings
+from watchfloor.triage.classifiers.language import detect_language
 from watchfloor.triage.classifiers.second_stage import (
     ARTIFACT,
     FORMAT,
@@ -78,17 +79,10 @@ THREAT_READ_AS_HARASSMENT = pytest.mark.xfail(
     reason="neither stage reads it as a threat: the second stage scores harassment above "
     "violence_threats (Davidson's offensive tweets, learned as harassment, pull it there)",
 )
-# The price of acting on the blend: where the first stage scores a report in another language
-# nothing, the blend is half the second stage's score, under the area's blend threshold.
-FRENCH_THREAT_HALVED = pytest.mark.xfail(
+SPANISH_SUICIDE_IDIOM = pytest.mark.xfail(
     strict=True,
-    reason="the first stage scores it nothing in French: the blend is half the second stage's "
-    "violence_threats score, under its blend threshold (0.9)",
-)
-GERMAN_SCAM_HALVED = pytest.mark.xfail(
-    strict=True,
-    reason="the first stage scores fraud_scams low in German: blend 0.50 under its blend "
-    "threshold (0.775), though the second stage alone is sure",
+    reason="'quitar la vida' (to take one's life): the second stage scores self_harm 0.40, under "
+    "its own threshold (0.925); the same message in French scores 0.98",
 )
 KIDS_PHOTOS_READ_AS_ABUSE = pytest.mark.xfail(
     strict=True,
@@ -119,21 +113,31 @@ HARMFUL = [
         "unlock my account",
         "fraud_scams",
     ),
-    pytest.param(
+    # In another language the second stage decides alone (decision.place_blended): the first
+    # stage scores these nothing, so the blend would halve the second stage's score.
+    (
         "Il m'a envoyé un message disant qu'il viendrait chez moi ce soir pour me tuer avec "
         "un couteau",
         "violence_threats",
-        marks=FRENCH_THREAT_HALVED,
     ),
     (
         "Este usuario publica que los inmigrantes son ratas y que habría que echarlos a todos",
         "hate",
     ),
-    pytest.param(
+    (
         "Ich habe eine SMS angeblich von meiner Bank bekommen, die meine PIN und Kartennummer "
         "verlangt, sonst wird mein Konto gesperrt",
         "fraud_scams",
-        marks=GERMAN_SCAM_HALVED,
+    ),
+    pytest.param(
+        "Mi amiga dice que se va a quitar la vida esta noche y no sé qué hacer",
+        "self_harm",
+        marks=SPANISH_SUICIDE_IDIOM,
+    ),
+    ("Mon amie dit qu'elle veut se suicider ce soir, je ne sais pas quoi faire", "self_harm"),
+    (
+        "Recebi uma mensagem falsa do banco pedindo a minha senha e o número do cartão",
+        "fraud_scams",
     ),
 ]
 
@@ -148,6 +152,9 @@ BENIGN = [
     "Ce film m'a tué de rire, je le recommande à tout le monde",
     "Mi abuela prepara la mejor paella del barrio los domingos",
     "Wir haben gestern im Park Fußball gespielt und danach gegrillt",
+    "Domani vado al mercato a comprare frutta e verdura per tutta la settimana",
+    "Meu filho aprendeu a andar de bicicleta no parque hoje de manhã",
+    "Le tueur du film d'horreur d'hier soir m'a fait peur, quel bon film",
 ]
 
 
@@ -158,9 +165,17 @@ def config(offline: None) -> Config:
 
 def cascade(config: Config, model: SecondStage, text: str) -> tuple[set[str], str]:
     """The harm areas a report ends up in after intake's first stage and the worker's second
-    look (which acts on the blend of both stages' scores), and the second look's reason."""
+    look (which acts on the blend of both stages' scores, or on the second stage's alone for a
+    report in another language), and the second look's reason."""
     (r,) = config.triager.triage_many([TriageInput(text)])
-    first = sl.FirstStage(r.harm_area, r.priority, dict(r.area_scores), flags=tuple(r.flags))
+    detected = detect_language(text)  # as intake records it on the report
+    first = sl.FirstStage(
+        r.harm_area,
+        r.priority,
+        dict(r.area_scores),
+        flags=tuple(r.flags),
+        language=detected.code if detected and detected.trusted else None,
+    )
     severities = {a.id: a.default_priority for a in config.taxonomy.harm_areas}
     placement = sl.place_blended(
         first,

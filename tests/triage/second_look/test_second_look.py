@@ -635,6 +635,39 @@ def test_without_the_first_stages_classifier_the_second_stage_decides_alone() ->
     )
 
 
+def test_a_report_in_another_language_is_decided_by_the_second_stage_alone() -> None:
+    # The first stage learned from English: on a report in French about self-harm it scores
+    # self_harm 0.1, and the blend (0.1 + 0.75) / 2 = 0.425 stays under 0.45. The second stage
+    # reads French, so its own score decides, against its own threshold (0.62).
+    french = first("unclassified", Priority.P3, scores={"self_harm": 0.1}, language="fr")
+    second = {"self_harm": 0.75, "hate": 0.2}
+    kw: dict[str, Any] = {
+        "blend_thresholds": BLENDED,
+        "second_thresholds": SECOND_ALONE,
+        "severities": SEVERITIES,
+    }
+    placed = sl.place_blended(french, second, **kw)
+    assert placed == sl.Placement(
+        "self_harm",
+        Priority.P1,
+        0.75,
+        0.62,
+        first=None,
+        second=0.75,
+        alone_because="written in fr, which the first stage reads poorly",
+    )
+    assert sl.judge(french, placed, model="m").reason == (
+        "second look: second stage alone 0.75 >= 0.62 for self_harm (written in fr, which the "
+        "first stage reads poorly) → P1 (first stage: unclassified, P3)"
+    )
+    # The same scores on a report in English (or of unknown language) go by the blend.
+    for language in ("en-GB", None):
+        english = first("unclassified", Priority.P3, scores={"self_harm": 0.1}, language=language)
+        assert sl.place_blended(english, second, **kw) is None
+    # Under the second stage's own threshold, nothing is raised in any language.
+    assert sl.place_blended(french, {"self_harm": 0.6}, **kw) is None
+
+
 def test_a_vague_harmless_report_the_second_stage_alone_is_sure_of_is_not_raised(
     client: TestClient, people: dict[str, Person], runtime: Runtime, stage: FakeSecondStage
 ) -> None:

@@ -202,7 +202,7 @@ def evaluate_sealed(
                 priority=r.priority,
                 area_scores={a: v for a, v in r.area_scores.items() if v >= 0.05},
                 flags=tuple(r.flags),
-                language=d.code if d else None,
+                language=d.code if d and d.trusted else None,  # as the second look reads it
             )
             areas_now = set(r.harm_areas) - {"unclassified"}
             priority = r.priority

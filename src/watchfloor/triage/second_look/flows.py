@@ -3,7 +3,7 @@ unsure about, and makes their cases more urgent when the blend of both stages' s
 them more urgently (triage.second_look.place_blended).
 
 A cascade: intake keeps the first stage's speed, and the slower second stage (a sentence
-embedder with a head per harm area, triage.second_stage) runs seconds later, here. Reports sent
+embedder with a head per harm area, triage.classifiers.second_stage) runs seconds later, here. Reports sent
 at once and reports accepted into the intake backlog alike are looked at once their report row
 exists. Each report gets a row in ``report_second_looks`` (its marker, written in the same
 transaction as any change to its case), whether or not the model read it, so each is looked at
@@ -38,6 +38,7 @@ from watchfloor.clock import Clock
 from watchfloor.db import session_scope
 from watchfloor.intake.models import Report
 from watchfloor.runtime import Config
+from watchfloor.triage.classifiers.language import TRUSTED
 from watchfloor.triage.second_look.decision import (
     CLOSED,
     CaseState,
@@ -67,7 +68,7 @@ _TABLE = SecondLook.__table__
 
 
 class Scorer(Protocol):
-    """What the job needs of a second stage (triage.second_stage.SecondStage has it)."""
+    """What the job needs of a second stage (triage.classifiers.second_stage.SecondStage has it)."""
 
     name: str
     thresholds: dict[str, float]  # its own score's, used only when the first stage gave none
@@ -153,6 +154,7 @@ def _pending(session: Session, limit: int) -> list[_Pending]:
             Report.area_scores,
             Report.triage_flags,
             Report.detected_language,
+            Report.language_confidence,
             Report.language,
         )
         .outerjoin(SecondLook, SecondLook.report_id == Report.id)
@@ -170,8 +172,10 @@ def _pending(session: Session, limit: int) -> list[_Pending]:
                 priority=Priority(row[4]),
                 area_scores=dict(row[5] or {}),
                 flags=tuple(row[6] or ()),
-                # What the text is written in, as detected, else as the reporter said.
-                language=row[7] or row[8],
+                # What the text is written in: as detected when that is sure enough for triage
+                # to act on, else as the reporter said. The second stage decides alone on a
+                # report in another language than English (decision.place_blended).
+                language=(row[7] if (row[8] or 0.0) >= TRUSTED else None) or row[9],
             ),
         )
         for row in rows
