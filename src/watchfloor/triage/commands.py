@@ -1,5 +1,5 @@
 """The ``watchfloor policy`` and ``triage`` commands (registered in watchfloor.cli); ``hashes`` is
-in hash_commands.py."""
+in hashes/commands.py."""
 
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
-# A word of a report, as rules read them (rules.py splits texts with it): a pattern's first
+# A word of a report, as rules read them (engine.py splits texts with it): a pattern's first
 # words are taken the same way, so that they can be looked up among a report's words.
 WORD = re.compile(r"\w+(?:'\w+)?")
 

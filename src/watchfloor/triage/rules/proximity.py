@@ -1,6 +1,6 @@
 """Proximity matches and definition questions, read from a report's words (pure).
 
-``Rules.hits`` (rules.py) notes where each term of a proximity list occurs while it scans a
+``Rules.hits`` (engine.py) notes where each term of a proximity list occurs while it scans a
 report once; ``near_match`` then finds the first span holding a term of every list within the
 rule's window, and ``asks_definition`` whether the whole report is a question about a term.
 """

@@ -1,6 +1,6 @@
 """The rules file (config/triage_rules.yaml) as data, validated on load: what each rule says,
 and the errors a policy writer gets for one that cannot work (file, line, field and why). What
-the fields mean is documented in rules.py and at the top of the YAML file."""
+the fields mean is documented in engine.py and at the top of the YAML file."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The worker's ``second-look`` job as the worker holds it: the second stage loaded once per
 process and warmed up, the job off when settings say so, and growing waits while the model fails
-on everything it is given. What a round does is in second_look_flow; what it decides, in
-second_look (pure).
+on everything it is given. What a round does is in flows.py; what it decides, in
+decision.py (pure).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """What the second look keeps per report: that it was looked at, by which model, and what came of it.
 
 A row per report is also the job's progress marker: a report without one is still to be looked
-at (see second_look_flow), so each is looked at once and none is passed over.
+at (see flows.py), so each is looked at once and none is passed over.
 """
 
 from __future__ import annotations
