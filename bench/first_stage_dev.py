@@ -2,6 +2,7 @@
 every trainable set, cut by template group (learning.dev_split), never the sealed part.
 
 Run: .venv/bin/python bench/first_stage_dev.py [--data-dir ../shared/data] [--cache FILE]
+[--without-written]
 
 It fits the shipped design (learning.shipped_examples, each set's weight) on everything but
 the dev fifth, as ``make model`` does: four probes, each fitted on three quarters of it (by
@@ -62,6 +63,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--cache", type=Path, help="an .npz to keep both models' scores in")
+    parser.add_argument(
+        "--without-written",
+        action="store_true",
+        help="leave out the written examples (learning.written_examples), to see what they add",
+    )
     args = parser.parse_args()
     taxonomy = load_taxonomy(ROOT / "config")
     areas = taxonomy.area_ids
@@ -79,7 +85,7 @@ def main() -> None:
         elif m.name == "toxicchat":
             scored_only[m.name] = rows
     public = [e for rows in fit_sets.values() for e in rows]
-    training = shipped_examples(taxonomy, public, sealed)
+    training = shipped_examples(taxonomy, public, sealed, written=not args.without_written)
     named = {**dev, **scored_only}
     scored = [e.text for rows in named.values() for e in rows]
     key = _digest([e.text for e in training] + scored)

@@ -23,6 +23,7 @@ from watchfloor.triage.classifiers.learning import (
     sources,
     trainable_sets,
     without_sealed,
+    written_examples,
 )
 from watchfloor.triage.evaluation.datasets import (
     Example,
@@ -119,6 +120,29 @@ def test_no_sealed_row_reaches_training(
     assert len(sealed) > 10_000  # every set's committed list was read
     leaked = sum(row_hash(e.text) in sealed for e in training)
     assert leaked == 0, f"{leaked} training examples are sealed rows"
+
+
+def test_the_written_examples_are_labelled_with_known_areas_and_none_is_a_sealed_row(
+    taxonomy: Taxonomy, mappings: list[LabelMapping]
+) -> None:
+    written = written_examples()
+    known = set(taxonomy.area_ids) - {"unclassified"}
+    assert all(e.text.strip() and e.areas <= known for e in written)
+    folded = [" ".join(e.text.casefold().split()) for e in written]
+    assert len(set(folded)) == len(folded), "a written example is there twice"
+    # Every area the taxonomy places reports in has examples; a third or more are look-alikes.
+    harmful = {a for e in written for a in e.areas}
+    assert known - harmful <= {"spam_manipulation"}, known - harmful
+    assert sum(not e.areas for e in written) >= len(written) / 3
+    # Checked against the committed sealed lists (no data needed): none is an evaluation row.
+    sealed = committed_sealed(mappings)
+    assert [e.text for e in written if row_hash(e.text) in sealed] == []
+    # They are learned from, at their weight.
+    assert {e.weight for e in written} == {2.0}
+    learned = shipped_examples(taxonomy, [], sealed)
+    assert sum(e.text in {w.text for w in written} for e in learned) == len(written)
+    without = shipped_examples(taxonomy, [], sealed, written=False)
+    assert len(learned) - len(without) == len(written)
 
 
 @needs_data

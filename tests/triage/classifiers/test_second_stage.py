@@ -183,6 +183,7 @@ def cascade(config: Config, model: SecondStage, text: str) -> tuple[set[str], st
         blend_thresholds=model.blend_thresholds,
         second_thresholds=model.thresholds,
         severities=severities,
+        multilingual_areas=model.multilingual_areas,
     )
     verdict = sl.judge(first, placement, model=model.name)
     placed = set(r.harm_areas) - {"unclassified"}
@@ -245,6 +246,7 @@ def tiny_model() -> SecondStage:
         intercept=np.array([-5.0, 0.0], dtype=np.float32),
         thresholds={"hate": 0.5, "spam_manipulation": 0.6},
         blend_thresholds={"hate": 0.4, "spam_manipulation": 0.45},
+        multilingual_areas=["hate"],
         info={"examples": 2},
     )
 
@@ -255,6 +257,7 @@ def test_a_saved_model_reads_back_the_same(tmp_path: Path) -> None:
     again = read(path, embedder=TinyEmbedder())
     assert again.thresholds == {"hate": 0.5, "spam_manipulation": 0.6}
     assert again.blend_thresholds == {"hate": 0.4, "spam_manipulation": 0.45}
+    assert again.multilingual_areas == ["hate"]
     assert again.info == {"examples": 2}
     assert again.flagged(again.scores(["buy now!!!"])[0]) == ["spam_manipulation"]
     assert again.flagged(again.scores(["hello"])[0]) == []
@@ -378,6 +381,8 @@ def test_the_trainer_fits_heads_chooses_thresholds_on_dev_rows_and_records_its_d
     again = read(path, embedder=KeywordEmbedder())
     assert again.thresholds == model.thresholds
     assert again.blend_thresholds == model.blend_thresholds
+    # No row in another language: no area is blended for a report in one.
+    assert model.multilingual_areas == again.multilingual_areas == []
     assert set(model.blend_thresholds) == {"violence_threats", "fraud_scams", "hate"}
     assert "blend: mean of both" in table
     assert "learning.choose_thresholds" in model.info["blend_thresholds_from"]
@@ -388,8 +393,11 @@ def test_an_artifact_without_blend_thresholds_still_reads(tmp_path: Path) -> Non
     path = tmp_path / "older.npz"
     older = tiny_model()
     older.blend_thresholds = {}
+    older.multilingual_areas = []
     older.save(path)
-    assert read(path, embedder=TinyEmbedder()).blend_thresholds == {}
+    again = read(path, embedder=TinyEmbedder())
+    assert again.blend_thresholds == {}
+    assert again.multilingual_areas == []
 
 
 def test_the_second_stage_command_says_what_is_wrong_in_one_line(tmp_path: Path) -> None:

@@ -94,6 +94,7 @@ class FakeSecondStage:
         self.name = MODEL
         self.thresholds = dict(THRESHOLDS)
         self.blend_thresholds = dict(BLEND)
+        self.multilingual_areas = ["hate"]
         self.known = KNOWN if known is None else known
         self.seen: list[str] = []
         self.warmed = False
@@ -666,6 +667,29 @@ def test_a_report_in_another_language_is_decided_by_the_second_stage_alone() -> 
         assert sl.place_blended(english, second, **kw) is None
     # Under the second stage's own threshold, nothing is raised in any language.
     assert sl.place_blended(french, {"self_harm": 0.6}, **kw) is None
+
+
+def test_in_an_area_learned_in_other_languages_the_blend_still_decides() -> None:
+    # Hate was learned in ten languages (Multilingual HateCheck): there the first stage's score
+    # means something in French too, and the blend is the more accurate (dev split).
+    kw: dict[str, Any] = {
+        "blend_thresholds": BLENDED,
+        "second_thresholds": SECOND_ALONE,
+        "severities": SEVERITIES,
+        "multilingual_areas": ["hate"],
+    }
+    # The second stage alone would place hate (0.92 >= 0.9); the blend (0.3 + 0.92) / 2 = 0.61
+    # stays under 0.64: not raised.
+    doubtful = first("unclassified", Priority.P3, scores={"hate": 0.3}, language="fr")
+    assert sl.place_blended(doubtful, {"hate": 0.92}, **kw) is None
+    # Both lean the same way: the blend (0.5 + 0.9) / 2 = 0.7 places it, and says so.
+    leaning = first("unclassified", Priority.P3, scores={"hate": 0.5}, language="fr")
+    placed = sl.place_blended(leaning, {"hate": 0.9, "self_harm": 0.1}, **kw)
+    assert placed == sl.Placement("hate", Priority.P2, 0.7, 0.64, first=0.5, second=0.9)
+    # Other areas of the same report still go by the second stage alone, and the most urgent
+    # placement wins: self-harm (P1) over hate (P2).
+    placed = sl.place_blended(leaning, {"hate": 0.9, "self_harm": 0.7}, **kw)
+    assert placed is not None and (placed.area, placed.first) == ("self_harm", None)
 
 
 def test_a_vague_harmless_report_the_second_stage_alone_is_sure_of_is_not_raised(

@@ -1,8 +1,10 @@
 """What the classifier learns from, and how a fitted model picks its thresholds (pure, no database).
 
 Training examples come from:
-- the project's own seed corpus (triage/classifiers/data/seed_corpus.yaml) and the policy examples in
-  config/taxonomy.yaml;
+- the project's own seed corpus (triage/classifiers/data/seed_corpus.yaml), its written examples
+  (written_examples.yaml: reports, messages and requests in six languages, and look-alikes,
+  each written by hand from the policy, never from a row of a labelled set) and the policy
+  examples in config/taxonomy.yaml;
 - the demo generator's labelled reports, so every harm area has examples;
 - public sets whose licence allows training a shipped model (``trainable: true`` in
   config/datasets/), their training part only, each row counting its set's ``weight``;
@@ -38,6 +40,10 @@ from watchfloor.triage.evaluation.datasets import (
 from watchfloor.triage.taxonomy import Taxonomy
 
 SEED_CORPUS = Path(__file__).with_name("data") / "seed_corpus.yaml"
+WRITTEN_EXAMPLES = Path(__file__).with_name("data") / "written_examples.yaml"
+# Each written example counts as two rows: they are few, varied and labelled with care (a
+# public set's weight in config/datasets/ says the same of its rows).
+WRITTEN_WEIGHT = 2.0
 DEMO_EXAMPLES = 6000
 
 
@@ -55,6 +61,15 @@ def seed_examples() -> tuple[Example, ...]:
                 text = template.format(**dict(zip(names, values, strict=True)))
                 out.append(Example(text[0].upper() + text[1:], areas))
     return tuple(out)
+
+
+@cache
+def written_examples() -> tuple[Example, ...]:
+    """The written examples (written_examples.yaml), each with its harm areas (none: benign)."""
+    doc = yaml.safe_load(WRITTEN_EXAMPLES.read_text(encoding="utf-8"))
+    return tuple(
+        Example(e["text"], frozenset(e["areas"]), weight=WRITTEN_WEIGHT) for e in doc["examples"]
+    )
 
 
 def policy_examples(taxonomy: Taxonomy) -> list[Example]:
@@ -109,14 +124,20 @@ def sources(sets: Mapping[str, Iterable[Example]]) -> dict[str, str]:
 
 
 def shipped_examples(
-    taxonomy: Taxonomy, public: list[Example], sealed: Collection[str] = frozenset()
+    taxonomy: Taxonomy,
+    public: list[Example],
+    sealed: Collection[str] = frozenset(),
+    *,
+    written: bool = True,
 ) -> list[Example]:
-    """What every model learns from: the seed corpus, the policy examples (three times: they
-    are few and written with care), demo reports and the public sets' training part; less any
-    text whose row hash is in ``sealed`` (committed_sealed), whatever its source."""
+    """What every model learns from: the seed corpus, the written examples, the policy examples
+    (three times: they are few and written with care), demo reports and the public sets'
+    training part; less any text whose row hash is in ``sealed`` (committed_sealed), whatever
+    its source. ``written=False`` leaves the written examples out (to measure what they add)."""
     return without_sealed(
         [
             *seed_examples(),
+            *(written_examples() if written else ()),
             *policy_examples(taxonomy) * 3,
             *demo_examples(),
             *(e for e in public if not e.holdout),

@@ -116,6 +116,10 @@ class SecondStage:
     thresholds: dict[str, float]
     # Per area, for mean(first-stage score, this model's score); empty in an older artifact.
     blend_thresholds: dict[str, float] = field(default_factory=dict)
+    # Areas the stages learned from rows in other languages than English (hate, from
+    # Multilingual HateCheck): on a report in another language the second look still blends
+    # there, and decides on this model alone elsewhere. Empty in an older artifact.
+    multilingual_areas: list[str] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)
 
     def raw_scores(self, texts: Sequence[str]) -> np.ndarray:
@@ -152,6 +156,7 @@ class SecondStage:
             "areas": self.areas,
             "thresholds": self.thresholds,
             "blend_thresholds": self.blend_thresholds,
+            "multilingual_areas": self.multilingual_areas,
             "info": self.info,
         }
         tmp = path.with_suffix(".tmp.npz")
@@ -186,6 +191,7 @@ def read(path: Path = ARTIFACT, embedder: Embedder | None = None) -> SecondStage
         wanted = meta["embedder"]
         thresholds = {str(k): float(v) for k, v in meta["thresholds"].items()}
         blend = {str(k): float(v) for k, v in (meta.get("blend_thresholds") or {}).items()}
+        multilingual = [str(a) for a in meta.get("multilingual_areas") or []]
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SecondStageUnavailable(f"{path}: its description is incomplete ({exc})") from exc
     if embedder is None:
@@ -218,6 +224,7 @@ def read(path: Path = ARTIFACT, embedder: Embedder | None = None) -> SecondStage
         intercept=intercept,
         thresholds=thresholds,
         blend_thresholds=blend,
+        multilingual_areas=multilingual,
         info=dict(meta.get("info") or {}),
     )
 

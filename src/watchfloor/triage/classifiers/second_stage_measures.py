@@ -50,6 +50,30 @@ def first_stage_dev_scores(
     return scores
 
 
+def language_table(
+    rows: Sequence[Row],
+    tune: np.ndarray,
+    alone: tuple[np.ndarray, dict[str, float]],
+    blended: tuple[np.ndarray, dict[str, float]],
+    areas: Sequence[str],
+) -> str:
+    """Per language of the dev rows that have one (Multilingual HateCheck's), the accuracy of
+    "flagged in any area" when the second look decides on the second stage alone and when it
+    decides on the blend, each at the thresholds the build chose for it."""
+    dev = [rows[int(i)] for i in np.flatnonzero(tune)]
+    harmful = np.array([bool(r.example.areas) for r in dev])
+    got = []
+    for scores, thresholds in (alone, blended):
+        limits = np.array([thresholds[a] for a in areas])
+        got.append(np.asarray((scores >= limits).any(axis=1), dtype=bool))
+    lines = ["dev rows by language, accuracy (any area): second stage alone / blend"]
+    for language in sorted({r.language for r in dev if r.language}):
+        idx = [i for i, r in enumerate(dev) if r.language == language]
+        cells = [float((g[idx] == harmful[idx]).mean()) for g in got]
+        lines.append(f"  {language:<12} {len(idx):>5}  {cells[0]:.3f} / {cells[1]:.3f}")
+    return "\n".join(lines)
+
+
 def compare(
     rows: Sequence[Row],
     areas: Sequence[str],
@@ -218,6 +242,7 @@ def evaluate_sealed(
                     blend_thresholds=model.blend_thresholds,
                     second_thresholds=model.thresholds,
                     severities=severities,
+                    multilingual_areas=model.multilingual_areas,
                 )
                 verdict = judge(first, placement, model=model.name)
                 if verdict.outcome == "more_urgent" and verdict.placement is not None:

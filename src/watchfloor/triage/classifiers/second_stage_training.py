@@ -40,6 +40,7 @@ from watchfloor.triage.classifiers.learning import (
     seed_examples,
     trainable_sets,
     without_sealed,
+    written_examples,
 )
 from watchfloor.triage.classifiers.second_stage import (
     EMBEDDERS,
@@ -63,7 +64,7 @@ GRID = np.linspace(0.2, 0.99, 80)
 C = 4.0
 LANGUAGES_FROM = "multilingual_hatecheck"  # its breakdown field is the row's language
 # Rows the project wrote: no public set, so they hold no false-positive budget.
-OWN_SOURCES = frozenset({"seed", "policy", "demo"})
+OWN_SOURCES = frozenset({"seed", "written", "policy", "demo"})
 # No threshold of the second stage (alone or blended) is lower than this. The second look reads
 # what the first stage could not place, vague reports above all, and nothing like them is among
 # the public sets' benign rows that hold the criterion's budget: where those rows never score an
@@ -71,6 +72,10 @@ OWN_SOURCES = frozenset({"seed", "policy", "demo"})
 # vague reports were raised to self-harm P1 by the hundred (439 of 774 read). Under 0.5, the
 # stages' balanced heads lean against the area.
 LOWEST_THRESHOLD = 0.5
+# An area counts as learned in other languages (SecondStage.multilingual_areas) with at least
+# this many harmful training rows of a multilingual set: hate has Multilingual HateCheck's
+# thousands, every other area none.
+MULTILINGUAL_ROWS = 200
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,7 @@ def training_rows(
     sealed = committed_sealed(mappings)
     parts: list[tuple[str, Sequence[Example]]] = [
         ("seed", seed_examples()),
+        ("written", written_examples()),
         ("policy", policy_examples(taxonomy) * 3),
         ("demo", demo_examples()),
     ]
@@ -270,7 +276,10 @@ def build(
 ) -> tuple[SecondStage, str]:
     """Fit on the training rows, choose this model's and the blend's thresholds on the dev split,
     refit on all; the model and the dev split's figures."""
-    from watchfloor.triage.classifiers.second_stage_measures import first_stage_dev_scores
+    from watchfloor.triage.classifiers.second_stage_measures import (
+        first_stage_dev_scores,
+        language_table,
+    )
 
     x = embed_cached(embedder, [r.example.text for r in rows], cache_dir)
     labels = [r.example.areas for r in rows]
@@ -302,8 +311,10 @@ def build(
         figures[f"{name} f1"] = mean_f1
     thresholds = chosen["second stage alone"]
     blend_thresholds = chosen["blend: mean of both (what the second look acts on)"]
+    tables.append(language_table(rows, tune, (p, thresholds), (blend, blend_thresholds), areas))
     coef, intercept = fit_heads(x, labels, areas, weights)
     counts = Counter(r.source for r in rows)
+    abroad = Counter(a for r in rows if r.language for a in r.example.areas)
     how = f"{criterion()} on the dev split ({int(tune.sum())} rows, no demo reports)"
     model = SecondStage(
         name=f"{embedder.name} + logistic heads/1",
@@ -313,6 +324,7 @@ def build(
         intercept=intercept,
         thresholds=thresholds,
         blend_thresholds=blend_thresholds,
+        multilingual_areas=[a for a in areas if abroad[a] >= MULTILINGUAL_ROWS],
         info={
             "trained_at": trained_at.isoformat(timespec="seconds"),
             "taxonomy_version": taxonomy_version,

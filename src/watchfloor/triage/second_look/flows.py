@@ -73,6 +73,7 @@ class Scorer(Protocol):
     name: str
     thresholds: dict[str, float]  # its own score's, used only when the first stage gave none
     blend_thresholds: dict[str, float]  # for the mean of both stages' scores: what is acted on
+    multilingual_areas: list[str]  # blended in other languages too (decision.place_blended)
 
     def scores(self, texts: Sequence[str]) -> list[dict[str, float]]: ...
 
@@ -233,6 +234,7 @@ def _settle(
                 blend_thresholds=stage.blend_thresholds,
                 second_thresholds=stage.thresholds,
                 severities=severities,
+                multilingual_areas=stage.multilingual_areas,
             )
             verdicts[p.report_id] = judge(p.first, placement, model=stage.name)
     urgent = [p.case_id for p in todo if _outcome(verdicts.get(p.report_id)) == "more_urgent"]
