@@ -261,22 +261,9 @@ def test_counter_speech_in_other_languages_is_not_placed_in_hate(language: str) 
     assert "hate" not in model.flagged(scores)
 
 
-@pytest.mark.parametrize(
-    "language",
-    [
-        pytest.param(
-            lang,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="identity-term bias: a neutral sentence naming trans people scores "
-                "hate 0.87; most rows naming a group in the training data are hateful",
-            ),
-        )
-        if lang == "es"
-        else lang
-        for lang in sorted(MULTILINGUAL)
-    ],
-)
+# The Spanish neutral sentence naming trans people scored hate 0.87 until the written examples
+# (learning.written_examples) added neutral and positive talk about groups in six languages.
+@pytest.mark.parametrize("language", sorted(MULTILINGUAL))
 def test_a_plain_statement_about_a_group_is_not_placed(language: str) -> None:
     model = TextClassifier.load(BASE_MODEL)  # the shipped model, whatever rules say
     scores = model.scores([MULTILINGUAL[language][2]])[0]

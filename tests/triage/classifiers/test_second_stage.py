@@ -66,6 +66,8 @@ def test_the_shipped_model_says_what_it_is_and_was_trained_on(model: SecondStage
     assert "first stage's design" in info["blend_thresholds_from"]
     assert info["sealed_rows_used"] == 0
     assert "multilingual_hatecheck" in info["public_sets"]
+    # Hate is the one area learned in other languages (Multilingual HateCheck).
+    assert model.multilingual_areas == ["hate"]
     assert info["examples_by_source"]["demo"] > 0
 
 
@@ -79,10 +81,16 @@ THREAT_READ_AS_HARASSMENT = pytest.mark.xfail(
     reason="neither stage reads it as a threat: the second stage scores harassment above "
     "violence_threats (Davidson's offensive tweets, learned as harassment, pull it there)",
 )
-SPANISH_SUICIDE_IDIOM = pytest.mark.xfail(
+SPANISH_VEILED_GOODBYE = pytest.mark.xfail(
     strict=True,
-    reason="'quitar la vida' (to take one's life): the second stage scores self_harm 0.40, under "
-    "its own threshold (0.925); the same message in French scores 0.98",
+    reason="a veiled goodbye (no will to go on, saying goodbye tonight) with no word for suicide: "
+    "the second stage scores self_harm 0.16 in Spanish, under its threshold (0.925)",
+)
+ITALIAN_SHOPPING_READ_AS_SELF_HARM = pytest.mark.xfail(
+    strict=True,
+    reason="in another language the second stage decides alone, and it scores self_harm 0.99 on "
+    "an Italian shopping plan (threshold 0.925): besides Multilingual HateCheck's rows about "
+    "groups, it has seen some 20 benign texts per language",
 )
 KIDS_PHOTOS_READ_AS_ABUSE = pytest.mark.xfail(
     strict=True,
@@ -129,10 +137,13 @@ HARMFUL = [
         "verlangt, sonst wird mein Konto gesperrt",
         "fraud_scams",
     ),
+    # Missed (0.40) until the written examples taught "quitarse la vida"; the next one, with no
+    # word for suicide at all, is still missed.
+    ("Mi amiga dice que se va a quitar la vida esta noche y no sé qué hacer", "self_harm"),
     pytest.param(
-        "Mi amiga dice que se va a quitar la vida esta noche y no sé qué hacer",
+        "Mi hermano dice que ya no le quedan ganas de seguir y que esta noche se despide de todos",
         "self_harm",
-        marks=SPANISH_SUICIDE_IDIOM,
+        marks=SPANISH_VEILED_GOODBYE,
     ),
     ("Mon amie dit qu'elle veut se suicider ce soir, je ne sais pas quoi faire", "self_harm"),
     (
@@ -152,7 +163,10 @@ BENIGN = [
     "Ce film m'a tué de rire, je le recommande à tout le monde",
     "Mi abuela prepara la mejor paella del barrio los domingos",
     "Wir haben gestern im Park Fußball gespielt und danach gegrillt",
-    "Domani vado al mercato a comprare frutta e verdura per tutta la settimana",
+    pytest.param(
+        "Domani vado al mercato a comprare frutta e verdura per tutta la settimana",
+        marks=ITALIAN_SHOPPING_READ_AS_SELF_HARM,
+    ),
     "Meu filho aprendeu a andar de bicicleta no parque hoje de manhã",
     "Le tueur du film d'horreur d'hier soir m'a fait peur, quel bon film",
 ]

@@ -41,12 +41,11 @@ MODEL = "fake-embedder/1"
 # Reports as people write them; the first stage (rules and the n-gram classifier) misses the
 # first three, which say what they mean without the words it knows.
 SISTER = (
-    "My sister has been giving away all her things this week and last night she messaged me "
-    "that everyone would be better off without her. I'm scared."
+    "My sister sold her car, gave her cat to a neighbour and sent me a message saying she is "
+    "sorry for everything. I'm worried about her."
 )
 BUS = (
-    "He wrote under my post that he knows which bus I take home and that I should watch my "
-    "back on Friday."
+    "He replied to my post that he knows which bus I take home and that Friday will be interesting."
 )
 FRENCH = (
     "Ma fille a reçu des messages d'un adulte qui lui demande des photos d'elle en sous-vêtements."
