@@ -71,10 +71,9 @@ JOBS: list[Job] = [
     ),
     Job(
         "sla-sweep",
-        "Record SLA warnings and breaches; escalate breached cases, notify the lead, page on-call.",
-        lambda rt: sla_flows.sweep_once(
-            rt.sessions, rt.clock, sla=rt.config.sla, queues=rt.config.queues
-        ),
+        "Record SLA warnings and breaches; mark breached cases escalated, notify the lead, page "
+        "on-call for P0/P1.",
+        lambda rt: sla_flows.sweep_once(rt.sessions, rt.clock, sla=rt.config.sla),
     ),
     Job(
         "audit-checkpoint",

@@ -86,9 +86,7 @@ def pages_for(client: TestClient, people: dict[str, Person], key: str) -> list[A
 
 
 def sweep(runtime: Runtime) -> int:
-    return sla_flows.sweep_once(
-        runtime.sessions, runtime.clock, sla=runtime.config.sla, queues=runtime.config.queues
-    )
+    return sla_flows.sweep_once(runtime.sessions, runtime.clock, sla=runtime.config.sla)
 
 
 def test_every_case_shows_its_clocks(
@@ -191,24 +189,35 @@ def test_warning_then_breach_escalates_once_each(
         assert sweep(runtime) == 1
         assert sweep(runtime) == 0
         shown = get(client, people, key)
-        assert shown["priority"] == "P1" and shown["sla"]["first_action"]["state"] == "breached"
+        # A breach says so and orders; it never relabels: a P2 fraud case stays a P2 fraud case
+        # in the fraud queue, with its deadlines where they were.
+        assert (shown["harm_area"], shown["priority"], shown["queue"]) == (
+            case["harm_area"],
+            "P2",
+            case["queue"],
+        )
+        assert shown["reasons"][0] == "escalated: first-action breach"
+        assert shown["sla"]["first_action"]["state"] == "breached"
         assert shown["sla"]["first_action"]["breached_at"] is not None
+        assert shown["sla"]["resolution"]["due_at"] == case["sla"]["resolution"]["due_at"]
         [breach] = audit(client, people, key, "sla.breached")
-        assert breach["before"]["priority"] == "P2" and breach["after"]["priority"] == "P1"
+        assert breach["before"]["priority"] == breach["after"]["priority"] == "P2"
+        assert breach["after"]["reason"] == "escalated: first-action breach"
         assert audit(client, people, key, "sla.shift_lead_notified")
         assert not pages_for(client, people, key)  # it breached as a P2: no page
 
-        # The resolution clock breaches as a P1: escalate to P0 and page on-call, once.
+        # The resolution clock breaches too: still P2, both reasons shown once each, no page.
         clock.advance(timedelta(hours=72))
         assert run_once(runtime) >= 1  # the worker's sla-sweep job
         assert sweep(runtime) == 0
         shown = get(client, people, key)
-        assert shown["priority"] == "P0"
+        assert (shown["priority"], shown["queue"]) == ("P2", case["queue"])
         assert shown["sla"]["resolution"]["state"] == "breached"
-        [page] = pages_for(client, people, key)
-        assert page["after"]["severity"] == "P1" and page["after"]["dedup_key"].startswith(
-            "sla-breach:"
-        )
+        assert shown["reasons"][:2] == [
+            "escalated: resolution breach",
+            "escalated: first-action breach",
+        ]
+        assert not pages_for(client, people, key)
         while run_once(runtime):
             pass
         with session_scope(runtime.sessions) as session:
@@ -229,13 +238,75 @@ def test_warning_then_breach_escalates_once_each(
             "sla.escalated",
             "sla.breached",
             "sla.escalated",
-            "page.triggered",  # on-call's default schedule, level 1 of its escalation policy
         ]
         received = [p["type"] for p in hook.received]
         assert sorted(received) == sorted(mine) and hook.bad_signatures == 0
         assert delivered == len(mine)
         # The sweep found the resolution clock already past due: a breach, not a stale warning.
         assert len(audit(client, people, key, "sla.warning")) == 1
+
+
+THREAT = "He keeps posting that someone should beat me up after school"
+
+
+def test_a_p1_breach_pages_once_and_the_case_keeps_its_lane(
+    client: TestClient, runtime: Runtime, clock: SettableClock, people: dict[str, Person]
+) -> None:
+    r = client.post(
+        "/api/v1/reports", json=report(7, text=THREAT), headers=people["intake"].headers
+    )
+    assert r.status_code == 201, r.text
+    case = get(client, people, r.json()["case"])
+    assert (case["harm_area"], case["priority"]) == ("violence_threats", "P1"), case["reasons"]
+    clock.set(at(case["sla"]["first_action"]["due_at"]) + timedelta(seconds=1))
+    assert sweep(runtime) == 1
+    shown = get(client, people, case["key"])
+    assert (shown["harm_area"], shown["priority"], shown["queue"]) == (
+        "violence_threats",
+        "P1",
+        case["queue"],
+    )
+    assert shown["reasons"][0] == "escalated: first-action breach"
+    [page] = pages_for(client, people, case["key"])
+    assert page["after"]["severity"] == "P1"
+    assert page["after"]["dedup_key"] == f"sla-breach:{case['key']}:first_action"
+    assert sweep(runtime) == 0 and len(pages_for(client, people, case["key"])) == 1
+    # Breached, it is the first case an analyst gets, ahead of a fresh case of its priority.
+    fresh = client.post(
+        "/api/v1/reports", json=report(8, text=THREAT), headers=people["intake"].headers
+    )
+    assert fresh.json()["case"] != case["key"]
+    r = client.post("/api/v1/next", headers=people["analyst"].headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["key"] == case["key"]
+
+
+def test_a_resume_moves_deadlines_by_the_pause_only(
+    client: TestClient, runtime: Runtime, clock: SettableClock, people: dict[str, Person]
+) -> None:
+    """Due times once set move only by the time the clock was paused: a resume never recomputes
+    them from the case's priority (a case raised by a more urgent report, or breached, keeps the
+    deadlines it had)."""
+    key = open_case(client, people)["key"]
+    client.post("/api/v1/queues/fraud-scams/next", headers=people["analyst"].headers)
+    # A deadline set apart from the priority's targets (as an explicit recompute or a more
+    # urgent report joining leaves it): 5 h for first action, 20 h for resolution.
+    opened = get(client, people, key)
+    start = at(opened["created_at"])
+    with session_scope(runtime.sessions) as session:
+        from watchfloor.cases import service as cases
+
+        row = cases.get_or_raise(session, key=key, for_update=True)
+        row.resolve_due_at = start + timedelta(hours=20)
+        row.resolve_warn_at = start + timedelta(hours=15)
+    clock.set(start + timedelta(hours=2))
+    move(client, people, key, "request_info")
+    clock.advance(timedelta(hours=3))
+    resumed = move(client, people, key, "info_received")["sla"]["resolution"]
+    assert at(resumed["due_at"]) == start + timedelta(hours=23)
+    assert at(resumed["warn_at"]) == start + timedelta(hours=18)
+    [event] = audit(client, people, key, "case.info_received")
+    assert event["after"]["sla_resumed"]["paused_seconds"] == 3 * 3600
 
 
 def test_office_hours_calendar_moves_a_friday_evening_case_to_monday(
@@ -299,6 +370,12 @@ def bad_config(tmp_path: Path) -> Iterator[Path]:
             "warning_fraction: 0.75",
             "warning_fraction: 1.5",
             "warning_fraction: Input should be less than 1",
+        ),
+        (
+            "  page_schedule: null",
+            "  raise_priority: true",
+            "escalation.raise_priority: Value error, no longer supported: a breach keeps the "
+            "case's priority",
         ),
     ],
 )

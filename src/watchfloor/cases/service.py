@@ -281,6 +281,25 @@ def raise_urgency(
     )
 
 
+# What a breach adds to a case's reasons, by clock; the case keeps its harm area, priority and
+# queue (a breached harassment case is still a harassment case, in the harassment queue).
+BREACH_REASONS = {
+    "first_action": "escalated: first-action breach",
+    "resolution": "escalated: resolution breach",
+}
+
+
+def mark_breached(case: Case, *, clock_name: str, now: datetime) -> str:
+    """Say on a locked case that its ``clock_name`` clock breached: the reason goes first among its
+    triage reasons (once). Nothing else changes: claims already take a case whose first action is
+    due before any case that is not, and the breach's paging and notices are the sweep's. The
+    reason, for the caller's audit event."""
+    reason = BREACH_REASONS[clock_name]
+    case.triage_reasons = [reason, *(r for r in case.triage_reasons if r != reason)]
+    case.updated_at = now
+    return reason
+
+
 def _clock_columns(case: Case) -> dict[str, datetime]:
     return {
         "first_action_due_at": case.first_action_due_at,

@@ -172,7 +172,9 @@ class Escalation(BaseModel):
     """What a breach does beyond its own event."""
 
     model_config = ConfigDict(extra="forbid")
-    raise_priority: bool = True
+    # Removed in #21 (a breach used to raise the priority one level and re-route the case):
+    # kept only to say so on the line that still sets it.
+    raise_priority: object = Field(default=None, exclude=True)
     shift_lead_schedule: str | None = Field(
         default="shift-lead", description="The on-call schedule whose person is the shift lead."
     )
@@ -180,6 +182,17 @@ class Escalation(BaseModel):
         default=None, description="The schedule paged for P0/P1 breaches (None: on-call's default)."
     )
     page_priorities: list[Priority] = Field(default_factory=lambda: [Priority.P0, Priority.P1])
+
+    @field_validator("raise_priority")
+    @classmethod
+    def _no_relabelling(cls, value: object) -> object:
+        if value is not None:
+            raise ValueError(
+                "no longer supported: a breach keeps the case's priority, harm area and queue "
+                "(claims take due cases first, the lead is notified and P0/P1 breaches page); "
+                "remove the line"
+            )
+        return value
 
     @field_validator("page_priorities", mode="before")
     @classmethod

@@ -23,7 +23,6 @@ from watchfloor.db import session_scope, writers_take_turns
 from watchfloor.errors import WatchfloorError
 from watchfloor.notify import service as notify
 from watchfloor.oncall import service as oncall
-from watchfloor.queues.routing import QueueConfig
 from watchfloor.queues.sla import SlaConfig
 from watchfloor.triage.taxonomy import Priority
 
@@ -71,7 +70,6 @@ def sweep(
     clock: Clock,
     *,
     sla: SlaConfig,
-    queues: QueueConfig,
     limit: int = 500,
 ) -> int:
     """Record the warnings and breaches due now on up to ``limit`` cases; how many were recorded."""
@@ -81,7 +79,7 @@ def sweep(
         for name in CLOCKS:
             step = _step(case, name, now)
             if step == "breach":
-                _breach(session, clock, case=case, name=name, sla=sla, queues=queues)
+                _breach(session, clock, case=case, name=name, sla=sla)
                 done += 1
             elif step == "warning":
                 _warn(session, clock, case=case, name=name, sla=sla)
@@ -153,32 +151,21 @@ def _breach(
     case: Case,
     name: str,
     sla: SlaConfig,
-    queues: QueueConfig,
 ) -> None:
+    """Record a breach: the case keeps its harm area, priority and queue and says it was
+    escalated; the shift lead is told, and on-call paged when it breached at a paged priority."""
     now = clock.now()
     _, _, warned, breached, _ = _fields(name)
     setattr(case, breached, now)
     if getattr(case, warned) is None:
         setattr(case, warned, now)  # a late sweep records the breach, not a stale warning too
-    breached_priority = Priority(case.priority)
+    priority = Priority(case.priority)
     log.warning(
-        "SLA clock breached",
-        extra={"case": case.key, "clock": name, "priority": breached_priority.label},
+        "SLA clock breached", extra={"case": case.key, "clock": name, "priority": priority.label}
     )
-    data = _about(case, name)
     before = cases.snapshot(case)
-    rule = sla.escalation
-    if rule.raise_priority and case.priority > Priority.P0:
-        case.priority -= 1
-        if case.assignee_id is None:
-            case.queue = queues.route(
-                harm_area=case.harm_area,
-                priority=Priority(case.priority).label,
-                region=case.region,
-                language=case.language,
-            )
-        case.updated_at = now
-    escalated = cases.snapshot(case)
+    reason = cases.mark_breached(case, clock_name=name, now=now)
+    data = {**_about(case, name), "reason": reason}
     audit.record(
         session,
         at=now,
@@ -187,17 +174,13 @@ def _breach(
         object_type="case",
         object_id=case.key,
         before=before,
-        after={**escalated, "clock": name, "due_at": data["due_at"]},
+        after={**cases.snapshot(case), "clock": name, "due_at": data["due_at"], "reason": reason},
     )
-    notify.enqueue(
-        session,
-        clock,
-        event_type="sla.breached",
-        data={**data, "escalated_to": {"priority": escalated["priority"], "queue": case.queue}},
-    )
+    notify.enqueue(session, clock, event_type="sla.breached", data=data)
+    rule = sla.escalation
     _notify_shift_lead(session, clock, case=case, data=data, schedule=rule.shift_lead_schedule)
-    if breached_priority in rule.page_priorities:
-        _page(session, clock, case=case, name=name, priority=breached_priority, sla=sla)
+    if priority in rule.page_priorities:
+        _page(session, clock, case=case, name=name, priority=priority, sla=sla)
 
 
 def _shift_leads(session: Session, schedule: str, at: datetime) -> list[str]:
@@ -249,9 +232,7 @@ def _page(
     )
 
 
-def sweep_once(
-    sessions: sessionmaker[Session], clock: Clock, *, sla: SlaConfig, queues: QueueConfig
-) -> int:
+def sweep_once(sessions: sessionmaker[Session], clock: Clock, *, sla: SlaConfig) -> int:
     """One batch of the sweep in its own transaction (the worker's ``sla-sweep`` job)."""
     with session_scope(sessions) as session:
-        return sweep(session, clock, sla=sla, queues=queues)
+        return sweep(session, clock, sla=sla)

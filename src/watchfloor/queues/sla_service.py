@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from watchfloor.cases.lifecycle import Status
 from watchfloor.cases.models import Case
-from watchfloor.queues.clocks import business_time
+from watchfloor.queues.clocks import Calendar, add, business_time
 from watchfloor.queues.sla import Deadlines, SlaConfig, clock_state
 from watchfloor.triage.taxonomy import Priority
 
@@ -52,28 +52,22 @@ def on_status_change(
 ) -> dict[str, object]:
     """Pause or resume the clocks for a status change; what changed, for the audit event.
 
-    Without ``sla`` (a caller that cannot resume a clock) a resume counts the pause in wall-clock
-    time, which is exact on a 24/7 calendar.
+    A resume moves each due and warning time later by the clock time the pause lasted (on the
+    calendar of the case's SLA policy; wall-clock time without ``sla``, exact on a 24/7
+    calendar), never past the case's legal deadline, which does not pause. Due times once set
+    change only so, or by an explicit recompute (sla_recompute): never because the case's
+    priority is not the one they were computed for.
     """
     if after in STOPPED and case.sla_paused_at is None:
         case.sla_paused_at = now
         return {"sla_paused_at": now.isoformat()}
     if before in STOPPED and after not in STOPPED and case.sla_paused_at is not None:
         since = case.sla_paused_at
-        if sla is not None:
-            calendar = sla.policy(case.priority, case.harm_area).calendar
-            paused = business_time(calendar, since, now)
-        else:
-            paused = now - since
+        calendar = sla.policy(case.priority, case.harm_area).calendar if sla is not None else None
+        paused = business_time(calendar, since, now) if calendar is not None else now - since
         case.sla_paused_at = None
         case.sla_paused_seconds += paused.total_seconds()
-        if sla is not None:
-            reschedule(case, sla)
-        else:
-            case.first_action_due_at += paused
-            case.first_action_warn_at += paused
-            case.resolve_due_at += paused
-            case.resolve_warn_at += paused
+        _shift(case, paused, calendar)
         return {
             "sla_resumed": {
                 "paused_since": since.isoformat(),
@@ -83,6 +77,25 @@ def on_status_change(
             }
         }
     return {}
+
+
+def _shift(case: Case, paused: timedelta, calendar: Calendar | None) -> None:
+    """Each clock's due and warning times, ``paused`` of clock time later (capped as above)."""
+
+    def later(when: datetime) -> datetime:
+        return add(calendar, when, paused) if calendar is not None else when + paused
+
+    legal = case.legal_due_at
+    for due_name, warn_name in (
+        ("first_action_due_at", "first_action_warn_at"),
+        ("resolve_due_at", "resolve_warn_at"),
+    ):
+        due, warn = getattr(case, due_name), getattr(case, warn_name)
+        new_due = later(due)
+        if legal is not None:
+            new_due = max(due, min(new_due, legal))
+        setattr(case, due_name, new_due)
+        setattr(case, warn_name, min(later(warn), new_due))
 
 
 def view(case: Case, now: datetime) -> dict[str, object]:
