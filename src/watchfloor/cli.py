@@ -16,6 +16,7 @@ from watchfloor.auth.commands import users_deactivate, users_profile, users_reac
 from watchfloor.errors import ConfigError, WatchfloorError
 from watchfloor.oncall.commands import coverage_lines, oncall_app
 from watchfloor.queues.commands import sla_app
+from watchfloor.queues.sla import holidays_running_out
 from watchfloor.triage.commands import policy_app, triage_app
 from watchfloor.triage.hashes.commands import hashes_app
 
@@ -288,6 +289,8 @@ def config_check() -> None:
     # Coverage is reported, not refused: a schedule may be meant to cover only office hours.
     start = rt.clock.now().replace(microsecond=0)
     for line in coverage_lines(start, start + timedelta(weeks=4))[0]:
+        typer.echo(line)
+    for line in holidays_running_out(rt.config.sla, start.date()):
         typer.echo(line)
 
 

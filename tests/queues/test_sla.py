@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from watchfloor.clock import SettableClock
 from watchfloor.db import session_scope
 from watchfloor.notify.models import Delivery, OutboxEvent
 from watchfloor.queues import sla_flows
+from watchfloor.queues.sla import holidays_running_out, load_sla
 from watchfloor.runtime import Runtime
 from watchfloor.settings import Settings
 from watchfloor.worker import run_once
@@ -396,3 +397,43 @@ def test_bad_sla_config_names_file_line_and_field(
 def test_the_worker_lists_the_sweep(db_url: str) -> None:
     done = run_cli(db_url, "worker", "--list")
     assert done.returncode == 0 and "sla-sweep" in done.stdout
+
+
+def test_the_shipped_calendars_list_the_next_two_years_of_holidays() -> None:
+    sla = load_sla(ROOT_CONFIG)
+    assert sla.calendars  # the office calendars privacy and legal clocks run on
+    for name, cal in sla.calendars.items():
+        years = {d.year for d in cal.holidays}
+        assert {2026, 2027, 2028} <= years, name
+        # Each year's list is whole, not a stray date or two.
+        for year in (2027, 2028):
+            assert sum(d.year == year for d in cal.holidays) >= 5, (name, year)
+    dublin = sla.calendars["eu-office"].holidays
+    # Ireland: Saint Brigid's Day, and the Monday and Tuesday off for a weekend Christmas.
+    assert {date(2027, 2, 1), date(2027, 12, 27), date(2027, 12, 28)} <= set(dublin)
+
+
+def test_a_calendar_whose_holidays_run_out_within_90_days_is_warned_about(
+    db_url: str, tmp_path: Path
+) -> None:
+    sla = load_sla(ROOT_CONFIG)
+    assert holidays_running_out(sla, date(2026, 12, 7)) == []
+    late = holidays_running_out(sla, date(2028, 11, 1))
+    assert [line.split(":")[1].strip() for line in late] == [
+        "calendar eu-office",
+        "calendar us-office",
+    ]
+    assert "its last holiday is 2029-01-01, less than 90 days away" in late[0]
+    # A calendar listing no holidays at all is meant so: no warning.
+    bare = sla.model_copy(
+        update={
+            "calendars": {"plain": sla.calendars["eu-office"].model_copy(update={"holidays": []})}
+        }
+    )
+    assert holidays_running_out(bare, date(2028, 11, 1)) == []
+    # Told by `oncall check`, as a warning: coverage decides the exit status.
+    done = run_cli(db_url, "oncall", "check", "--from", "2028-11-01T00:00:00Z")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "warning: calendar eu-office: its last holiday is 2029-01-01" in done.stdout
+    done = run_cli(db_url, "oncall", "check", "--from", "2026-12-07T00:00:00Z")
+    assert done.returncode == 0 and "warning" not in done.stdout

@@ -49,9 +49,14 @@ def check(
     start: Annotated[str | None, typer.Option("--from", help="ISO instant; default now")] = None,
     weeks: Annotated[int, typer.Option(min=1, max=104, help="How far ahead to look.")] = 4,
 ) -> None:
-    """Report every uncovered span and every overlap of the schedules, exactly; exit 1 if any."""
+    """Report every uncovered span and every overlap of the schedules, exactly; exit 1 if any.
+    Also warns (without failing) when an SLA calendar's holidays run out within 90 days."""
+    from watchfloor.queues.sla import holidays_running_out, load_sla
+    from watchfloor.settings import get_settings
+
     begin = _instant(start, "from")
     lines, problems = coverage_lines(begin, begin + timedelta(weeks=weeks))
+    lines += holidays_running_out(load_sla(get_settings().config_dir), begin.date())
     for line in lines:
         typer.echo(line)
     if problems:

@@ -390,6 +390,27 @@ def clock_state(
     return ("warning" if now >= warn_at else "ok"), due_at - now
 
 
+# How far ahead a calendar's holidays must reach before `config check` warns.
+HOLIDAYS_AHEAD = timedelta(days=90)
+
+
+def holidays_running_out(sla: SlaConfig, today: date) -> list[str]:
+    """A warning per calendar whose last listed holiday is less than HOLIDAYS_AHEAD after
+    ``today``: past it the calendar counts every weekday as open, so an office's clocks would
+    run through its next holidays. A calendar without holidays is meant so and never warns."""
+    out = []
+    for name, cal in sorted(sla.calendars.items()):
+        if not cal.holidays:
+            continue
+        last = max(cal.holidays)
+        if last < today + HOLIDAYS_AHEAD:
+            out.append(
+                f"warning: calendar {name}: its last holiday is {last.isoformat()}, less than "
+                f"{HOLIDAYS_AHEAD.days} days away; add the holidays after it to config/sla.yaml"
+            )
+    return out
+
+
 def _priority_keys(targets: dict[Any, Any]) -> dict[Any, Any]:
     return {
         Priority.parse(k) if isinstance(k, str) and k.upper() in Priority.__members__ else k: v
