@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.message import Message
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
@@ -21,6 +24,7 @@ from watchfloor.clock import SettableClock
 from watchfloor.db import session_scope
 from watchfloor.oncall import service
 from watchfloor.runtime import Runtime
+from watchfloor.settings import DEFAULT_CONFIG_DIR, Settings
 from watchfloor.worker import run_once
 
 
@@ -236,3 +240,127 @@ def test_bad_page_input_and_forged_links(
     assert r.status_code == 401
     assert client.get(f"/api/v1/pages/{page['id']}/ack").status_code == 422
     assert client.get("/api/v1/pages/999", headers=lead.headers).status_code == 404
+
+
+def _page(runtime: Runtime, clock: SettableClock, key: str = "CASE-000009") -> int:
+    with session_scope(runtime.sessions) as s:
+        return service.page(
+            s,
+            clock,
+            schedule=None,
+            summary="a P1 case breached",
+            severity="P1",
+            case_key=key,
+            dedup_key=f"sla:{key}",
+            actor="system:sla",
+        ).id
+
+
+def _sent(runtime: Runtime) -> list[tuple[str, list[str]]]:
+    """Each page notification in the outbox: its type and the people it paged."""
+    from sqlalchemy import select
+
+    from watchfloor.notify.models import OutboxEvent
+
+    with session_scope(runtime.sessions) as s:
+        rows = s.execute(
+            select(OutboxEvent.event_type, OutboxEvent.payload).order_by(OutboxEvent.id)
+        ).all()
+    return [(t, list(p.get("users") or [])) for t, p in rows if t.startswith("page.")]
+
+
+def test_a_users_only_step_pages_only_its_users(
+    runtime: Runtime, at_monday_nine: SettableClock
+) -> None:
+    clock = at_monday_nine
+    _page(runtime, clock)
+    for _ in range(2):  # level 2 (the second line), then level 3 (the manager)
+        clock.advance(timedelta(minutes=10))
+        run_once(runtime)
+    assert _sent(runtime) == [
+        ("page.triggered", ["emea.ana"]),  # level 1: safety-primary's on-call
+        ("page.escalated", ["lead.noah"]),  # level 2: safety-secondary's
+        ("page.escalated", ["head.of.safety"]),  # level 3 names only a user: only them
+    ]
+
+
+def test_an_exhausted_page_goes_to_the_lead_on_shift_and_the_catch_all(
+    runtime: Runtime, at_monday_nine: SettableClock
+) -> None:
+    clock = at_monday_nine
+    page_id = _page(runtime, clock)
+    for _ in range(8):  # three levels, run twice (repeat: 1), then nothing left
+        clock.advance(timedelta(minutes=15))
+        run_once(runtime)
+    sent = _sent(runtime)
+    assert sent[-1] == ("page.exhausted", ["lead.noah", "head.of.safety"])
+    assert [t for t, _ in sent].count("page.exhausted") == 1  # once, not on every round
+    with session_scope(runtime.sessions) as s:
+        from watchfloor.oncall.paging import events_of, get_or_404
+
+        page = get_or_404(s, page_id)
+        assert page.state == "triggered" and page.next_escalation_at is None  # still open
+        [exhausted] = [e for e in events_of(s, page_id) if e.kind == "exhausted"]
+        assert exhausted.users == ["lead.noah", "head.of.safety"]
+
+
+@pytest.fixture
+def gap_runtime(tmp_path: Path, db_url: str, clock: SettableClock) -> Iterator[Runtime]:
+    """The shipped configuration with safety-primary's Americas and APAC layers removed: from
+    16:00 to 07:00 Dublin time nobody is on call for it."""
+    config = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, config)
+    doc = yaml.safe_load((config / "oncall.yaml").read_text())
+    primary = doc["schedules"]["safety-primary"]
+    primary["layers"] = [layer for layer in primary["layers"] if layer["name"] == "emea"]
+    (config / "oncall.yaml").write_text(yaml.safe_dump(doc))
+    settings = Settings(
+        database_url=db_url,
+        environment="test",
+        triage_model_dir=tmp_path / "models",
+        config_dir=config,
+    )
+    rt = Runtime.create(settings, clock=clock)
+    yield rt
+    rt.engine.dispose()
+
+
+def test_a_level_that_finds_nobody_on_call_pages_the_catch_all(
+    gap_runtime: Runtime, clock: SettableClock
+) -> None:
+    clock.set(datetime(2026, 1, 13, 20, 0, tzinfo=UTC))  # 20:00 in Dublin: the gap
+    with session_scope(gap_runtime.sessions) as s:
+        assert service.on_call(s, "safety-primary", clock.now()) == []
+    page_id = _page(gap_runtime, clock)
+    # Level 1 found nobody: the catch-all is paged, as a page.triggered, and not skipped.
+    assert _sent(gap_runtime) == [("page.triggered", ["head.of.safety"])]
+    with session_scope(gap_runtime.sessions) as s:
+        from watchfloor.oncall.paging import events_of, get_or_404
+
+        kinds = [(e.kind, e.detail) for e in events_of(s, page_id)]
+        assert ("nobody", "level 1: nobody on call; paging the catch-all") in kinds
+        # It waits level 1's ten minutes for the catch-all to acknowledge, like any level.
+        page = get_or_404(s, page_id)
+        assert page.next_escalation_at == clock.now() + timedelta(minutes=10)
+
+
+def test_a_fallback_naming_an_unknown_schedule_or_person_is_refused_on_its_line(
+    tmp_path: Path, db_url: str
+) -> None:
+    from tests.cli_runner import run_cli
+
+    config = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, config)
+    path = config / "escalation.yaml"
+    text = path.read_text()
+    text = text.replace("lead_schedule: safety-secondary", "lead_schedule: night-desk")
+    text = text.replace("catch_all: [head.of.safety]", "catch_all: [head.of.safety, nobody.known]")
+    path.write_text(text)
+    lines = text.splitlines()
+    lead = next(i for i, row in enumerate(lines, 1) if "night-desk" in row)
+    catch = next(i for i, row in enumerate(lines, 1) if "nobody.known" in row)
+    done = run_cli(db_url, "config", "check", WATCHFLOOR_CONFIG_DIR=str(config))
+    assert done.returncode == 2, done.stdout
+    assert f"{path}:{lead}: fallback.lead_schedule: unknown schedule 'night-desk'" in done.stderr
+    assert f"{path}:{catch}: fallback.catch_all.1: unknown person 'nobody.known'" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -21,6 +21,7 @@ EventType = Literal[
     "case.decided",
     "page.triggered",
     "page.escalated",
+    "page.exhausted",
     "page.acknowledged",
     "page.resolved",
 ]

@@ -85,6 +85,10 @@ def trigger(
         policy_name=policy_name,
         policy={
             "repeat": policy.repeat,
+            "fallback": {
+                "lead_schedule": config.escalation.fallback.lead_schedule,
+                "catch_all": list(config.escalation.fallback.catch_all),
+            },
             "steps": [
                 {
                     "schedule": step.schedule,
@@ -162,13 +166,23 @@ def _event(
 
 
 def _targets(session: Session, config: OncallConfig, page: Page, at: datetime) -> list[str]:
+    """Who the current step pages: its schedule's on-call and its users; only its users when it
+    names no schedule; the paged schedule's on-call when it names neither."""
     step = page.policy["steps"][page.step]
-    schedule = step["schedule"] or page.schedule or config.escalation.default_schedule
+    schedule = step["schedule"]
+    if schedule is None and not step["users"]:
+        schedule = page.schedule or config.escalation.default_schedule
     users: list[str] = []
     if schedule is not None and schedule in config.schedules:
         users += on_call(session, schedule, at)
     users += [u for u in step["users"] if u not in users]
     return users
+
+
+def _fallback(page: Page) -> tuple[str | None, list[str]]:
+    """The lead schedule and catch-all frozen on the page (none on a page older than them)."""
+    frozen = page.policy.get("fallback") or {}
+    return frozen.get("lead_schedule"), list(frozen.get("catch_all") or [])
 
 
 def _notify_step(
@@ -180,15 +194,19 @@ def _notify_step(
     actor: str,
     first: bool,
 ) -> None:
-    """Page everyone the current step names, through the outbox; set when to escalate next."""
+    """Page everyone the current step names, through the outbox; set when to escalate next.
+    A step that finds nobody on call pages the catch-all instead; with no catch-all either, the
+    next level is paged at once."""
     now = clock.now()
     step = page.policy["steps"][page.step]
     users = _targets(session, config, page, now)
     level = page.step + 1
     if not users:
-        # Nobody to page at this level (a gap in the rota): go straight on to the next one.
+        users = _fallback(page)[1]
+        detail = f"level {level}: nobody on call" + ("; paging the catch-all" if users else "")
+        _event(session, page, now, "nobody", actor, detail=detail)
+    if not users:
         page.next_escalation_at = now
-        _event(session, page, now, "nobody", actor, detail=f"level {level}: nobody on call")
     else:
         page.next_escalation_at = now + timedelta(seconds=step["wait_seconds"])
         page.paged = [*page.paged, *(u for u in users if u not in page.paged)]
@@ -233,7 +251,11 @@ def _send(
     now = clock.now()
     key = page_key(page)
     case = f" (case {page.case_key})" if page.case_key else ""
-    verb = {"page.triggered": "Paging", "page.escalated": "Escalating to"}.get(event_type, "")
+    verb = {
+        "page.triggered": "Paging",
+        "page.escalated": "Escalating to",
+        "page.exhausted": "Nobody acknowledged at any level; telling",
+    }.get(event_type, "")
     text = (
         f"*{page.severity}* {key}{case}: {page.summary}\n{verb} {', '.join(users)} "
         f"(level {page.step + 1})"
@@ -254,6 +276,12 @@ def _send(
         if contact is None or contact.email is None:
             continue
         mine = page_links.for_page(settings, page_id=page.id, who=user, at=now)
+        then = (
+            "Nobody acknowledged it at any level of its escalation policy: you are its last "
+            "resort.\n"
+            if event_type == "page.exhausted"
+            else "If nobody acknowledges, the page escalates to the next level.\n"
+        )
         enqueue_email(
             session,
             clock,
@@ -261,8 +289,7 @@ def _send(
             subject=f"[{page.severity}] {key}: {page.summary}"[:300],
             body=(
                 f"You are paged (level {page.step + 1}) for {key}{case}.\n\n{page.summary}\n\n"
-                f"Acknowledge: {mine['acknowledge']}\nResolve: {mine['resolve']}\n\n"
-                f"If nobody acknowledges, the page escalates to the next level.\n"
+                f"Acknowledge: {mine['acknowledge']}\nResolve: {mine['resolve']}\n\n{then}"
             ),
         )
 
@@ -354,21 +381,41 @@ def _escalate(session: Session, clock: Clock, config: OncallConfig, page: Page) 
     elif page.cycle < int(page.policy["repeat"]):
         page.cycle, page.step = page.cycle + 1, 0
     else:
-        now = clock.now()
-        page.next_escalation_at = None
-        _event(session, page, now, "exhausted", actor, detail="every level paged; none acked")
-        log.error("page exhausted: every level paged, nobody acknowledged", extra=_ids(page))
-        audit.record(
-            session,
-            at=now,
-            actor=actor,
-            action="page.exhausted",
-            object_type="page",
-            object_id=page_key(page),
-            after={"levels": len(steps), "repeats": page.cycle},
-        )
+        _exhausted(session, clock, config, page, actor)
         return
     _notify_step(session, clock, config, page, actor=actor, first=False)
+
+
+def _exhausted(
+    session: Session, clock: Clock, config: OncallConfig, page: Page, actor: str
+) -> None:
+    """Every level and repeat paged, nobody acknowledged: the page stays open (anyone may still
+    acknowledge it) and goes to the lead on shift and the catch-all, once."""
+    now = clock.now()
+    steps = page.policy["steps"]
+    page.next_escalation_at = None
+    lead_schedule, catch_all = _fallback(page)
+    leads = on_call(session, lead_schedule, now) if lead_schedule in config.schedules else []
+    told = [*leads, *(u for u in catch_all if u not in leads)]
+    _event(
+        session, page, now, "exhausted", actor, users=told, detail="every level paged; none acked"
+    )
+    log.error(
+        "page exhausted: every level paged, nobody acknowledged",
+        extra={**_ids(page), "users": told},
+    )
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="page.exhausted",
+        object_type="page",
+        object_id=page_key(page),
+        after={"levels": len(steps), "repeats": page.cycle, "told": told},
+    )
+    if told:
+        page.paged = [*page.paged, *(u for u in told if u not in page.paged)]
+        _send(session, clock, config, page, told, "page.exhausted")
 
 
 def advance_due(sessions: sessionmaker[Session], clock: Clock, *, limit: int = 100) -> int:

@@ -293,6 +293,18 @@ class Policy(BaseModel):
     repeat: int = Field(default=0, ge=0, le=10, description="times to run the steps again")
 
 
+class Fallback(BaseModel):
+    """Who is paged when the rota fails: a level that finds nobody on call pages the catch-all
+    instead of being skipped, and a page nobody acknowledged after every level and repeat goes
+    to the lead on shift and the catch-all."""
+
+    model_config = ConfigDict(extra="forbid")
+    lead_schedule: Name | None = Field(
+        default=None, description="the schedule whose on-call is the lead on shift"
+    )
+    catch_all: list[Username] = Field(default_factory=list)
+
+
 class EscalationFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     version: int
@@ -301,6 +313,7 @@ class EscalationFile(BaseModel):
         default=None, description="schedule paged when a page names none"
     )
     policies: dict[Name, Policy] = Field(min_length=1)
+    fallback: Fallback = Field(default_factory=Fallback)
 
     @model_validator(mode="after")
     def _default_exists(self) -> EscalationFile:
@@ -347,6 +360,18 @@ def _cross_check(oncall: OncallFile, escalation: EscalationFile, config_dir: Pat
             f"{_where(esc, 'default_schedule')}: unknown schedule "
             f"{escalation.default_schedule!r}; {on.name} defines {schedules}"
         )
+    lead = escalation.fallback.lead_schedule
+    if lead and lead not in oncall.schedules:
+        problems.append(
+            f"{_where(esc, 'fallback', 'lead_schedule')}: unknown schedule {lead!r}; "
+            f"{on.name} defines {schedules}"
+        )
+    for i, user in enumerate(escalation.fallback.catch_all):
+        if user not in oncall.people:
+            problems.append(
+                f"{_where(esc, 'fallback', 'catch_all', i)}: unknown person {user!r}; add them "
+                f"to people in {on.name} so a page can reach them"
+            )
     for pname, policy in escalation.policies.items():
         for i, step in enumerate(policy.steps):
             if step.schedule and step.schedule not in oncall.schedules:
