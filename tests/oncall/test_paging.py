@@ -115,6 +115,14 @@ def test_a_page_escalates_to_level_two_after_ten_minutes_and_stops_on_ack(
         assert "CSAM report breached" in inbox.messages[0]["Subject"]
         slack = chat.received[0]
         assert first in slack["text"] and slack["blocks"][0]["type"] == "section"
+        # The chat message carries the paged person's own links: whoever presses one is named.
+        buttons = [
+            b for block in slack["blocks"] if block["type"] == "actions" for b in block["elements"]
+        ]
+        assert [b["text"]["text"] for b in buttons] == [
+            f"Acknowledge ({first})",
+            f"Resolve ({first})",
+        ]
         assert hook.received[0]["type"] == "page.triggered"
         assert hook.received[0]["data"]["users"] == [first]
 
@@ -151,7 +159,9 @@ def test_a_page_escalates_to_level_two_after_ten_minutes_and_stops_on_ack(
         clock.advance(timedelta(hours=2))
         run_once(runtime)
         run_once(runtime)
-        assert len(inbox.messages) == 2  # no level 3
+        # No level 3; the first level is told that the second line has it.
+        assert to_of(inbox) == [mail1, mail2, mail1]
+        assert f"acknowledged by {second}" in inbox.messages[2]["Subject"]
         assert outbox_types(runtime)[-1] == "page.acknowledged"
 
         r = client.post(f"/api/v1/pages/{page['id']}/resolve", headers=lead.headers)

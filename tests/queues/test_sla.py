@@ -282,6 +282,47 @@ def test_a_p1_breach_pages_once_and_the_case_keeps_its_lane(
     assert r.json()["key"] == case["key"]
 
 
+def test_deciding_a_case_resolves_its_acknowledged_pages(
+    client: TestClient, runtime: Runtime, clock: SettableClock, people: dict[str, Person]
+) -> None:
+    keys = []
+    for n in (11, 12):
+        r = client.post(
+            "/api/v1/reports", json=report(n, text=THREAT), headers=people["intake"].headers
+        )
+        keys.append(r.json()["case"])
+    acked_case, other_case = keys
+    due = at(get(client, people, acked_case)["sla"]["first_action"]["due_at"])
+    clock.set(max(due, at(get(client, people, other_case)["sla"]["first_action"]["due_at"])))
+    clock.advance(timedelta(seconds=1))
+    assert sweep(runtime) == 2  # both breach as P1: two pages
+    pages = client.get("/api/v1/pages", headers=people["lead"].headers).json()
+    by_case = {p["case_key"]: p for p in pages}
+    r = client.post(
+        f"/api/v1/pages/{by_case[acked_case]['id']}/acknowledge", headers=people["lead"].headers
+    )
+    assert r.status_code == 200, r.text
+    decision = {
+        "policy_id": "VT-THREAT",
+        "violation": True,
+        "rationale": "A credible threat of violence against the reporter, removed.",
+        "actions": [{"kind": "remove_content"}],
+    }
+    for key in keys:
+        r = client.post(
+            f"/api/v1/cases/{key}/decision", json=decision, headers=people["analyst"].headers
+        )
+        assert r.status_code == 201, r.text
+    states = {
+        p["case_key"]: (p["state"], p["resolved_by"])
+        for p in client.get("/api/v1/pages", headers=people["lead"].headers).json()
+    }
+    # Someone had it and the work is done: resolved, by the analyst who decided the case.
+    assert states[acked_case] == ("resolved", f"user:{people['analyst'].username}")
+    # Nobody acknowledged the other page: it stays open, and goes on escalating.
+    assert states[other_case][0] == "triggered"
+
+
 def test_a_resume_moves_deadlines_by_the_pause_only(
     client: TestClient, runtime: Runtime, clock: SettableClock, people: dict[str, Person]
 ) -> None:

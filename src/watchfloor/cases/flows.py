@@ -32,6 +32,7 @@ from watchfloor.errors import Forbidden, Invalid
 from watchfloor.intake import service as intake
 from watchfloor.intake.schemas import EvidenceOut, ReporterIn, ReportOut
 from watchfloor.notify import service as notify
+from watchfloor.oncall import service as oncall
 from watchfloor.queues import sla_service
 from watchfloor.queues.sla import SlaConfig
 from watchfloor.triage.taxonomy import Priority, Taxonomy
@@ -130,6 +131,9 @@ def decide(
                 "actions": ordered,
             }
         },
+    )
+    oncall.resolve_pages_of_resolved_case(
+        session, clock, case_key=case.key, actor=f"user:{actor.username}"
     )
     return case
 

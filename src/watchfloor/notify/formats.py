@@ -18,26 +18,37 @@ def slack_message(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": text}},
     ]
-    links = data.get("links") or {}
-    if isinstance(links, dict) and links:
-        blocks.append(
-            {
-                "type": "actions",
-                "elements": [
-                    {
-                        "type": "button",
-                        "text": {"type": "plain_text", "text": label.replace("_", " ").title()},
-                        "url": str(url),
-                        "action_id": f"watchfloor-{label}"[:255],
-                    }
-                    for label, url in links.items()
-                ][:5],
-            }
-        )
+    buttons = _buttons(data.get("links"))
+    if buttons:
+        blocks.append({"type": "actions", "elements": buttons[:25]})
     blocks.append(
         {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Watchfloor · {event_type}"}]}
     )
     return {"text": text, "blocks": blocks}
+
+
+def _buttons(links: object) -> list[dict[str, Any]]:
+    """A button per link: ``{label: url}``, or ``{person: {label: url}}`` (each person's own
+    signed links, so whoever presses one is named), labelled "Acknowledge (ana)"."""
+    if not isinstance(links, dict):
+        return []
+    out = []
+    # Sorted: a payload stored as PostgreSQL jsonb comes back with its keys in another order.
+    for name, value in sorted(links.items()):
+        pairs = sorted(value.items()) if isinstance(value, dict) else [(name, value)]
+        for label, url in pairs:
+            title = label.replace("_", " ").title()
+            if isinstance(value, dict):
+                title = f"{title} ({name})"
+            out.append(
+                {
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": title[:75]},
+                    "url": str(url),
+                    "action_id": f"watchfloor-{label}-{name}"[:255],
+                }
+            )
+    return out
 
 
 def _describe(event_type: str, data: dict[str, Any]) -> str:

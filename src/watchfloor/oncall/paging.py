@@ -268,7 +268,12 @@ def _send(
             "page": _payload(page),
             "users": users,
             "text": text,
-            "links": page_links.for_page(settings, page_id=page.id, who="chat", at=now),
+            # One pair of links per person paged, so whoever acts from the chat message is named
+            # (a shared link could only say "chat").
+            "links": {
+                user: page_links.for_page(settings, page_id=page.id, who=user, at=now)
+                for user in users
+            },
         },
     )
     for user in users:
@@ -325,7 +330,50 @@ def acknowledge(session: Session, clock: Clock, *, page_id: int, actor: str) -> 
     page.state, page.acknowledged_at, page.acknowledged_by = "acknowledged", now, actor
     page.next_escalation_at = None
     _responded(session, clock, page, now, actor, before="triggered", level=page.step + 1)
+    _tell_acknowledged(session, clock, page, actor)
     return page
+
+
+def person_of(actor: str) -> str:
+    """The username in an actor (``user:ana``, ``link:ana``), or the actor as it is."""
+    kind, _, name = actor.partition(":")
+    return name if kind in {"user", "link"} and name else actor
+
+
+def _tell_acknowledged(session: Session, clock: Clock, page: Page, actor: str) -> None:
+    """Email everyone the page reached, but the one who acknowledged, that someone has it."""
+    config = config_of(session)
+    who = person_of(actor)
+    key = page_key(page)
+    for user in page.paged:
+        contact = config.people.get(user)
+        if user == who or contact is None or contact.email is None:
+            continue
+        enqueue_email(
+            session,
+            clock,
+            to=contact.email,
+            subject=f"[{page.severity}] {key} acknowledged by {who}"[:300],
+            body=(
+                f"{who} acknowledged {key}"
+                + (f" (case {page.case_key})" if page.case_key else "")
+                + f": {page.summary}\n\nYou were paged for it; nothing more is asked of you.\n"
+            ),
+        )
+
+
+def resolve_acknowledged_for_case(
+    session: Session, clock: Clock, *, case_key: str, actor: str
+) -> list[Page]:
+    """Resolve the acknowledged pages about a case that was just resolved: someone had them, and
+    the work they were paged for is done. A page nobody acknowledged stays open."""
+    pages = session.scalars(
+        select(Page)
+        .where(Page.case_key == case_key, Page.state == "acknowledged")
+        .order_by(Page.id)
+        .with_for_update()
+    ).all()
+    return [resolve(session, clock, page_id=p.id, actor=actor) for p in pages]
 
 
 def resolve(session: Session, clock: Clock, *, page_id: int, actor: str) -> Page:
@@ -365,12 +413,12 @@ def _responded(
         before={"state": before},
         after={"state": state} if level is None else {"state": state, "level": level},
     )
-    notify.enqueue(
-        session,
-        clock,
-        event_type=f"page.{state}",
-        data={"page": _payload(page), "text": f"{page_key(page)} {state} by {actor}"},
-    )
+    who = person_of(actor)
+    data: dict[str, Any] = {"page": _payload(page), "text": f"{page_key(page)} {state} by {who}"}
+    if state == "acknowledged":
+        data["by"] = who
+        data["told"] = [u for u in page.paged if u != who]
+    notify.enqueue(session, clock, event_type=f"page.{state}", data=data)
 
 
 def _escalate(session: Session, clock: Clock, config: OncallConfig, page: Page) -> None:

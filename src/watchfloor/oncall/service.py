@@ -264,6 +264,15 @@ def page(
     )
 
 
+def resolve_pages_of_resolved_case(
+    session: Session, clock: Clock, *, case_key: str, actor: str
+) -> int:
+    """Resolve the acknowledged pages about a case just resolved; how many."""
+    from watchfloor.oncall import paging
+
+    return len(paging.resolve_acknowledged_for_case(session, clock, case_key=case_key, actor=actor))
+
+
 def unacknowledged_pages(session: Session) -> list[tuple[str, int, datetime]]:
     """Pages nobody has acknowledged yet: (severity, how many, when the oldest was triggered)."""
     from watchfloor.oncall.models import Page
