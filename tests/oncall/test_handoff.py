@@ -55,6 +55,13 @@ def test_the_brief_shows_urgent_cases_due_times_pages_and_unusual_volume(
     assert brief["urgent_open_total"] == len(urgent) == 2
     due = [(d["key"], d["clock"]) for d in brief["due_next_shift"]]
     assert (crisis["case"], "first_action") in due  # P0: 15 minutes, overdue already
+    states = {(d["key"], d["clock"]): d["state"] for d in brief["due_next_shift"]}
+    assert states[(crisis["case"], "first_action")] == "breached"  # said so, not "due"
+    assert states[(crisis["case"], "resolution")] == "due"
+    # Who takes over on each schedule, now and when the next shift ends.
+    on_call = {o["schedule"]: o for o in brief["on_call"]}
+    assert set(on_call) == {"safety-primary", "safety-secondary"}
+    assert all(o["now"] for o in on_call.values())
     assert due.index((crisis["case"], "first_action")) < len(due) - 1
     volume = {v["harm_area"]: v for v in brief["volume"]}
     assert volume["fraud_scams"] == {
@@ -88,7 +95,10 @@ def test_the_brief_shows_urgent_cases_due_times_pages_and_unusual_volume(
     assert r.status_code == 201, r.text
     later = client.get("/api/v1/handoff?shift_hours=4", headers=people["viewer"].headers).json()
     assert later["since"] == r.json()["at"] and later["last_handoff_by"] == people["lead"].username
-    assert later["pages"] == []  # the page came before this hand-off
+    # The page came before this hand-off but nobody resolved it: the next shift still sees it.
+    [still_open] = later["pages"]
+    assert (still_open["case"], still_open["state"]) == (crisis["case"], "triggered")
+    assert still_open["key"].startswith("PAGE-")
     clock.advance(timedelta(minutes=1))
     with session_scope(runtime.sessions) as session:
         oncall.page(
@@ -101,6 +111,14 @@ def test_the_brief_shows_urgent_cases_due_times_pages_and_unusual_volume(
             dedup_key="test:second",
             actor="test",
         )
+    newest = client.get("/api/v1/handoff", headers=people["viewer"].headers).json()["pages"]
+    assert [p["summary"] for p in newest] == ["second", f"{crisis['case']} P0 unassigned"]
+    # Resolved and older than the last hand-off: gone from the brief.
+    r = client.post(
+        f"/api/v1/pages/{int(still_open['key'].split('-')[1])}/resolve",
+        headers=people["lead"].headers,
+    )
+    assert r.status_code == 200, r.text
     newest = client.get("/api/v1/handoff", headers=people["viewer"].headers).json()["pages"]
     assert [p["summary"] for p in newest] == ["second"]
     bad = client.get("/api/v1/handoff?shift_hours=0", headers=people["viewer"].headers)
@@ -121,5 +139,16 @@ def test_handoff_cli_prints_the_brief_and_records(db_url: str, people: dict[str,
     assert done.stdout.startswith("Shift hand-off at ")
     assert "Open P0/P1 (0):" in done.stdout
     assert f"taken by {people['lead'].username}" in done.stdout
+    assert "On call (now → when the next shift ends):" in done.stdout
     unknown = run_cli(db_url, "handoff", "--record", "nobody")
     assert unknown.returncode == 1 and unknown.stderr.strip() == "error: no user named 'nobody'"
+    # Recording a hand-off is a lead's act, from the CLI as from the API.
+    for role in ("analyst", "viewer"):
+        refused = run_cli(db_url, "handoff", "--record", people[role].username)
+        assert refused.returncode == 1, refused.stdout
+        assert refused.stderr.strip() == (
+            f"error: {people[role].username} is {role}: only a lead may record a hand-off "
+            "(a viewer, analyst or other role may read the brief)"
+        )
+    listed = run_cli(db_url, "handoff")
+    assert listed.returncode == 0 and f"recorded by {people['lead'].username}" in listed.stdout

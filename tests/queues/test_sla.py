@@ -478,3 +478,50 @@ def test_a_calendar_whose_holidays_run_out_within_90_days_is_warned_about(
     assert "warning: calendar eu-office: its last holiday is 2029-01-01" in done.stdout
     done = run_cli(db_url, "oncall", "check", "--from", "2026-12-07T00:00:00Z")
     assert done.returncode == 0 and "warning" not in done.stdout
+
+
+def test_every_event_type_is_in_one_registry_and_subscribable_on_its_own(
+    client: TestClient, runtime: Runtime, clock: SettableClock, people: dict[str, Person]
+) -> None:
+    from watchfloor.notify import service as notify
+    from watchfloor.notify.events import EVENT_TYPES, UnknownEventType
+    from watchfloor.notify.models import OutboxEmail
+
+    listed = client.get("/api/v1/webhooks/event-types", headers=people["admin"].headers)
+    assert listed.status_code == 200, listed.text
+    assert [e["type"] for e in listed.json()] == list(EVENT_TYPES)
+    assert all(e["description"] for e in listed.json())
+    # Each can be subscribed to alone (sla.* were refused with 422).
+    for n, event_type in enumerate(EVENT_TYPES):
+        r = client.post(
+            "/api/v1/webhooks",
+            json={
+                "name": f"only-{n}",
+                "url": f"https://hooks.example.com/{n}",
+                "event_types": [event_type],
+            },
+            headers=people["admin"].headers,
+        )
+        assert r.status_code == 201, (event_type, r.text)
+    r = client.post(
+        "/api/v1/webhooks",
+        json={"name": "bogus", "url": "https://hooks.example.com/x", "event_types": ["sla.bogus"]},
+        headers=people["admin"].headers,
+    )
+    assert r.status_code == 422
+    # Nothing is sent under a type the registry does not hold.
+    with session_scope(runtime.sessions) as session, pytest.raises(UnknownEventType):
+        notify.enqueue(session, clock, event_type="sla.bogus", data={})
+
+    # A breach reaches the shift lead by email too, not only as sla.escalated.
+    case = open_case(client, people)
+    clock.set(at(case["sla"]["first_action"]["due_at"]) + timedelta(seconds=1))
+    assert sweep(runtime) == 1
+    [escalated] = audit(client, people, case["key"], "sla.shift_lead_notified")
+    leads = escalated["after"]["shift_leads"]
+    assert leads, escalated
+    addresses = [runtime.config.oncall.people[lead].email for lead in leads]
+    with session_scope(runtime.sessions) as session:
+        mail = session.execute(select(OutboxEmail.to, OutboxEmail.subject)).all()
+    assert sorted(to for to, _ in mail) == sorted(addresses)
+    assert all(f"{case['key']} breached its first-action SLA" in subject for _, subject in mail)

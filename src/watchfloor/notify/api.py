@@ -13,18 +13,10 @@ from watchfloor.auth.permissions import Permission
 from watchfloor.deps import ClockDep, DbSession, RuntimeDep, require
 from watchfloor.http_errors import responses
 from watchfloor.notify import service as notify
+from watchfloor.notify.events import DESCRIPTIONS, EventType
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 Admin = Annotated[User, Depends(require(Permission.WEBHOOKS_MANAGE))]
-EventType = Literal[
-    "action.requested",
-    "case.decided",
-    "page.triggered",
-    "page.escalated",
-    "page.exhausted",
-    "page.acknowledged",
-    "page.resolved",
-]
 
 
 class WebhookIn(BaseModel):
@@ -68,6 +60,17 @@ class WebhookDeliveryOut(BaseModel):
         "see it: elsewhere (a case's deliveries) it is withheld."
     )
     delivered_at: datetime | None
+
+
+class EventTypeOut(BaseModel):
+    type: str
+    description: str
+
+
+@router.get("/event-types", response_model=list[EventTypeOut], responses=responses(401, 403))
+def event_types(_admin: Admin) -> list[EventTypeOut]:
+    """Every event type a webhook can subscribe to, each on its own."""
+    return [EventTypeOut(type=t, description=d) for t, d in DESCRIPTIONS.items()]
 
 
 @router.get("", response_model=list[WebhookOut], responses=responses(401, 403))

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from watchfloor.audit import service as audit
 from watchfloor.clock import Clock
 from watchfloor.errors import Conflict, Invalid, NotFound
-from watchfloor.notify import egress
+from watchfloor.notify import egress, events
 from watchfloor.notify.models import Delivery, OutboxEmail, OutboxEvent, WebhookEndpoint
 
 # What a delivery that was never sent because its receiver was disabled records as its error.
@@ -127,7 +127,9 @@ def recent_deliveries(
 
 
 def enqueue(session: Session, clock: Clock, *, event_type: str, data: dict[str, Any]) -> str:
-    """Write an event and one pending delivery per subscribed endpoint; returns the event id."""
+    """Write an event and one pending delivery per subscribed endpoint; returns the event id.
+    ``event_type`` must be in the registry (notify/events.py)."""
+    events.check(event_type)
     now = clock.now()
     event_id = str(uuid.uuid4())
     event = OutboxEvent(event_id=event_id, event_type=event_type, payload=data, created_at=now)

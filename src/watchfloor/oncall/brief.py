@@ -49,12 +49,19 @@ def render(brief: HandoffBrief) -> str:
         )
     lines += ["", f"Due during the next shift ({len(brief.due_next_shift)}):"]
     for d in brief.due_next_shift:
-        lines.append(
-            f"  {d.key} {d.priority} {d.clock:<12} due {_t(d.due_at)}  {d.assignee or 'UNASSIGNED'}"
+        when = (
+            f"BREACHED, was due {_t(d.due_at)}" if d.state == "breached" else f"due {_t(d.due_at)}"
         )
-    lines += ["", f"Pages since the last hand-off ({len(brief.pages)}):"]
+        lines.append(f"  {d.key} {d.priority} {d.clock:<12} {when}  {d.assignee or 'UNASSIGNED'}")
+    lines += ["", "On call (now → when the next shift ends):"]
+    for o in brief.on_call:
+        now = ", ".join(o.now) or "NOBODY"
+        later = ", ".join(o.at_shift_end) or "NOBODY"
+        lines.append(f"  {o.schedule:<20} {now} → {later}")
+    lines += ["", f"Pages still open, and since the last hand-off ({len(brief.pages)}):"]
     for p in brief.pages:
-        lines.append(f"  {_t(p.at)} {p.severity:<4} {p.state:<12} {p.summary}")
+        case = f" ({p.case})" if p.case else ""
+        lines.append(f"  {_t(p.at)} {p.key} {p.severity:<4} {p.state:<12} {p.summary}{case}")
     lines += ["", "Reports by harm area, last hour vs the same hour last week:"]
     for v in brief.volume:
         flag = "  UNUSUAL" if v.unusual else ""

@@ -5,27 +5,32 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from watchfloor.audit import service as audit
 from watchfloor.auth.models import User
+from watchfloor.auth.permissions import Permission, can
 from watchfloor.cases.exposure import NOT_FOR_YOUR_ROLE
 from watchfloor.cases.lifecycle import OPEN_STATUSES
 from watchfloor.cases.models import Case
 from watchfloor.cases.schemas import case_key
 from watchfloor.clock import Clock
+from watchfloor.errors import Forbidden
 from watchfloor.intake.models import Report
 from watchfloor.oncall import brief as rules
+from watchfloor.oncall import service as oncall
 from watchfloor.oncall.handoff_models import Handoff
 from watchfloor.oncall.handoff_schemas import (
     DueCaseOut,
     HandoffBrief,
     HandoffRecordOut,
+    OnCallOut,
     PageOut,
     UrgentCaseOut,
 )
 from watchfloor.oncall.models import Page
+from watchfloor.oncall.paging import page_key
 from watchfloor.triage.taxonomy import Priority
 
 MAX_ROWS = 200  # per section: a brief is read by a person
@@ -60,7 +65,8 @@ def brief(
             select(func.count()).where(Case.status.in_(OPEN), Case.priority <= int(Priority.P1))
         )
         or 0,
-        due_next_shift=_due(session, until),
+        due_next_shift=_due(session, now, until),
+        on_call=_on_call(session, now, until),
         pages=_pages(session, since),
         volume=rules.volume_rows(
             _volume(session, now - timedelta(hours=1), now),
@@ -70,7 +76,13 @@ def brief(
 
 
 def record(session: Session, clock: Clock, *, by: User, note: str) -> HandoffRecordOut:
-    """Record that ``by`` took the hand-off now."""
+    """Record that ``by`` took the hand-off now: a shift lead's act (whoever may act on anyone's
+    case), from the API and the CLI alike."""
+    if not can(by.role, Permission.CASES_ASSIGN_ANY):
+        raise Forbidden(
+            f"{by.username} is {by.role}: only a lead may record a hand-off (a viewer, analyst "
+            "or other role may read the brief)"
+        )
     row = Handoff(at=clock.now(), by_id=by.id, note=note)
     session.add(row)
     session.flush()
@@ -110,9 +122,9 @@ def _urgent(session: Session, withheld: frozenset[str]) -> list[UrgentCaseOut]:
     ]
 
 
-def _due(session: Session, until: datetime) -> list[DueCaseOut]:
+def _due(session: Session, now: datetime, until: datetime) -> list[DueCaseOut]:
     """Open cases whose first action (if not taken yet) or resolution falls due by ``until``,
-    including those already overdue, soonest first."""
+    including those already overdue (breached), soonest first."""
     found: list[DueCaseOut] = []
     for clock_name, column, not_done in (
         ("first_action", Case.first_action_due_at, Case.first_action_at.is_(None)),
@@ -133,6 +145,7 @@ def _due(session: Session, until: datetime) -> list[DueCaseOut]:
                 assignee=username,
                 clock=clock_name,
                 due_at=due,
+                state="breached" if due <= now else "due",
             )
             for c, username, due in rows
         ]
@@ -141,17 +154,36 @@ def _due(session: Session, until: datetime) -> list[DueCaseOut]:
 
 
 def _pages(session: Session, since: datetime) -> list[PageOut]:
+    """Every page still open, however old (it is the next shift's now), and every page since
+    ``since``."""
     rows = session.scalars(
         select(Page)
-        .where(Page.created_at >= since)
+        .where(or_(Page.created_at >= since, Page.state != "resolved"))
         .order_by(Page.created_at.desc(), Page.id.desc())
         .limit(MAX_ROWS)
     ).all()
     return [
         PageOut(
-            at=p.created_at, severity=p.severity, state=p.state, summary=p.summary, case=p.case_key
+            key=page_key(p),
+            at=p.created_at,
+            severity=p.severity,
+            state=p.state,
+            summary=p.summary,
+            case=p.case_key,
         )
         for p in rows
+    ]
+
+
+def _on_call(session: Session, now: datetime, until: datetime) -> list[OnCallOut]:
+    """Who is on call on each schedule as the brief is read, and when the next shift ends."""
+    return [
+        OnCallOut(
+            schedule=name,
+            now=oncall.on_call(session, name, now),
+            at_shift_end=oncall.on_call(session, name, until),
+        )
+        for name in oncall.schedule_names(session)
     ]
 
 

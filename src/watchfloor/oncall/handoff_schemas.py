@@ -31,14 +31,22 @@ class DueCaseOut(BaseModel):
     assignee: str | None
     clock: str = Field(description="first_action or resolution")
     due_at: datetime
+    state: str = Field(description="breached (its due time has passed) or due")
 
 
 class PageOut(BaseModel):
+    key: str
     at: datetime
     severity: str
     state: str = Field(description="triggered, acknowledged or resolved")
     summary: str
     case: str | None
+
+
+class OnCallOut(BaseModel):
+    schedule: str
+    now: list[str] = Field(description="On call as the brief is read: who takes over.")
+    at_shift_end: list[str] = Field(description="On call when the next shift ends.")
 
 
 class VolumeOut(BaseModel):
@@ -56,7 +64,11 @@ class HandoffBrief(BaseModel):
     urgent_open: list[UrgentCaseOut] = Field(description="At most 200, most urgent first.")
     urgent_open_total: int
     due_next_shift: list[DueCaseOut]
-    pages: list[PageOut]
+    on_call: list[OnCallOut] = Field(description="Each schedule, who is on call now and later.")
+    pages: list[PageOut] = Field(
+        description="Every page not resolved yet, whenever it began, and every page since the "
+        "last hand-off; newest first."
+    )
     volume: list[VolumeOut]
 
 

@@ -37,6 +37,21 @@ def config_of(session: Session) -> OncallConfig:
     return _default_config()
 
 
+def schedule_names(session: Session) -> list[str]:
+    """Every on-call schedule's name, sorted."""
+    return sorted(config_of(session).schedules)
+
+
+def emails_of(session: Session, usernames: list[str]) -> dict[str, str]:
+    """The email address of each of ``usernames`` that oncall.yaml's people give one."""
+    people = config_of(session).people
+    return {
+        u: contact.email
+        for u in usernames
+        if (contact := people.get(u)) is not None and contact.email is not None
+    }
+
+
 def _default_config() -> OncallConfig:
     from watchfloor.oncall.schedules import load_oncall
     from watchfloor.settings import get_settings

@@ -22,6 +22,7 @@ from watchfloor.clock import Clock
 from watchfloor.db import session_scope, writers_take_turns
 from watchfloor.errors import WatchfloorError
 from watchfloor.notify import service as notify
+from watchfloor.notify.email import enqueue_email
 from watchfloor.oncall import service as oncall
 from watchfloor.queues.sla import SlaConfig
 from watchfloor.triage.taxonomy import Priority
@@ -202,6 +203,22 @@ def _notify_shift_lead(
             log.warning("shift lead unknown for %s: %s", case.key, exc, extra={"case": case.key})
     event = {**data, "notify": "shift_lead", "schedule": schedule, "shift_leads": leads}
     notify.enqueue(session, clock, event_type="sla.escalated", data=event)
+    about = event["case"]
+    clock_title = "first-action" if data["clock"] == "first_action" else "resolution"
+    for lead, address in oncall.emails_of(session, leads).items():
+        enqueue_email(
+            session,
+            clock,
+            to=address,
+            subject=f"[{about['priority']}] {about['key']} breached its {clock_title} SLA",
+            body=(
+                f"{lead}, you lead the shift: {about['key']} ({about['priority']}, "
+                f"{about['harm_area']}, queue {about['queue']}, {about['status']}) breached its "
+                f"{clock_title} SLA, due {data['due_at']}.\n\nIt keeps its priority and queue and "
+                "comes first to the next analyst who takes work; P0 and P1 breaches also page "
+                "on-call.\n"
+            ),
+        )
     audit.record(
         session,
         at=clock.now(),

@@ -1,0 +1,48 @@
+"""Every event type Watchfloor sends through the outbox, in one registry: a webhook may subscribe
+to any of them, each on its own, and nothing is sent under a type that is not here."""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+EventType = Literal[
+    "action.requested",
+    "case.decided",
+    "sla.warning",
+    "sla.breached",
+    "sla.escalated",
+    "page.triggered",
+    "page.escalated",
+    "page.exhausted",
+    "page.acknowledged",
+    "page.resolved",
+]
+EVENT_TYPES: tuple[str, ...] = get_args(EventType)
+
+# What each one says, for the webhook documentation and `GET /api/v1/webhooks/event-types`.
+DESCRIPTIONS: dict[str, str] = {
+    "action.requested": "A decision ordered an enforcement action (remove content, suspend…).",
+    "case.decided": "An analyst decided a case (policy, violation or not).",
+    "sla.warning": "A case's SLA clock passed its warning fraction.",
+    "sla.breached": "A case's SLA clock breached; the case shows it was escalated.",
+    "sla.escalated": "The shift lead is told of a breach (also by email).",
+    "page.triggered": "On-call is paged (the first level of its escalation policy).",
+    "page.escalated": "Nobody acknowledged in time: the next level is paged.",
+    "page.exhausted": "Every level was paged and nobody acknowledged: the lead on shift and the "
+    "catch-all are told.",
+    "page.acknowledged": "Someone has the page; the others paged are told who.",
+    "page.resolved": "The page is closed.",
+}
+
+
+class UnknownEventType(ValueError):
+    """An event type missing from the registry: a programming error, caught by the tests."""
+
+
+def check(event_type: str) -> str:
+    if event_type not in EVENT_TYPES:
+        raise UnknownEventType(
+            f"event type {event_type!r} is not in notify/events.py; add it there so webhooks "
+            "can subscribe to it"
+        )
+    return event_type
