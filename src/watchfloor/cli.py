@@ -288,7 +288,7 @@ def config_check() -> None:
     )
     # Coverage is reported, not refused: a schedule may be meant to cover only office hours.
     start = rt.clock.now().replace(microsecond=0)
-    for line in coverage_lines(start, start + timedelta(weeks=4))[0]:
+    for line in coverage_lines(start, start + timedelta(weeks=4), with_api_overrides=False)[0]:
         typer.echo(line)
     for line in holidays_running_out(rt.config.sla, start.date()):
         typer.echo(line)

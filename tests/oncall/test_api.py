@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from fastapi.testclient import TestClient
 from icalendar import Calendar
 
+from tests.cli_runner import run_cli
 from tests.conftest import Person
 from watchfloor.clock import SettableClock
 from watchfloor.db import session_scope
@@ -54,6 +55,17 @@ def test_calendar_feed_is_valid_icalendar_behind_a_signed_url(
         assert ev.decoded("DTSTART").tzinfo is not None
         assert ev.decoded("DTEND") > ev.decoded("DTSTART")
     assert len({str(ev["UID"]) for ev in events}) == len(events)
+    # Fetched again ten minutes later: the shift under way keeps its real start and its UID,
+    # so calendar apps update it instead of making it again.
+    current = events[0]
+    assert current.decoded("DTSTART") <= clock.now() < current.decoded("DTEND")
+    clock.advance(timedelta(minutes=10))
+    again = list(Calendar.from_ical(client.get(path + "&weeks=2").content).walk("VEVENT"))
+    assert (str(again[0]["UID"]), again[0].decoded("DTSTART")) == (
+        str(current["UID"]),
+        current.decoded("DTSTART"),
+    )
+    clock.advance(timedelta(minutes=-10))
     # The token is for this schedule only, cannot be forged, and expires.
     assert client.get(path.replace("safety-primary", "safety-secondary")).status_code == 401
     assert client.get(f"{url.path}?token=x.1.y").status_code == 401
@@ -63,12 +75,12 @@ def test_calendar_feed_is_valid_icalendar_behind_a_signed_url(
 
 
 def test_overrides_change_who_is_on_call_and_are_audited(
-    client: TestClient, make_user: Callable[..., Person]
+    client: TestClient, make_user: Callable[..., Person], db_url: str
 ) -> None:
     lead, analyst = make_user("lead"), make_user("analyst")
     body = {
         "schedule": "safety-primary",
-        "user": "emea.zoe",
+        "user": "emea.ben",
         "replaces": "emea.ana",
         "start": "2026-01-13T08:00:00Z",
         "end": "2026-01-13T12:00:00Z",
@@ -86,10 +98,25 @@ def test_overrides_change_who_is_on_call_and_are_audited(
         "/api/v1/oncall/overrides", json={**body, "end": body["start"]}, headers=lead.headers
     )
     assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == ["body", "end"]
+    # Nobody could reach a person the configuration does not know, and one cannot replace
+    # someone who is not on the rota.
+    bad = client.post(
+        "/api/v1/oncall/overrides", json={**body, "user": "emea.zoe"}, headers=lead.headers
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == ["body", "user"]
+    assert "unknown person 'emea.zoe'" in bad.json()["detail"]
+    bad = client.post(
+        "/api/v1/oncall/overrides", json={**body, "replaces": "lead.mia"}, headers=lead.headers
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == ["body", "replaces"]
     r = client.post("/api/v1/oncall/overrides", json=body, headers=lead.headers)
     assert r.status_code == 201, r.text
     now = client.get("/api/v1/oncall/now?at=2026-01-13T09:00:00Z", headers=analyst.headers)
-    assert {s["schedule"]: s["on_call"] for s in now.json()}["safety-primary"] == ["emea.zoe"]
+    assert {s["schedule"]: s["on_call"] for s in now.json()}["safety-primary"] == ["emea.ben"]
+    # The CLI sees the override made through the API, as the API does.
+    done = run_cli(db_url, "oncall", "now", "--at", "2026-01-13T09:00:00Z")
+    assert done.returncode == 0, done.stderr
+    assert "safety-primary: emea.ben" in done.stdout.splitlines()
     r2 = client.delete(f"/api/v1/oncall/overrides/{r.json()['id']}", headers=lead.headers)
     assert r2.status_code == 204
     now = client.get("/api/v1/oncall/now?at=2026-01-13T09:00:00Z", headers=analyst.headers)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from sqlalchemy import select
 
 from watchfloor.errors import WatchfloorError
 
@@ -26,15 +29,19 @@ def _instant(text: str | None, name: str) -> datetime:
     return at
 
 
-def coverage_lines(start: datetime, end: datetime) -> tuple[list[str], int]:
-    """One line per schedule and per gap or overlap, and how many problems there were."""
+def coverage_lines(
+    start: datetime, end: datetime, *, with_api_overrides: bool = True
+) -> tuple[list[str], int]:
+    """One line per schedule and per gap or overlap, and how many problems there were. With
+    ``with_api_overrides`` the overrides made through the API count too (read from the
+    database); when it cannot be read, the file's alone, and a line says so."""
     from watchfloor.oncall import service
-    from watchfloor.oncall.schedules import load_oncall
-    from watchfloor.settings import get_settings
 
-    config = load_oncall(get_settings().config_dir)
     lines, problems = [], 0
-    for name, cov in service.check(config, start, end).items():
+    with _source(with_api_overrides) as (source, note):
+        coverage = service.check(source, start, end)
+    lines += note
+    for name, cov in coverage.items():
         n = len(cov.gaps) + len(cov.overlaps)
         problems += n
         state = "covered" if n == 0 else f"{len(cov.gaps)} gap(s), {len(cov.overlaps)} overlap(s)"
@@ -42,6 +49,38 @@ def coverage_lines(start: datetime, end: datetime) -> tuple[list[str], int]:
         lines += [f"  gap: {g} (nobody on call for {g.duration})" for g in cov.gaps]
         lines += [f"  overlap: {o}" for o in cov.overlaps]
     return lines, problems
+
+
+@contextmanager
+def _source(with_api_overrides: bool) -> Iterator[tuple[Any, list[str]]]:
+    """A database session (the file's schedules and the API's overrides), else the file's
+    configuration alone, with a note saying why."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from watchfloor.db import session_scope
+    from watchfloor.oncall.models import OncallOverride
+    from watchfloor.oncall.schedules import load_oncall
+    from watchfloor.runtime import Runtime
+    from watchfloor.settings import get_settings
+
+    settings = get_settings()
+    note: list[str] = []
+    if with_api_overrides:
+        runtime = Runtime.create(settings)
+        try:
+            try:
+                with session_scope(runtime.sessions) as probe:
+                    probe.execute(select(OncallOverride.id).limit(1))  # is the table there?
+            except (OperationalError, ProgrammingError) as exc:
+                reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+                note = [f"(overrides made through the API not read: {reason})"]
+            if not note:
+                with session_scope(runtime.sessions) as session:
+                    yield session, []
+                return
+        finally:
+            runtime.engine.dispose()
+    yield load_oncall(settings.config_dir), note
 
 
 @oncall_app.command("check")
@@ -65,12 +104,14 @@ def check(
 
 @oncall_app.command("now")
 def now(at: Annotated[str | None, typer.Option(help="ISO instant; default now")] = None) -> None:
-    """Who is on call for each schedule (overrides from the file only)."""
+    """Who is on call for each schedule, overrides made through the API included."""
     from watchfloor.oncall import service
-    from watchfloor.oncall.schedules import load_oncall
-    from watchfloor.settings import get_settings
 
     when = _instant(at, "at")
-    config = load_oncall(get_settings().config_dir)
-    for name in sorted(config.schedules):
-        typer.echo(f"{name}: {', '.join(service.on_call(config, name, when)) or '(nobody)'}")
+    with _source(True) as (source, note):
+        lines = [
+            f"{name}: {', '.join(service.on_call(source, name, when)) or '(nobody)'}"
+            for name in service.schedule_names(source)
+        ]
+    for line in [*note, *lines]:
+        typer.echo(line)

@@ -37,9 +37,9 @@ def config_of(session: Session) -> OncallConfig:
     return _default_config()
 
 
-def schedule_names(session: Session) -> list[str]:
+def schedule_names(source: Session | OncallConfig) -> list[str]:
     """Every on-call schedule's name, sorted."""
-    return sorted(config_of(session).schedules)
+    return sorted(_resolve(source)[1].schedules)
 
 
 def emails_of(session: Session, usernames: list[str]) -> dict[str, str]:
@@ -143,7 +143,24 @@ def create_override(
     reason: str,
     actor: str,
 ) -> OncallOverride:
-    schedule_or_404(config_of(session), schedule)
+    config = config_of(session)
+    sched = schedule_or_404(config, schedule)
+    rota = sorted({p for layer in sched.layers for p in layer.participants})
+    known = set(config.people) | {
+        p for s in config.schedules.values() for layer in s.layers for p in layer.participants
+    }
+    if user not in known:
+        raise Invalid(
+            f"unknown person {user!r}: nobody can reach them; add them to people in "
+            "config/oncall.yaml first",
+            fields=[{"loc": ["body", "user"], "msg": f"unknown person {user!r}"}],
+        )
+    if replaces is not None and replaces not in rota:
+        raise Invalid(
+            f"{replaces!r} is not on the {schedule} rota ({', '.join(rota)}): there is nobody "
+            "to replace",
+            fields=[{"loc": ["body", "replaces"], "msg": f"not on the {schedule} rota"}],
+        )
     if end <= start:
         raise Invalid(
             "end must be after start",
@@ -218,6 +235,10 @@ def _override_dict(row: OncallOverride) -> dict[str, object]:
     }
 
 
+# Longer than any shift a rota hands over (monthly at most), so the current shift is whole.
+CALENDAR_LOOKBACK = timedelta(days=35)
+
+
 def calendar(
     session: Session, clock: Clock, *, schedule: str, weeks: int, public_url: str
 ) -> bytes:
@@ -232,7 +253,12 @@ def calendar(
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", f"On call: {sched.title}")
     cal.add("x-published-ttl", "PT1H")
-    for shift in shifts(session, schedule, now, now + timedelta(weeks=weeks)):
+    # From well before now, so the shift under way keeps its real start (and with it its UID)
+    # instead of starting at each fetch; only shifts not over yet are listed.
+    since = now - CALENDAR_LOOKBACK
+    for shift in shifts(session, schedule, since, now + timedelta(weeks=weeks)):
+        if shift.end <= now:
+            continue
         who = ", ".join(shift.users)
         event = Event()
         # Stable across fetches, so calendar apps update a shift instead of duplicating it.
