@@ -74,6 +74,37 @@ def test_calendar_feed_is_valid_icalendar_behind_a_signed_url(
     assert client.get(path).status_code == 403
 
 
+def test_a_personal_feed_lists_ones_own_shifts_on_every_schedule(
+    client: TestClient, clock: SettableClock, make_user: Callable[..., Person]
+) -> None:
+    clock.set(datetime(2026, 1, 13, 9, 0, tzinfo=UTC))
+    ana, other, lead = make_user("analyst", "emea.ana"), make_user("analyst"), make_user("lead")
+    r = client.post("/api/v1/oncall/people/emea.ana/feed", headers=ana.headers)
+    assert r.status_code == 201, r.text
+    url = urlsplit(r.json()["url"])
+    feed = client.get(f"{url.path}?{url.query}&weeks=2")
+    assert feed.status_code == 200 and feed.headers["content-type"].startswith("text/calendar")
+    events = list(Calendar.from_ical(feed.content).walk("VEVENT"))
+    # Two weeks of Europe's daily shift, shared with emea.ben turn and turn about.
+    assert 5 <= len(events) <= 14
+    for ev in events:
+        assert "emea.ana" in str(ev["SUMMARY"])
+        assert str(ev["ATTENDEE"]) == "mailto:ana@example.org"
+        assert ev["ATTENDEE"].params["CN"] == "emea.ana"
+    # The one under way (09:00 in Dublin) starts at its real start, 07:00.
+    assert events[0].decoded("DTSTART") == datetime(2026, 1, 13, 7, 0, tzinfo=UTC)
+    # Someone else's calendar is a lead's to get; an unknown person is a 404.
+    assert (
+        client.post("/api/v1/oncall/people/emea.ana/feed", headers=other.headers).status_code == 403
+    )
+    assert (
+        client.post("/api/v1/oncall/people/emea.ana/feed", headers=lead.headers).status_code == 201
+    )
+    assert client.post("/api/v1/oncall/people/nobody/feed", headers=lead.headers).status_code == 404
+    # The token is for this person's calendar only.
+    assert client.get(f"{url.path.replace('emea.ana', 'emea.ben')}?{url.query}").status_code == 401
+
+
 def test_overrides_change_who_is_on_call_and_are_audited(
     client: TestClient, make_user: Callable[..., Person], db_url: str
 ) -> None:

@@ -6,11 +6,11 @@ Other rooms call ``on_call`` and ``page``; the schedule arithmetic itself is in 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress, vText
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -239,39 +239,90 @@ def _override_dict(row: OncallOverride) -> dict[str, object]:
 CALENDAR_LOOKBACK = timedelta(days=35)
 
 
-def calendar(
-    session: Session, clock: Clock, *, schedule: str, weeks: int, public_url: str
-) -> bytes:
-    """An RFC 5545 calendar of the schedule's shifts from now for ``weeks`` weeks."""
-    config = config_of(session)
-    sched = schedule_or_404(config, schedule)
-    now = clock.now().astimezone(UTC).replace(microsecond=0)
+def _new_calendar(name: str) -> Calendar:
     cal = Calendar()
     cal.add("prodid", "-//Watchfloor//On-call//EN")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", f"On call: {sched.title}")
+    cal.add("x-wr-calname", name)
     cal.add("x-published-ttl", "PT1H")
-    # From well before now, so the shift under way keeps its real start (and with it its UID)
-    # instead of starting at each fetch; only shifts not over yet are listed.
-    since = now - CALENDAR_LOOKBACK
-    for shift in shifts(session, schedule, since, now + timedelta(weeks=weeks)):
-        if shift.end <= now:
-            continue
+    return cal
+
+
+def _shifts_ahead(session: Session, schedule: str, now: datetime, weeks: int) -> Iterator[Shift]:
+    """The schedule's shifts not over at ``now``, for ``weeks`` weeks. Read from well before
+    now, so the shift under way keeps its real start (and with it its UID) instead of starting
+    at each fetch."""
+    for shift in shifts(session, schedule, now - CALENDAR_LOOKBACK, now + timedelta(weeks=weeks)):
+        if shift.end > now:
+            yield shift
+
+
+def _shift_event(schedule: str, title: str, shift: Shift, now: datetime, uid_key: str) -> Event:
+    who = ", ".join(shift.users)
+    event = Event()
+    # Stable across fetches, so calendar apps update a shift instead of duplicating it.
+    uid = hashlib.sha256(f"{schedule}|{shift.start.isoformat()}|{uid_key}".encode()).hexdigest()
+    event.add("uid", f"{uid[:32]}@watchfloor")
+    event.add("dtstamp", now)
+    event.add("dtstart", shift.start.astimezone(UTC))
+    event.add("dtend", shift.end.astimezone(UTC))
+    event.add("summary", f"On call: {who} ({title})")
+    event.add("transp", "TRANSPARENT")
+    return event
+
+
+def calendar(
+    session: Session, clock: Clock, *, schedule: str, weeks: int, public_url: str
+) -> bytes:
+    """An RFC 5545 calendar of the schedule's shifts from now for ``weeks`` weeks."""
+    sched = schedule_or_404(config_of(session), schedule)
+    now = clock.now().astimezone(UTC).replace(microsecond=0)
+    cal = _new_calendar(f"On call: {sched.title}")
+    for shift in _shifts_ahead(session, schedule, now, weeks):
         who = ", ".join(shift.users)
-        event = Event()
-        # Stable across fetches, so calendar apps update a shift instead of duplicating it.
-        uid = hashlib.sha256(f"{schedule}|{shift.start.isoformat()}|{who}".encode()).hexdigest()
-        event.add("uid", f"{uid[:32]}@watchfloor")
-        event.add("dtstamp", now)
-        event.add("dtstart", shift.start.astimezone(UTC))
-        event.add("dtend", shift.end.astimezone(UTC))
-        event.add("summary", f"On call: {who} ({sched.title})")
+        event = _shift_event(schedule, sched.title, shift, now, who)
         layer = f"layer {shift.layer}" if shift.layer else "override"
         event.add("description", f"{who} on call for {schedule} ({layer}).\n{public_url}")
-        event.add("transp", "TRANSPARENT")
         cal.add_component(event)
+    return bytes(cal.to_ical())
+
+
+def person_or_404(config: OncallConfig, person: str) -> str:
+    """``person`` if the on-call configuration knows them (a contact or on a rota)."""
+    known = set(config.people) | {
+        p for s in config.schedules.values() for layer in s.layers for p in layer.participants
+    }
+    if person not in known:
+        raise NotFound(f"nobody named {person!r} in config/oncall.yaml")
+    return person
+
+
+def person_calendar(
+    session: Session, clock: Clock, *, person: str, weeks: int, public_url: str
+) -> bytes:
+    """An RFC 5545 calendar of one person's own shifts on every schedule, each with the person
+    as ATTENDEE, from now for ``weeks`` weeks."""
+    config = config_of(session)
+    person_or_404(config, person)
+    contact = config.people.get(person)
+    now = clock.now().astimezone(UTC).replace(microsecond=0)
+    cal = _new_calendar(f"On call: {person}")
+    for name, sched in sorted(config.schedules.items()):
+        for shift in _shifts_ahead(session, name, now, weeks):
+            if person not in shift.users:
+                continue
+            event = _shift_event(name, sched.title, shift, now, f"person:{person}")
+            address = contact.email if contact is not None and contact.email else None
+            attendee = vCalAddress(f"mailto:{address}" if address else f"urn:watchfloor:{person}")
+            attendee.params["cn"] = vText(person)
+            attendee.params["role"] = vText("REQ-PARTICIPANT")
+            event.add("attendee", attendee, encode=False)
+            others = [u for u in shift.users if u != person]
+            with_whom = f" with {', '.join(others)}" if others else ""
+            event.add("description", f"{person} on call for {name}{with_whom}.\n{public_url}")
+            cal.add_component(event)
     return bytes(cal.to_ical())
 
 
