@@ -11,9 +11,9 @@ from watchfloor.intake.schemas import (
     DETECTED_LANGUAGE,
     LANGUAGE_CONFIDENCE,
     EvidenceOut,
+    JsonObject,
     ReporterIn,
 )
-from watchfloor.json_bodies import JsonObject
 
 ActionKind = Literal[
     "no_action",

@@ -16,9 +16,10 @@ from watchfloor.clock import Clock
 from watchfloor.db import session_scope
 from watchfloor.deps import ClockDep, DbSession, IdPath, RuntimeDep, require
 from watchfloor.errors import Invalid
-from watchfloor.group_commit import Announcement, GroupCommit
 from watchfloor.http_errors import responses
 from watchfloor.intake import backlog, flows
+from watchfloor.intake.group_commit import Announcement, GroupCommit
+from watchfloor.intake.json_bodies import OnePassRoute
 from watchfloor.intake.schemas import (
     AcceptedBatch,
     BatchResult,
@@ -28,7 +29,6 @@ from watchfloor.intake.schemas import (
     ReportIn,
     ReportOut,
 )
-from watchfloor.json_bodies import OnePassRoute
 from watchfloor.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/reports", tags=["intake"], route_class=OnePassRoute)
@@ -69,7 +69,7 @@ class Arrival(NamedTuple):
 
 
 async def arriving_report(request: Request) -> AsyncIterator[Arrival]:
-    """This app's group commit for single reports (``watchfloor.group_commit``), with this
+    """This app's group commit for single reports (``watchfloor.intake.group_commit``), with this
     request's report announced to it while its sender is authenticated, so a group about to be
     stored can wait a moment for it. Declared before the sender, so it runs first.
 

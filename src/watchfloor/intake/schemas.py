@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from watchfloor.json_bodies import JsonObject
+from watchfloor.intake.json_bodies import JsonObject as JsonObject  # also for cases.schemas
 from watchfloor.triage.linking import identifiers
 
 MAX_FILE_BYTES = 10 * 1024 * 1024

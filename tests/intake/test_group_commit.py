@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from watchfloor.group_commit import GroupCommit
+from watchfloor.intake.group_commit import GroupCommit
 
 
 class Recorder:

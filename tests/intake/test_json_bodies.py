@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tests.conftest import Person
 from watchfloor.http_errors import install
-from watchfloor.json_bodies import JsonObject, OnePassRoute, _fits, _unstorable
+from watchfloor.intake.json_bodies import JsonObject, OnePassRoute, _fits, _unstorable
 
 
 class Item(BaseModel):
