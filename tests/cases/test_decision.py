@@ -189,7 +189,13 @@ def test_lifecycle_through_the_api(client: TestClient, people: dict[str, Person]
         ("info_received", "in_review"),
         ("escalate", "escalated"),
     ]:
-        r = client.post(f"/api/v1/cases/{key}/transitions", json={"action": action}, headers=h)
+        body = {"action": action}
+        if action == "escalate":
+            # Escalating takes a reason.
+            r = client.post(f"/api/v1/cases/{key}/transitions", json=body, headers=h)
+            assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "note"]
+            body["note"] = "Needs a legal reading: the subject may be a minor"
+        r = client.post(f"/api/v1/cases/{key}/transitions", json=body, headers=h)
         assert r.status_code == 200, r.text
         assert r.json()["status"] == status
     r = client.post(f"/api/v1/cases/{key}/decision", json=DECISION, headers=h)

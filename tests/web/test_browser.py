@@ -225,8 +225,16 @@ def test_screenshots_of_the_floor_and_a_case_from_demo_data(
     p.wait_for_url("**/cases/CASE-*")
     assert _axe(p) == []
     _shot(p, "case", request)
-    # `e` escalates the case (a lead may, without holding it); the audit trail shows it.
+    # `e` opens the escalation form (a lead may escalate without holding the case): a reason
+    # is required, then the audit trail shows it.
     expect = playwright_api.expect
     p.keyboard.press("e")
+    reason = p.locator("#escalate-note")
+    expect(reason).to_be_focused()
+    assert _axe(p) == []
+    p.get_by_role("button", name="Escalate with this reason").click()
+    expect(p.locator("h1 .status")).not_to_have_text("escalated")  # the browser refuses it empty
+    reason.fill("Needs legal: the video may be evidence in an open police case")
+    p.get_by_role("button", name="Escalate with this reason").click()
     expect(p.locator("h1 .status")).to_have_text("escalated")
     expect(p.locator("ol.trail")).to_contain_text("case.escalate by user:lena")

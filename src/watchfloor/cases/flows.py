@@ -167,6 +167,14 @@ def move(
         )
     case = cases.get_or_raise(session, key=key, for_update=True)
     cases.require_holder(case, actor, can_act_for_others=can_act_for_others)
+    if action == "escalate":
+        cases.ensure_allowed(case, action)  # a case that cannot be escalated says so first
+        if not (note and note.strip()):
+            raise Invalid(
+                "escalating needs a reason in note: what the case needs from the incident "
+                "manager (a policy, legal or regulatory question, a risk to life)",
+                fields=[{"loc": ["body", "note"], "msg": "required to escalate"}],
+            )
     assignee = None
     if action == "assign" and assignee_name and assignee_name != actor.username:
         if not can_act_for_others:

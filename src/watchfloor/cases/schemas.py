@@ -108,7 +108,10 @@ class TransitionIn(BaseModel):
     assignee: Annotated[str, StringConstraints(max_length=64)] | None = Field(
         default=None, description="With 'assign': who gets the case (a lead may assign others)."
     )
-    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = Field(
+        default=None,
+        description="Why; required to escalate (what the incident manager must decide).",
+    )
 
 
 class SubjectOut(BaseModel):

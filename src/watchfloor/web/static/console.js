@@ -87,7 +87,12 @@ function onKey(event) {
       if (policy) { event.preventDefault(); policy.scrollIntoView({ block: "center" }); policy.focus(); }
       break;
     }
-    case "e": document.querySelector("button[data-escalate]")?.click(); break;
+    case "e": {
+      // Escalating takes a reason: open the form and put the cursor in it.
+      const escalate = document.querySelector("details[data-escalate]");
+      if (escalate) { event.preventDefault(); escalate.open = true; escalate.querySelector("textarea")?.focus(); }
+      break;
+    }
     default: return;
   }
 }
