@@ -238,3 +238,11 @@ def test_screenshots_of_the_floor_and_a_case_from_demo_data(
     p.get_by_role("button", name="Escalate with this reason").click()
     expect(p.locator("h1 .status")).to_have_text("escalated")
     expect(p.locator("ol.trail")).to_contain_text("case.escalate by user:lena")
+    # An internal note, for whoever works the case next: on the page and in the trail.
+    p.get_by_label("Add a note (internal: never sent outside the team)").fill(
+        "Police liaison asked us to keep the upload; do not remove before Friday"
+    )
+    p.get_by_role("button", name="Add note").click()
+    expect(p.locator("ol.notes")).to_contain_text("lena: Police liaison asked us to keep")
+    expect(p.locator("ol.trail")).to_contain_text("case.note by user:lena")
+    assert _axe(p) == []

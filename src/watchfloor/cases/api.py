@@ -18,6 +18,8 @@ from watchfloor.cases.schemas import (
     CaseOut,
     CasePage,
     DecisionIn,
+    NoteIn,
+    NoteOut,
     RevealOut,
     TransitionIn,
 )
@@ -150,6 +152,27 @@ def transition(
     )
     names = flows.usernames(db, {case.assignee_id})
     return flows.case_out(case, names.get(case.assignee_id or 0), now=clock.now())
+
+
+@router.post(
+    "/{key}/notes", status_code=201, response_model=NoteOut, responses=responses(401, 403, 404, 422)
+)
+def add_note(key: str, body: NoteIn, db: DbSession, clock: ClockDep, user: Worker) -> NoteOut:
+    """Add an internal note to the case (never sent outside the team); audited, and shown on the
+    case's timeline. Anyone who works cases may note any case they can read."""
+    case = cases.get_or_raise(db, key=key)
+    note = cases.add_note(db, clock, case=case, author=user, body=body.body)
+    return NoteOut(id=note.id, author=user.username, body=note.body, created_at=note.created_at)
+
+
+@router.get("/{key}/notes", response_model=list[NoteOut], responses=responses(401, 403, 404))
+def list_notes(key: str, db: DbSession, user: Reader) -> list[NoteOut]:
+    """The case's notes, oldest first."""
+    case = cases.get_or_raise(db, key=key)
+    return [
+        NoteOut(id=n.id, author=author, body=n.body, created_at=n.created_at)
+        for n, author in cases.notes_of(db, case_id=case.id)
+    ]
 
 
 @router.post(

@@ -143,6 +143,19 @@ class Decision(Base):
     created_at: Mapped[datetime]
 
 
+class CaseNote(Base):
+    """An internal note on a case: what an analyst or lead wants the next person to know. Never
+    sent outside the team; audited, and shown on the case's timeline."""
+
+    __tablename__ = "case_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
 class Action(Base):
     """An enforcement or follow-up step a decision orders; delivered to other systems via the outbox."""
 

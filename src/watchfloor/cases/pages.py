@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from watchfloor.auth.permissions import Permission
 from watchfloor.cases import case_view, exposure, flows
+from watchfloor.cases import service as cases
 from watchfloor.cases.lifecycle import Status
 from watchfloor.cases.schemas import DecisionIn
 from watchfloor.cases.search import Search, search
@@ -67,6 +68,7 @@ def _case_page(
         problems=problems or [],
         form=form or {},
         sees_evidence=visitor.can(Permission.EVIDENCE_READ),
+        notes=cases.notes_of(db, case_id=cases.get_or_raise(db, key=key).id),
     )
 
 
@@ -98,6 +100,33 @@ def transition(
         sla=runtime.config.sla,
     )
     return redirect(f"/cases/{case.key}")
+
+
+@router.post("/cases/{key}/notes")
+def add_note(
+    request: Request,
+    key: str,
+    db: DbSession,
+    clock: ClockDep,
+    runtime: RuntimeDep,
+    visitor: Working,
+    body: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    """An internal note on the case, from its page; an empty one comes back with the reason."""
+    case = cases.get_or_raise(db, key=key)
+    if not body.strip():
+        return _case_page(
+            request,
+            db,
+            clock,
+            runtime,
+            visitor,
+            key,
+            status=422,
+            problems=["a note needs some text"],
+        )
+    cases.add_note(db, clock, case=case, author=visitor.user, body=body.strip())
+    return redirect(f"/cases/{case.key}#notes")
 
 
 @router.post("/cases/{key}/decision")

@@ -114,6 +114,20 @@ class TransitionIn(BaseModel):
     )
 
 
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    body: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)
+    ] = Field(description="What the next person to work the case should know; internal only.")
+
+
+class NoteOut(BaseModel):
+    id: int
+    author: str
+    body: str
+    created_at: datetime
+
+
 class SubjectOut(BaseModel):
     id: int
     kind: str

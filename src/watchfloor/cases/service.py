@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from watchfloor.audit import service as audit
 from watchfloor.auth.models import User
 from watchfloor.cases.lifecycle import OPEN_STATUSES, IllegalTransition, Status, next_status
-from watchfloor.cases.models import Case
+from watchfloor.cases.models import Case, CaseNote
 from watchfloor.cases.schemas import parse_case_key
 from watchfloor.clock import Clock
 from watchfloor.db import core, dialect_of, in_list, one_of
@@ -307,6 +307,34 @@ def _clock_columns(case: Case) -> dict[str, datetime]:
         "resolve_due_at": case.resolve_due_at,
         "resolve_warn_at": case.resolve_warn_at,
     }
+
+
+def add_note(session: Session, clock: Clock, *, case: Case, author: User, body: str) -> CaseNote:
+    """An internal note on ``case`` by ``author``, audited as ``case.note``."""
+    note = CaseNote(case_id=case.id, author_id=author.id, body=body, created_at=clock.now())
+    session.add(note)
+    session.flush()
+    audit.record(
+        session,
+        at=note.created_at,
+        actor=f"user:{author.username}",
+        action="case.note",
+        object_type="case",
+        object_id=case.key,
+        after={"note_id": note.id, "body": body},
+    )
+    return note
+
+
+def notes_of(session: Session, *, case_id: int) -> list[tuple[CaseNote, str]]:
+    """The case's notes, oldest first, each with its author's username."""
+    rows = session.execute(
+        select(CaseNote, User.username)
+        .join(User, User.id == CaseNote.author_id)
+        .where(CaseNote.case_id == case_id)
+        .order_by(CaseNote.created_at, CaseNote.id)
+    ).all()
+    return [(note, username) for note, username in rows]
 
 
 def lock_many(session: Session, *, ids: list[int]) -> dict[int, Case]:
