@@ -22,6 +22,8 @@ FORBIDDEN_ROLE: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/cases/{key}"): "intake",
     ("POST", "/api/v1/cases/{key}/transitions"): "viewer",
     ("POST", "/api/v1/cases/{key}/decision"): "qa",
+    ("POST", "/api/v1/cases/{key}/notes"): "viewer",
+    ("GET", "/api/v1/cases/{key}/notes"): "intake",
     ("POST", "/api/v1/cases/{key}/assist"): "viewer",
     ("POST", "/api/v1/cases/{key}/evidence/{evidence_id}/reveal"): "viewer",
     ("GET", "/api/v1/queues"): "intake",
@@ -39,6 +41,7 @@ FORBIDDEN_ROLE: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/audit"): "analyst",
     ("GET", "/api/v1/audit/verify"): "viewer",
     ("GET", "/api/v1/webhooks"): "lead",
+    ("GET", "/api/v1/webhooks/event-types"): "lead",
     ("POST", "/api/v1/webhooks"): "analyst",
     ("DELETE", "/api/v1/webhooks/{name}"): "legal",
     ("GET", "/api/v1/webhooks/{name}/deliveries"): "lead",
@@ -58,6 +61,7 @@ FORBIDDEN_ROLE: dict[tuple[str, str], str | None] = {
     ("POST", "/api/v1/oncall/overrides"): "analyst",
     ("DELETE", "/api/v1/oncall/overrides/{override_id}"): "qa",
     ("POST", "/api/v1/oncall/{schedule}/feed"): "intake",
+    ("POST", "/api/v1/oncall/people/{person}/feed"): "intake",
     ("POST", "/api/v1/pages"): "viewer",
     ("GET", "/api/v1/pages"): "intake",
     ("GET", "/api/v1/pages/{page_id}"): "intake",
@@ -69,6 +73,7 @@ FORBIDDEN_ROLE: dict[tuple[str, str], str | None] = {
 PUBLIC = {
     ("POST", "/api/v1/auth/token"),
     ("GET", "/api/v1/oncall/{schedule}.ics"),
+    ("GET", "/api/v1/oncall/people/{person}.ics"),
     ("GET", "/api/v1/pages/{page_id}/ack"),
     ("POST", "/api/v1/pages/{page_id}/ack"),
     ("GET", "/api/v1/pages/{page_id}/resolve-link"),
@@ -84,6 +89,7 @@ SAMPLE = {
     "{override_id}": "1",
     "{page_id}": "1",
     "{schedule}": "safety-primary",
+    "{person}": "emea.ana",
 }
 
 

@@ -252,3 +252,39 @@ def test_unknown_case_key(client: TestClient, people: dict[str, Person]) -> None
     assert client.get("/api/v1/cases/CASE-999999", headers=h).status_code == 404
     r = client.get("/api/v1/cases/banana", headers=h)
     assert r.status_code == 404 and "CASE-000123" in r.json()["detail"]
+
+
+def test_a_lead_reassigns_a_held_case_and_it_keeps_its_place(
+    client: TestClient, people: dict[str, Person], make_user: Callable[..., Person]
+) -> None:
+    key = claimed_case(client, people)
+    h = people["analyst"].headers
+    r = client.post(f"/api/v1/cases/{key}/transitions", json={"action": "start_review"}, headers=h)
+    assert r.status_code == 200
+    other = make_user("analyst")
+    body = {"action": "assign", "assignee": other.username, "note": "Ana is off sick"}
+    # Only a lead hands a case to someone else.
+    r = client.post(f"/api/v1/cases/{key}/transitions", json=body, headers=h)
+    assert r.status_code == 403
+    r = client.post(f"/api/v1/cases/{key}/transitions", json=body, headers=people["lead"].headers)
+    assert r.status_code == 200, r.text
+    assert (r.json()["status"], r.json()["assignee"]) == ("in_review", other.username)
+    [event] = client.get(
+        "/api/v1/audit",
+        params={"object_id": key, "action": "case.reassign"},
+        headers=people["lead"].headers,
+    ).json()
+    assert event["before"]["assignee_id"] != event["after"]["assignee_id"]
+    assert (event["after"]["to"], event["after"]["note"]) == (other.username, "Ana is off sick")
+    # Not to someone who cannot work cases.
+    r = client.post(
+        f"/api/v1/cases/{key}/transitions",
+        json={"action": "assign", "assignee": people["viewer"].username},
+        headers=people["lead"].headers,
+    )
+    assert r.status_code == 403 and "cannot work cases" in r.json()["detail"]
+    # A decided case is nobody's to hand over: 409 naming what is allowed.
+    r = client.post(f"/api/v1/cases/{key}/decision", json=DECISION, headers=other.headers)
+    assert r.status_code == 201, r.text
+    r = client.post(f"/api/v1/cases/{key}/transitions", json=body, headers=people["lead"].headers)
+    assert r.status_code == 409 and r.json()["allowed_actions"] == ["close", "reopen"]

@@ -246,3 +246,16 @@ def test_screenshots_of_the_floor_and_a_case_from_demo_data(
     expect(p.locator("ol.notes")).to_contain_text("lena: Police liaison asked us to keep")
     expect(p.locator("ol.trail")).to_contain_text("case.note by user:lena")
     assert _axe(p) == []
+    # The lead hands the case to the least loaded analyst (first in the list, with each
+    # person's open cases and graphic exposure today), and sees who holds what.
+    key = p.locator("h1").inner_text().split()[0]
+    chosen = p.locator("#assignee option").first
+    who = chosen.get_attribute("value")
+    assert "open," in chosen.inner_text() and "graphic today" in chosen.inner_text()
+    p.get_by_role("button", name="Assign", exact=True).click()
+    expect(p.locator("h1 .status")).to_have_text("assigned")
+    expect(p.locator(".facts")).to_contain_text(f"Assignee{who}")
+    p.goto("/exposure")
+    row = p.locator("tr", has=p.locator(f"text=({who})"))
+    expect(row).to_contain_text(key)
+    assert _axe(p) == []

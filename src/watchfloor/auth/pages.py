@@ -11,6 +11,7 @@ from watchfloor.auth import login_sessions
 from watchfloor.auth import service as auth
 from watchfloor.auth.permissions import Permission
 from watchfloor.cases import exposure
+from watchfloor.cases import service as cases
 from watchfloor.deps import ClockDep, DbSession
 from watchfloor.errors import TooManyAttempts
 from watchfloor.web.console import (
@@ -87,12 +88,14 @@ def logout(db: DbSession, clock: ClockDep, visitor: Posted) -> Response:
 def exposure_page(
     request: Request, db: DbSession, clock: ClockDep, visitor: SignedIn
 ) -> HTMLResponse:
-    """My exposure today; a lead also sees the team's."""
+    """My exposure today; a lead also sees the team's, with the open cases each person holds."""
     team = exposure.team_exposure(db, clock) if visitor.can(Permission.EXPOSURE_TEAM) else None
+    held = cases.held_by(db, usernames=[e.username for e in team or []])
     return render(
         request,
         "exposure.html",
         visitor,
         mine=exposure.exposure_today(db, clock, user=visitor.user),
         team=team,
+        held=held,
     )

@@ -182,6 +182,9 @@ def move(
         assignee = users.get_or_raise(session, username=assignee_name)
         if not can(assignee.role, Permission.CASES_WORK):
             raise Forbidden(f"{assignee.username} ({assignee.role}) cannot work cases")
+        if Status(case.status) in cases.HELD_STATUSES:
+            # A lead hands a held case to someone else: it keeps its status and clocks.
+            return cases.reassign(session, clock, case=case, to=assignee, actor=actor, note=note)
     return cases.transition(
         session, clock, case=case, action=action, actor=actor, assignee=assignee, note=note, sla=sla
     )

@@ -69,7 +69,17 @@ def _case_page(
         form=form or {},
         sees_evidence=visitor.can(Permission.EVIDENCE_READ),
         notes=cases.notes_of(db, case_id=cases.get_or_raise(db, key=key).id),
+        team=_team(db, clock) if visitor.can(Permission.CASES_ASSIGN_ANY) else [],
     )
+
+
+def _team(db: DbSession, clock: ClockDep) -> list[tuple[str, str, int, int]]:
+    """Who a lead can hand the case to: (username, display name, open cases held, graphic
+    exposure today), least loaded first."""
+    people = exposure.team_exposure(db, clock)
+    held = cases.held_by(db, usernames=[p.username for p in people])
+    rows = [(p.username, p.display_name, len(held[p.username]), p.total) for p in people]
+    return sorted(rows, key=lambda r: (r[2], r[3], r[0]))
 
 
 @router.get("/cases/{key}")
@@ -88,6 +98,7 @@ def transition(
     visitor: Working,
     action: Annotated[str, Form(max_length=32)],
     note: Annotated[str, Form(max_length=2000)] = "",
+    assignee: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     case = flows.move(
         db,
@@ -96,6 +107,7 @@ def transition(
         action=action,
         actor=visitor.user,
         can_act_for_others=visitor.can(Permission.CASES_ASSIGN_ANY),
+        assignee_name=assignee.strip() or None,
         note=note.strip() or None,
         sla=runtime.config.sla,
     )
