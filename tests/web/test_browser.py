@@ -157,7 +157,8 @@ def test_an_analyst_works_a_case_from_sign_in_to_sign_out(
     # Next case, from the keyboard.
     p.keyboard.press("n")
     p.wait_for_url("**/cases/CASE-*")
-    key = p.url.rsplit("/", 1)[1]
+    key = p.url.rsplit("/", 1)[1].split("#")[0]
+    expect(p.locator("h1#case")).to_be_focused()  # the keyboard starts on the case
     expect(p.get_by_text("assigned", exact=True)).to_be_visible()
     preview = p.locator("img.preview")
     expect(preview).to_be_visible()
@@ -192,6 +193,12 @@ def test_an_analyst_works_a_case_from_sign_in_to_sign_out(
     p.get_by_label("Rationale").fill("Explicit threat to kill more people, with a video still.")
     p.get_by_label("Message template").select_option("reporter-actioned")
     expect(p.get_by_label("notify reporter")).to_be_checked()
+    # A message without its action is refused, and the keyboard lands on what to fix.
+    p.get_by_label("notify reporter").uncheck()
+    p.get_by_role("button", name="Record decision").click()
+    expect(p.locator(".problem")).to_be_focused()
+    expect(p.locator(".problem")).to_contain_text("the message goes with the action")
+    p.get_by_label("notify reporter").check()
     p.get_by_role("button", name="Record decision").click()
     expect(p.get_by_text("Violation of VT-THREAT by nia")).to_be_visible()
     expect(p.locator("ol.trail")).to_contain_text("case.resolve")

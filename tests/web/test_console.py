@@ -108,7 +108,7 @@ def test_a_post_without_the_csrf_token_or_from_another_site_is_refused(
     assert foreign.status_code == 403 and "another site" in foreign.text
     # Nothing was claimed by the refused posts; the real one claims.
     taken = client.post("/next", data={"csrf_token": csrf}, follow_redirects=False)
-    assert taken.headers["location"] == f"/cases/{case_key}"
+    assert taken.headers["location"] == f"/cases/{case_key}#case"
 
 
 def test_signing_out_ends_the_session_everywhere(client: TestClient, make_user: MakeUser) -> None:
@@ -420,7 +420,7 @@ def test_a_queue_page_lists_its_waiting_cases_in_claim_order(
     page = client.get(f"/queues/{name}").text
     assert case_key in page.split("Being worked")[0]  # waiting
     taken = client.post("/next", data={"csrf_token": csrf, "queue": name}, follow_redirects=False)
-    assert taken.headers["location"] == f"/cases/{case_key}"
+    assert taken.headers["location"] == f"/cases/{case_key}#case"
     page = client.get(f"/queues/{name}").text
     assert case_key in page.split("Being worked")[1] and "ana" in page
     missing = client.get("/queues/nowhere")

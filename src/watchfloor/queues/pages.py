@@ -113,4 +113,4 @@ def take_next(
     )
     if case is None:
         return redirect("/my?note=none")
-    return redirect(f"/cases/{case.key}")
+    return redirect(f"/cases/{case.key}#case")  # focus lands on the case (console.js)

@@ -97,7 +97,17 @@ function onKey(event) {
   }
 }
 
+// Where the keyboard should be when a page opens: on what was refused (so a screen reader and
+// the next key press start there), else on the element the URL names (after `n`, the case).
+function placeFocus() {
+  const problem = document.querySelector('.problem[role="alert"][tabindex]');
+  if (problem) { problem.focus(); return; }
+  const target = location.hash && document.getElementById(location.hash.slice(1));
+  if (target && target.hasAttribute("tabindex")) target.focus();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  placeFocus();
   tick();
   setInterval(tick, 1000);
   for (const region of document.querySelectorAll("[data-live]")) {
