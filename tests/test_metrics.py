@@ -113,10 +113,10 @@ def test_metrics_count_what_the_floor_holds(
     )
     assert r.status_code == 201, r.text
     with session_scope(runtime.sessions) as s:
-        notify.enqueue(s, clock, event_type="test.dead", data={})
+        notify.enqueue(s, clock, event_type="case.decided", data={})
     clock.advance(timedelta(seconds=30))
     with session_scope(runtime.sessions) as s:
-        notify.enqueue(s, clock, event_type="test.pending", data={})
+        notify.enqueue(s, clock, event_type="action.requested", data={})
         first = s.scalars(select(Delivery).order_by(Delivery.id)).first()
         assert first is not None
         first.status = "dead"

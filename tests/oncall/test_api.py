@@ -39,6 +39,9 @@ def test_now_and_at_answer_for_every_schedule(
 def test_calendar_feed_is_valid_icalendar_behind_a_signed_url(
     client: TestClient, clock: SettableClock, make_user: Callable[..., Person]
 ) -> None:
+    # Tuesday 13 January 2026, 09:00 UTC: two hours into Europe's shift (07:00-16:00), so the
+    # fetch ten minutes later is still inside it, whatever time the test runs at.
+    clock.set(datetime(2026, 1, 13, 9, 0, tzinfo=UTC))
     analyst = make_user("analyst")
     assert client.post("/api/v1/oncall/nope/feed", headers=analyst.headers).status_code == 404
     r = client.post("/api/v1/oncall/safety-primary/feed", headers=analyst.headers)
@@ -58,6 +61,7 @@ def test_calendar_feed_is_valid_icalendar_behind_a_signed_url(
     # Fetched again ten minutes later: the shift under way keeps its real start and its UID,
     # so calendar apps update it instead of making it again.
     current = events[0]
+    assert current.decoded("DTSTART") == datetime(2026, 1, 13, 7, 0, tzinfo=UTC)
     assert current.decoded("DTSTART") <= clock.now() < current.decoded("DTEND")
     clock.advance(timedelta(minutes=10))
     again = list(Calendar.from_ical(client.get(path + "&weeks=2").content).walk("VEVENT"))
