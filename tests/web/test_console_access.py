@@ -24,6 +24,7 @@ REFUSED: dict[tuple[str, str], str | None] = {
     ("POST", "/next"): "viewer",
     ("GET", "/cases/{key}"): "intake",
     ("POST", "/cases/{key}/transition"): "viewer",
+    ("POST", "/cases/{key}/notes"): "viewer",
     ("POST", "/cases/{key}/decision"): "qa",
     ("GET", "/search"): "intake",
     ("POST", "/cases/{key}/evidence/{evidence_id}/reveal"): "viewer",
