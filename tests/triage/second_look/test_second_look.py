@@ -457,7 +457,7 @@ def test_reports_stored_before_the_second_look_was_installed_are_not_read_again(
     try:
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "-1")
+            command.downgrade(cfg, "0018_report_language")  # before the second look
             command.upgrade(cfg, "head")
     finally:
         engine.dispose()
