@@ -48,10 +48,10 @@ from watchfloor.clock import SystemClock
 from watchfloor.db import make_engine, make_sessionmaker, session_scope
 from watchfloor.intake.models import Subject
 from watchfloor.queues import service as queues
-from watchfloor.queues import sla_service
 from watchfloor.queues.routing import QueueConfig, load_queues
-from watchfloor.queues.sla import SlaConfig, load_sla
 from watchfloor.settings import Settings
+from watchfloor.sla import service as sla_service
+from watchfloor.sla.policy import SlaConfig, load_sla
 from watchfloor.triage.taxonomy import Priority, Taxonomy, load_taxonomy
 
 TARGET_P99_MS = 20.0

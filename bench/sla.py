@@ -42,11 +42,12 @@ from harness import database
 from watchfloor.cases.models import Case
 from watchfloor.clock import SettableClock
 from watchfloor.db import make_engine, make_sessionmaker
-from watchfloor.queues import sla_flows, sla_recompute
-from watchfloor.queues.sla import SlaConfig
-from watchfloor.queues.sla_recompute import Recomputed
 from watchfloor.runtime import Runtime, load_config
 from watchfloor.settings import Settings
+from watchfloor.sla import flows as sla_flows
+from watchfloor.sla import recompute as sla_recompute
+from watchfloor.sla.policy import SlaConfig
+from watchfloor.sla.recompute import Recomputed
 from watchfloor.triage.taxonomy import Priority
 
 TARGET_SECONDS = 10.0

@@ -16,7 +16,7 @@ from watchfloor.auth.commands import users_deactivate, users_profile, users_reac
 from watchfloor.errors import ConfigError, WatchfloorError
 from watchfloor.oncall.commands import coverage_lines, oncall_app
 from watchfloor.queues.commands import sla_app
-from watchfloor.queues.sla import holidays_running_out
+from watchfloor.sla.calendars import holidays_running_out
 from watchfloor.triage.commands import policy_app, triage_app
 from watchfloor.triage.hashes.commands import hashes_app
 
@@ -290,7 +290,7 @@ def config_check() -> None:
     start = rt.clock.now().replace(microsecond=0)
     for line in coverage_lines(start, start + timedelta(weeks=4), with_api_overrides=False)[0]:
         typer.echo(line)
-    for line in holidays_running_out(rt.config.sla, start.date()):
+    for line in holidays_running_out(rt.config.sla.calendars, start.date()):
         typer.echo(line)
 
 

@@ -13,8 +13,8 @@ from watchfloor.clock import Clock, SystemClock
 from watchfloor.db import make_engine, make_sessionmaker
 from watchfloor.oncall.schedules import OncallConfig, load_oncall
 from watchfloor.queues.routing import QueueConfig, load_queues
-from watchfloor.queues.sla import SlaConfig, load_sla
 from watchfloor.settings import Settings
+from watchfloor.sla.policy import SlaConfig, load_sla
 from watchfloor.triage.rules.engine import load_rules
 from watchfloor.triage.service import TriageEngine, Triager, load_classifier
 from watchfloor.triage.taxonomy import Taxonomy, load_taxonomy

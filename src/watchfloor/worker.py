@@ -17,8 +17,8 @@ from watchfloor.intake import backlog
 from watchfloor.notify.delivery import deliver_due
 from watchfloor.notify.email import send_due_emails
 from watchfloor.oncall.paging import advance_due
-from watchfloor.queues import sla_flows
 from watchfloor.runtime import Runtime
+from watchfloor.sla import flows as sla_flows
 from watchfloor.triage.linking import similar
 from watchfloor.triage.second_look.job import SecondLookJob
 

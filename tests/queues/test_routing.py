@@ -9,8 +9,8 @@ import pytest
 
 from watchfloor.errors import ConfigError
 from watchfloor.queues.routing import load_queues
-from watchfloor.queues.sla import load_sla
 from watchfloor.settings import DEFAULT_CONFIG_DIR
+from watchfloor.sla.policy import load_sla
 from watchfloor.triage.taxonomy import Priority, load_taxonomy
 
 TAXONOMY = load_taxonomy(DEFAULT_CONFIG_DIR)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from watchfloor.errors import ConfigError
-from watchfloor.queues.sla import load_sla
 from watchfloor.settings import DEFAULT_CONFIG_DIR
+from watchfloor.sla.policy import load_sla
 from watchfloor.triage.taxonomy import Priority, load_taxonomy
 
 REQUIRED_AREAS = {

@@ -33,8 +33,8 @@ from watchfloor.intake import service as intake
 from watchfloor.intake.schemas import EvidenceOut, ReporterIn, ReportOut
 from watchfloor.notify import service as notify
 from watchfloor.oncall import service as oncall
-from watchfloor.queues import sla_service
-from watchfloor.queues.sla import SlaConfig
+from watchfloor.sla import service as sla_service
+from watchfloor.sla.policy import SlaConfig
 from watchfloor.triage.taxonomy import Priority, Taxonomy
 
 

@@ -111,7 +111,7 @@ class Case(Base):
     resolve_due_at: Mapped[datetime]
     first_action_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
-    # SLA clocks (queues/sla.py): due and warning times move later by the clock time spent paused
+    # SLA clocks (sla/policy.py): due and warning times move later by the clock time spent paused
     # (pending_info, or resolved until reopened); a legal clock caps them. Each warned/breached
     # marker is set once, by the sweep, with its audited event.
     first_action_warn_at: Mapped[datetime]

@@ -25,9 +25,9 @@ from watchfloor.cases.schemas import case_key, parse_case_key
 from watchfloor.clock import Clock
 from watchfloor.db import core, dialect_of, in_list, one_of
 from watchfloor.errors import Conflict, NotFound
-from watchfloor.queues import sla_service
 from watchfloor.queues.routing import QueueConfig
-from watchfloor.queues.sla import SlaConfig
+from watchfloor.sla import service as sla_service
+from watchfloor.sla.policy import SlaConfig
 from watchfloor.triage.taxonomy import Priority, Taxonomy
 
 

@@ -25,8 +25,8 @@ from watchfloor.intake import service as intake
 from watchfloor.intake import triage_inputs
 from watchfloor.intake.models import Report
 from watchfloor.intake.schemas import IngestResult, ReportIn
-from watchfloor.queues import sla_service
 from watchfloor.runtime import Config
+from watchfloor.sla import service as sla_service
 from watchfloor.triage.classifiers.language import DetectedLanguage
 from watchfloor.triage.scoring import TriageResult
 from watchfloor.triage.taxonomy import Priority

@@ -90,12 +90,13 @@ def check(
 ) -> None:
     """Report every uncovered span and every overlap of the schedules, exactly; exit 1 if any.
     Also warns (without failing) when an SLA calendar's holidays run out within 90 days."""
-    from watchfloor.queues.sla import holidays_running_out, load_sla
     from watchfloor.settings import get_settings
+    from watchfloor.sla.calendars import holidays_running_out
+    from watchfloor.sla.policy import load_sla
 
     begin = _instant(start, "from")
     lines, problems = coverage_lines(begin, begin + timedelta(weeks=weeks))
-    lines += holidays_running_out(load_sla(get_settings().config_dir), begin.date())
+    lines += holidays_running_out(load_sla(get_settings().config_dir).calendars, begin.date())
     for line in lines:
         typer.echo(line)
     if problems:

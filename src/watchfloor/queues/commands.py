@@ -13,9 +13,9 @@ def recompute() -> None:
     changing that file and restarting the servers; the sweep then records what the new times
     make due."""
     from watchfloor.db import make_engine, make_sessionmaker
-    from watchfloor.queues.sla import load_sla
-    from watchfloor.queues.sla_recompute import recompute_all
     from watchfloor.settings import get_settings
+    from watchfloor.sla.policy import load_sla
+    from watchfloor.sla.recompute import recompute_all
     from watchfloor.triage.taxonomy import load_taxonomy
 
     settings = get_settings()

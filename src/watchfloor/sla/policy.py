@@ -9,11 +9,9 @@ reopened) is added back; a legal clock of the case's SLA class caps both.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from itertools import pairwise
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, Any
 
 from dateutil.relativedelta import relativedelta
 from pydantic import (
@@ -29,22 +27,18 @@ from pydantic import (
 )
 
 from watchfloor.configfile import load_yaml_model, parse_duration
-from watchfloor.queues.clocks import (
+from watchfloor.sla.calendars import CalendarIn
+from watchfloor.sla.clocks import (
     ALWAYS,
     ZERO,
     Calendar,
-    Window,
     add,
     add_each,
     business_time,
-    parse_window,
 )
 from watchfloor.triage.taxonomy import Priority
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-ClockState = Literal["ok", "warning", "breached", "paused", "met"]
 
 
 def _known_calendar(value: str | None, info: ValidationInfo) -> str | None:
@@ -65,55 +59,6 @@ def _known_area(value: str, info: ValidationInfo) -> str:
 
 CalendarName = Annotated[str, AfterValidator(_known_calendar)]
 AreaName = Annotated[str, AfterValidator(_known_area)]
-
-
-def _windows(value: object) -> tuple[Window, ...]:
-    items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-        raise ValueError("write hours as 09:00-17:30, or a list of such windows")
-    windows = sorted(parse_window(i) for i in items)
-    for (_, end), (start, _) in pairwise(windows):
-        if start < end:
-            raise ValueError(f"windows {items} overlap")
-    return tuple(windows)
-
-
-Windows = Annotated[tuple[Window, ...], BeforeValidator(_windows)]
-
-
-class CalendarIn(BaseModel):
-    """Business hours per weekday in an IANA time zone, and the holidays (local dates) off."""
-
-    model_config = ConfigDict(extra="forbid")
-    time_zone: str
-    hours: dict[Weekday, Windows]
-    holidays: list[date] = Field(default_factory=list)
-
-    @field_validator("time_zone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone {value!r}; use an IANA name like Europe/Dublin"
-            ) from None
-        return value
-
-    @field_validator("hours")
-    @classmethod
-    def _some_hours(cls, value: dict[str, tuple[Window, ...]]) -> dict[str, tuple[Window, ...]]:
-        if not any(value.values()):
-            raise ValueError("a calendar needs open hours on at least one weekday")
-        return value
-
-    def build(self, name: str) -> Calendar:
-        return Calendar(
-            name=name,
-            tz=ZoneInfo(self.time_zone),
-            hours=tuple(self.hours.get(day, ()) for day in WEEKDAYS),  # type: ignore[call-overload]
-            holidays=frozenset(self.holidays),
-        )
 
 
 class Target(BaseModel):
@@ -368,47 +313,6 @@ class SlaConfig(BaseModel):
             legal_due_at=self.legal_deadline(sla_class, opened_at),
         )
         return d.first_action_due_at, d.resolve_due_at
-
-
-def clock_state(
-    *,
-    due_at: datetime,
-    warn_at: datetime,
-    done_at: datetime | None,
-    paused_at: datetime | None,
-    breached_at: datetime | None,
-    now: datetime,
-) -> tuple[ClockState, timedelta]:
-    """The state of one clock and its time remaining (negative once overdue; frozen when stopped)."""
-    if done_at is not None:
-        late = breached_at is not None or done_at > due_at
-        return ("breached" if late else "met"), due_at - done_at
-    if paused_at is not None:
-        return ("breached" if breached_at else "paused"), due_at - paused_at
-    if breached_at is not None or now >= due_at:
-        return "breached", due_at - now
-    return ("warning" if now >= warn_at else "ok"), due_at - now
-
-
-# How far ahead a calendar's holidays must reach before `config check` warns.
-HOLIDAYS_AHEAD = timedelta(days=90)
-
-
-def holidays_running_out(sla: SlaConfig, today: date) -> list[str]:
-    """A warning per calendar whose last listed holiday is less than HOLIDAYS_AHEAD after
-    ``today``: past it the calendar counts every weekday as open, so an office's clocks would
-    run through its next holidays. A calendar without holidays is meant so and never warns."""
-    out = []
-    for name, cal in sorted(sla.calendars.items()):
-        if not cal.holidays:
-            continue
-        last = max(cal.holidays)
-        if last < today + HOLIDAYS_AHEAD:
-            out.append(
-                f"warning: calendar {name}: its last holiday is {last.isoformat()}, less than "
-                f"{HOLIDAYS_AHEAD.days} days away; add the holidays after it to config/sla.yaml"
-            )
-    return out
 
 
 def _priority_keys(targets: dict[Any, Any]) -> dict[Any, Any]:

@@ -20,10 +20,11 @@ from watchfloor.app import create_app
 from watchfloor.clock import SettableClock
 from watchfloor.db import session_scope
 from watchfloor.notify.models import Delivery, OutboxEvent
-from watchfloor.queues import sla_flows
-from watchfloor.queues.sla import holidays_running_out, load_sla
 from watchfloor.runtime import Runtime
 from watchfloor.settings import Settings
+from watchfloor.sla import flows as sla_flows
+from watchfloor.sla.calendars import holidays_running_out
+from watchfloor.sla.policy import load_sla
 from watchfloor.worker import run_once
 
 ROOT_CONFIG = Path(__file__).resolve().parents[2] / "config"
@@ -458,8 +459,8 @@ def test_a_calendar_whose_holidays_run_out_within_90_days_is_warned_about(
     db_url: str, tmp_path: Path
 ) -> None:
     sla = load_sla(ROOT_CONFIG)
-    assert holidays_running_out(sla, date(2026, 12, 7)) == []
-    late = holidays_running_out(sla, date(2028, 11, 1))
+    assert holidays_running_out(sla.calendars, date(2026, 12, 7)) == []
+    late = holidays_running_out(sla.calendars, date(2028, 11, 1))
     assert [line.split(":")[1].strip() for line in late] == [
         "calendar eu-office",
         "calendar us-office",
@@ -471,7 +472,7 @@ def test_a_calendar_whose_holidays_run_out_within_90_days_is_warned_about(
             "calendars": {"plain": sla.calendars["eu-office"].model_copy(update={"holidays": []})}
         }
     )
-    assert holidays_running_out(bare, date(2028, 11, 1)) == []
+    assert holidays_running_out(bare.calendars, date(2028, 11, 1)) == []
     # Told by `oncall check`, as a warning: coverage decides the exit status.
     done = run_cli(db_url, "oncall", "check", "--from", "2028-11-01T00:00:00Z")
     assert done.returncode == 0, done.stdout + done.stderr

@@ -1,7 +1,7 @@
 """A case's SLA clocks: start them, pause and resume them with the case's status, read them.
 
 These functions change a Case in memory (the caller holds it locked and records the audit event);
-the sweep that raises warnings and breaches is in sla_flows.
+the sweep that raises warnings and breaches is in sla/flows.py.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 from watchfloor.cases.lifecycle import Status
 from watchfloor.cases.models import Case
-from watchfloor.queues.clocks import Calendar, add, business_time
-from watchfloor.queues.sla import Deadlines, SlaConfig, clock_state
+from watchfloor.sla.clocks import Calendar, add, business_time, clock_state
+from watchfloor.sla.policy import Deadlines, SlaConfig
 from watchfloor.triage.taxonomy import Priority
 
 # The clock does not run while the case waits on someone outside the team, or is done.

@@ -17,8 +17,8 @@ from tests.cli_runner import run_cli
 from watchfloor.cases.models import Case
 from watchfloor.db import make_engine, make_sessionmaker, session_scope
 from watchfloor.intake.models import Subject
-from watchfloor.queues.sla import SlaConfig, load_sla
-from watchfloor.queues.sla_recompute import CLOCK_COLUMNS, recompute, recompute_all
+from watchfloor.sla.policy import SlaConfig, load_sla
+from watchfloor.sla.recompute import CLOCK_COLUMNS, recompute, recompute_all
 
 ROOT_CONFIG = Path(__file__).resolve().parents[2] / "config"
 AREAS = ["privacy", "spam_manipulation", "fraud_scams", "child_safety", "not_in_the_config"]

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 Interval = tuple[datetime, datetime]
@@ -176,3 +177,26 @@ def _offset(text: str) -> timedelta:
     if not (0 <= m < 60 and (0 <= h < 24 or (h == 24 and m == 0))):
         raise ValueError(text)
     return timedelta(hours=h, minutes=m)
+
+
+ClockState = Literal["ok", "warning", "breached", "paused", "met"]
+
+
+def clock_state(
+    *,
+    due_at: datetime,
+    warn_at: datetime,
+    done_at: datetime | None,
+    paused_at: datetime | None,
+    breached_at: datetime | None,
+    now: datetime,
+) -> tuple[ClockState, timedelta]:
+    """The state of one clock and its time remaining (negative once overdue; frozen when stopped)."""
+    if done_at is not None:
+        late = breached_at is not None or done_at > due_at
+        return ("breached" if late else "met"), due_at - done_at
+    if paused_at is not None:
+        return ("breached" if breached_at else "paused"), due_at - paused_at
+    if breached_at is not None or now >= due_at:
+        return "breached", due_at - now
+    return ("warning" if now >= warn_at else "ok"), due_at - now

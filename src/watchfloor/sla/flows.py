@@ -24,7 +24,7 @@ from watchfloor.errors import WatchfloorError
 from watchfloor.notify import service as notify
 from watchfloor.notify.email import enqueue_email
 from watchfloor.oncall import service as oncall
-from watchfloor.queues.sla import SlaConfig
+from watchfloor.sla.policy import SlaConfig
 from watchfloor.triage.taxonomy import Priority
 
 log = logging.getLogger("watchfloor.sla")

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from watchfloor.queues.clocks import (
+from watchfloor.sla.clocks import (
     ALWAYS,
     Calendar,
     add,

@@ -6,7 +6,7 @@ stored times are stale until this runs (``watchfloor sla recompute``).
 
 Most cases run on the 24x7 calendar, where a time is plain arithmetic: opened + paused + offset.
 Those are updated set-based, one UPDATE per chunk of ids, with the offsets per harm area and
-priority that the pure module gives (queues/sla.py stays the one source of the rules; tests check
+priority that the pure module gives (sla/policy.py stays the one source of the rules; tests check
 both agree). Cases on a business-hours calendar, and those a legal clock caps, go through the pure
 module row by row.
 Only rows whose times change are written. Warned and breached markers are left as they are: a
@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from watchfloor.cases.lifecycle import Status
 from watchfloor.cases.models import Case
 from watchfloor.db import Base, session_scope
-from watchfloor.queues.sla import SlaConfig
+from watchfloor.sla.policy import SlaConfig
 from watchfloor.triage.taxonomy import Priority
 
 CLOCK_COLUMNS = ("first_action_due_at", "first_action_warn_at", "resolve_due_at", "resolve_warn_at")
