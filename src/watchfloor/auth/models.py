@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from watchfloor.db import Base
@@ -121,3 +121,35 @@ class LoginSource(Base):
     )
     source: Mapped[str] = mapped_column(String(64), primary_key=True)
     last_success_at: Mapped[datetime]
+
+
+class ConsolePreferences(Base):
+    """How one person wants the console: the time zone it writes times in (None: their analyst
+    profile's zone, else UTC), how strongly image previews are blurred and whether revealed images
+    start in greyscale. No row: the defaults (see ``auth.preferences``)."""
+
+    __tablename__ = "console_preferences"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    blur_strength: Mapped[int] = mapped_column(SmallInteger)
+    start_greyscale: Mapped[bool]
+    updated_at: Mapped[datetime]
+
+
+class SavedView(Base):
+    """A named query string of a console list page (a queue or search), saved by one person so
+    they can come back to the same filters and order in one click."""
+
+    __tablename__ = "saved_views"
+    __table_args__ = (UniqueConstraint("user_id", "page", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # Which page it belongs to: "search", or "queue:<name>".
+    page: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(80))
+    query: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[datetime]
