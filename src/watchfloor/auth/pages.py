@@ -10,8 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from watchfloor.auth import login_sessions
 from watchfloor.auth import service as auth
 from watchfloor.auth.permissions import Permission
-from watchfloor.cases import exposure
-from watchfloor.cases import service as cases
+from watchfloor.cases import assignment, exposure
 from watchfloor.deps import ClockDep, DbSession
 from watchfloor.errors import TooManyAttempts
 from watchfloor.web.console import (
@@ -90,7 +89,7 @@ def exposure_page(
 ) -> HTMLResponse:
     """My exposure today; a lead also sees the team's, with the open cases each person holds."""
     team = exposure.team_exposure(db, clock) if visitor.can(Permission.EXPOSURE_TEAM) else None
-    held = cases.held_by(db, usernames=[e.username for e in team or []])
+    held = assignment.held_by(db, usernames=[e.username for e in team or []])
     return render(
         request,
         "exposure.html",

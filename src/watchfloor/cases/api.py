@@ -10,6 +10,7 @@ from watchfloor.auth import service as users
 from watchfloor.auth.models import User
 from watchfloor.auth.permissions import Permission, can
 from watchfloor.cases import assist, exposure, flows
+from watchfloor.cases import notes as case_notes
 from watchfloor.cases import service as cases
 from watchfloor.cases.lifecycle import Status
 from watchfloor.cases.schemas import (
@@ -161,7 +162,7 @@ def add_note(key: str, body: NoteIn, db: DbSession, clock: ClockDep, user: Worke
     """Add an internal note to the case (never sent outside the team); audited, and shown on the
     case's timeline. Anyone who works cases may note any case they can read."""
     case = cases.get_or_raise(db, key=key)
-    note = cases.add_note(db, clock, case=case, author=user, body=body.body)
+    note = case_notes.add_note(db, clock, case=case, author=user, body=body.body)
     return NoteOut(id=note.id, author=user.username, body=note.body, created_at=note.created_at)
 
 
@@ -171,7 +172,7 @@ def list_notes(key: str, db: DbSession, user: Reader) -> list[NoteOut]:
     case = cases.get_or_raise(db, key=key)
     return [
         NoteOut(id=n.id, author=author, body=n.body, created_at=n.created_at)
-        for n, author in cases.notes_of(db, case_id=case.id)
+        for n, author in case_notes.notes_of(db, case_id=case.id)
     ]
 
 

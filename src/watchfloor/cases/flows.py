@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from watchfloor.auth import service as users
 from watchfloor.auth.models import User
 from watchfloor.auth.permissions import Permission, can
-from watchfloor.cases import exposure
+from watchfloor.cases import assignment, exposure
 from watchfloor.cases import service as cases
 from watchfloor.cases.lifecycle import CLAIMABLE_STATUSES, Status, allowed_actions
 from watchfloor.cases.models import Action, Case, Decision
@@ -182,9 +182,11 @@ def move(
         assignee = users.get_or_raise(session, username=assignee_name)
         if not can(assignee.role, Permission.CASES_WORK):
             raise Forbidden(f"{assignee.username} ({assignee.role}) cannot work cases")
-        if Status(case.status) in cases.HELD_STATUSES:
+        if Status(case.status) in assignment.HELD_STATUSES:
             # A lead hands a held case to someone else: it keeps its status and clocks.
-            return cases.reassign(session, clock, case=case, to=assignee, actor=actor, note=note)
+            return assignment.reassign(
+                session, clock, case=case, to=assignee, actor=actor, note=note
+            )
     return cases.transition(
         session, clock, case=case, action=action, actor=actor, assignee=assignee, note=note, sla=sla
     )

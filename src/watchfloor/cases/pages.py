@@ -10,7 +10,8 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from watchfloor.auth.permissions import Permission
-from watchfloor.cases import case_view, exposure, flows
+from watchfloor.cases import assignment, case_view, exposure, flows
+from watchfloor.cases import notes as case_notes
 from watchfloor.cases import service as cases
 from watchfloor.cases.lifecycle import Status
 from watchfloor.cases.schemas import DecisionIn
@@ -68,7 +69,7 @@ def _case_page(
         problems=problems or [],
         form=form or {},
         sees_evidence=visitor.can(Permission.EVIDENCE_READ),
-        notes=cases.notes_of(db, case_id=cases.get_or_raise(db, key=key).id),
+        notes=case_notes.notes_of(db, case_id=cases.get_or_raise(db, key=key).id),
         team=_team(db, clock) if visitor.can(Permission.CASES_ASSIGN_ANY) else [],
     )
 
@@ -77,7 +78,7 @@ def _team(db: DbSession, clock: ClockDep) -> list[tuple[str, str, int, int]]:
     """Who a lead can hand the case to: (username, display name, open cases held, graphic
     exposure today), least loaded first."""
     people = exposure.team_exposure(db, clock)
-    held = cases.held_by(db, usernames=[p.username for p in people])
+    held = assignment.held_by(db, usernames=[p.username for p in people])
     rows = [(p.username, p.display_name, len(held[p.username]), p.total) for p in people]
     return sorted(rows, key=lambda r: (r[2], r[3], r[0]))
 
@@ -137,7 +138,7 @@ def add_note(
             status=422,
             problems=["a note needs some text"],
         )
-    cases.add_note(db, clock, case=case, author=visitor.user, body=body.strip())
+    case_notes.add_note(db, clock, case=case, author=visitor.user, body=body.strip())
     return redirect(f"/cases/{case.key}#notes")
 
 

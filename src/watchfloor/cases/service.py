@@ -17,11 +17,10 @@ from watchfloor.cases.lifecycle import (
     OPEN_STATUSES,
     IllegalTransition,
     Status,
-    allowed_actions,
     next_status,
 )
-from watchfloor.cases.models import Case, CaseNote
-from watchfloor.cases.schemas import case_key, parse_case_key
+from watchfloor.cases.models import Case
+from watchfloor.cases.schemas import parse_case_key
 from watchfloor.clock import Clock
 from watchfloor.db import core, dialect_of, in_list, one_of
 from watchfloor.errors import Conflict, NotFound
@@ -217,57 +216,6 @@ def transition(
     return case
 
 
-# A held case a lead may hand to someone else, keeping where it is in its lifecycle.
-HELD_STATUSES = frozenset({Status.ASSIGNED, Status.IN_REVIEW, Status.PENDING_INFO})
-
-
-def reassign(
-    session: Session, clock: Clock, *, case: Case, to: User, actor: User, note: str | None = None
-) -> Case:
-    """Give a held, locked case to ``to`` (a lead's act: the caller checks), keeping its status
-    and clocks; audited as ``case.reassign`` with who held it before."""
-    if Status(case.status) not in HELD_STATUSES:
-        raise Conflict(
-            f"{case.key}: only a case someone holds ({', '.join(sorted(HELD_STATUSES))}) is "
-            f"reassigned; it is {case.status}: assign it instead",
-            current_status=case.status,
-            allowed_actions=allowed_actions(Status(case.status)),
-            action="assign",
-        )
-    if case.assignee_id == to.id:
-        return case
-    before = snapshot(case)
-    case.assignee_id = to.id
-    case.updated_at = clock.now()
-    audit.record(
-        session,
-        at=case.updated_at,
-        actor=f"user:{actor.username}",
-        action="case.reassign",
-        object_type="case",
-        object_id=case.key,
-        before=before,
-        after={**snapshot(case), "to": to.username, **({"note": note} if note else {})},
-    )
-    return case
-
-
-def held_by(session: Session, *, usernames: list[str]) -> dict[str, list[tuple[str, int, str]]]:
-    """The open cases each of ``usernames`` holds: (key, priority, status), most urgent first."""
-    out: dict[str, list[tuple[str, int, str]]] = {u: [] for u in usernames}
-    if not usernames:
-        return out
-    rows = session.execute(
-        select(User.username, Case.id, Case.priority, Case.status)
-        .join(User, User.id == Case.assignee_id)
-        .where(User.username.in_(usernames), Case.status.in_([s.value for s in OPEN_STATUSES]))
-        .order_by(Case.priority, Case.id)
-    ).all()
-    for username, case_id, priority, status in rows:
-        out[username].append((case_key(case_id), priority, status))
-    return out
-
-
 def raise_urgency(
     session: Session,
     *,
@@ -364,34 +312,6 @@ def _clock_columns(case: Case) -> dict[str, datetime]:
         "resolve_due_at": case.resolve_due_at,
         "resolve_warn_at": case.resolve_warn_at,
     }
-
-
-def add_note(session: Session, clock: Clock, *, case: Case, author: User, body: str) -> CaseNote:
-    """An internal note on ``case`` by ``author``, audited as ``case.note``."""
-    note = CaseNote(case_id=case.id, author_id=author.id, body=body, created_at=clock.now())
-    session.add(note)
-    session.flush()
-    audit.record(
-        session,
-        at=note.created_at,
-        actor=f"user:{author.username}",
-        action="case.note",
-        object_type="case",
-        object_id=case.key,
-        after={"note_id": note.id, "body": body},
-    )
-    return note
-
-
-def notes_of(session: Session, *, case_id: int) -> list[tuple[CaseNote, str]]:
-    """The case's notes, oldest first, each with its author's username."""
-    rows = session.execute(
-        select(CaseNote, User.username)
-        .join(User, User.id == CaseNote.author_id)
-        .where(CaseNote.case_id == case_id)
-        .order_by(CaseNote.created_at, CaseNote.id)
-    ).all()
-    return [(note, username) for note, username in rows]
 
 
 def lock_many(session: Session, *, ids: list[int]) -> dict[int, Case]:
