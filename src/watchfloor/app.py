@@ -23,6 +23,7 @@ from watchfloor.intake.api import router as intake_router
 from watchfloor.metrics import router as metrics_router
 from watchfloor.notify.api import router as webhooks_router
 from watchfloor.oncall.api import router as oncall_router
+from watchfloor.oncall.feed_api import router as feed_router
 from watchfloor.oncall.handoff_api import router as handoff_router
 from watchfloor.queues.api import next_router
 from watchfloor.queues.api import router as queues_router
@@ -77,6 +78,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         linking_router,
         handoff_router,
         oncall_router,
+        feed_router,
         # The console: server-rendered pages for people, beside the API.
         floor_pages,
         auth_pages,

@@ -12,17 +12,17 @@ from fastapi.responses import HTMLResponse
 
 from watchfloor.auth import service as auth
 from watchfloor.auth.models import User
-from watchfloor.auth.permissions import Permission, can
-from watchfloor.deps import ClockDep, DbSession, IdPath, RuntimeDep, require
-from watchfloor.errors import Forbidden, Unauthenticated
+from watchfloor.auth.permissions import Permission
+from watchfloor.deps import ClockDep, DbSession, IdPath, require
+from watchfloor.errors import Forbidden
 from watchfloor.http_errors import responses
-from watchfloor.oncall import links, paging
+from watchfloor.oncall import paging
 from watchfloor.oncall import service as oncall
 from watchfloor.oncall.models import Page
+from watchfloor.oncall.page_notices import page_key
 from watchfloor.oncall.rotations import Shift
 from watchfloor.oncall.schemas import (
     CoverageOut,
-    FeedOut,
     GapOut,
     OnCallNow,
     OverlapOut,
@@ -156,132 +156,10 @@ def delete_override(override_id: IdPath, db: DbSession, clock: ClockDep, lead: M
     return Response(status_code=204)
 
 
-@router.post(
-    "/api/v1/oncall/{schedule}/feed",
-    response_model=FeedOut,
-    status_code=201,
-    responses=responses(401, 403, 404),
-)
-def calendar_feed_url(
-    schedule: str, db: DbSession, clock: ClockDep, runtime: RuntimeDep, user: Reader
-) -> FeedOut:
-    """A calendar URL for this schedule, signed for the caller; it stops when they are deactivated."""
-    oncall.schedule_or_404(oncall.config_of(db), schedule)
-    settings = runtime.settings
-    expires = clock.now() + timedelta(days=settings.calendar_feed_days)
-    token = links.sign(
-        settings.secret_key, purpose="ics", subject=schedule, who=user.username, expires=expires
-    )
-    url = f"{settings.public_url.rstrip('/')}/api/v1/oncall/{schedule}.ics?token={token}"
-    return FeedOut(url=url, expires_at=expires)
-
-
-@router.post(
-    "/api/v1/oncall/people/{person}/feed",
-    response_model=FeedOut,
-    status_code=201,
-    responses=responses(401, 403, 404),
-)
-def person_feed_url(
-    person: str, db: DbSession, clock: ClockDep, runtime: RuntimeDep, user: Reader
-) -> FeedOut:
-    """A calendar URL of one person's own shifts on every schedule, signed for the caller: your
-    own, or anyone's for a lead. It stops when the caller is deactivated."""
-    oncall.person_or_404(oncall.config_of(db), person)
-    if person != user.username and not can(user.role, Permission.CASES_ASSIGN_ANY):
-        raise Forbidden(f"only a lead may get another person's calendar; yours is {user.username}")
-    settings = runtime.settings
-    expires = clock.now() + timedelta(days=settings.calendar_feed_days)
-    token = links.sign(
-        settings.secret_key,
-        purpose="ics-person",
-        subject=person,
-        who=user.username,
-        expires=expires,
-    )
-    url = f"{settings.public_url.rstrip('/')}/api/v1/oncall/people/{person}.ics?token={token}"
-    return FeedOut(url=url, expires_at=expires)
-
-
-@router.get(
-    "/api/v1/oncall/people/{person}.ics",
-    responses={
-        200: {"content": {"text/calendar": {}}, "description": "RFC 5545 calendar"},
-        **responses(401, 403, 404, 422),
-    },
-    response_class=Response,
-)
-def person_calendar(
-    person: str,
-    db: DbSession,
-    clock: ClockDep,
-    runtime: RuntimeDep,
-    token: Annotated[
-        str, Query(max_length=400, description="from POST /oncall/people/{person}/feed")
-    ],
-    weeks: Weeks = 8,
-) -> Response:
-    """One person's own shifts on every schedule, with them as ATTENDEE (signed URL, no login)."""
-    _feed_holder(db, runtime, clock, token, purpose="ics-person", subject=person)
-    body = oncall.person_calendar(
-        db, clock, person=person, weeks=weeks, public_url=runtime.settings.public_url
-    )
-    return Response(
-        body,
-        media_type="text/calendar; charset=utf-8",
-        headers={"content-disposition": f'inline; filename="{person}.ics"'},
-    )
-
-
-def _feed_holder(
-    db: DbSession, runtime: RuntimeDep, clock: ClockDep, token: str, *, purpose: str, subject: str
-) -> str:
-    """Who a calendar link was signed for; 401 forged, 403 expired or its holder deactivated."""
-    try:
-        who = links.verify(
-            runtime.settings.secret_key, token, purpose=purpose, subject=subject, now=clock.now()
-        )
-    except links.Expired as exc:
-        raise Forbidden(f"this calendar link has {exc}; ask Watchfloor for a new one") from exc
-    if who is None:
-        raise Unauthenticated("this calendar link is not valid; ask Watchfloor for a new one")
-    if auth.get_active(db, username=who) is None:
-        raise Forbidden(f"this calendar link was revoked: {who} is no longer active")
-    return who
-
-
-@router.get(
-    "/api/v1/oncall/{schedule}.ics",
-    responses={
-        200: {"content": {"text/calendar": {}}, "description": "RFC 5545 calendar"},
-        **responses(401, 403, 404, 422),
-    },
-    response_class=Response,
-)
-def calendar(
-    schedule: str,
-    db: DbSession,
-    clock: ClockDep,
-    runtime: RuntimeDep,
-    token: Annotated[str, Query(max_length=400, description="from POST /oncall/{schedule}/feed")],
-    weeks: Weeks = 8,
-) -> Response:
-    """The schedule's shifts for the next weeks, for calendar apps (signed URL, no login)."""
-    _feed_holder(db, runtime, clock, token, purpose="ics", subject=schedule)
-    body = oncall.calendar(
-        db, clock, schedule=schedule, weeks=weeks, public_url=runtime.settings.public_url
-    )
-    return Response(
-        body,
-        media_type="text/calendar; charset=utf-8",
-        headers={"content-disposition": f'inline; filename="{schedule}.ics"'},
-    )
-
-
 def _page_out(db: DbSession, page: Page, *, events: bool = True) -> PageOut:
     return PageOut(
         id=page.id,
-        key=paging.page_key(page),
+        key=page_key(page),
         state=page.state,
         severity=page.severity,
         summary=page.summary,
@@ -387,10 +265,10 @@ def _link_get(
     # A GET only shows a button: mail scanners open links, and must not acknowledge pages.
     form = (
         f'<form method="post" action="?token={html.escape(token)}">'
-        f'<button type="submit">{verb} {paging.page_key(page)}</button></form>'
+        f'<button type="submit">{verb} {page_key(page)}</button></form>'
     )
     return _link_page(
-        f"{verb} {paging.page_key(page)}", f"[{page.severity}] {page.summary} ({page.state})", form
+        f"{verb} {page_key(page)}", f"[{page.severity}] {page.summary} ({page.state})", form
     )
 
 
@@ -406,7 +284,7 @@ def _link_post(
     else:
         page = paging.resolve(db, clock, page_id=page_id, actor=actor)
     if "text/html" in request.headers.get("accept", ""):
-        return _link_page(paging.page_key(page), f"{paging.page_key(page)} is {page.state}.")
+        return _link_page(page_key(page), f"{page_key(page)} is {page.state}.")
     return Response(
         _page_out(db, page).model_dump_json(), media_type="application/json", status_code=200
     )

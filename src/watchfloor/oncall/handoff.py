@@ -30,7 +30,7 @@ from watchfloor.oncall.handoff_schemas import (
     UrgentCaseOut,
 )
 from watchfloor.oncall.models import Page
-from watchfloor.oncall.paging import page_key
+from watchfloor.oncall.page_notices import page_key
 from watchfloor.triage.taxonomy import Priority
 
 MAX_ROWS = 200  # per section: a brief is read by a person

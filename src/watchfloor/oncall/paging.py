@@ -21,26 +21,23 @@ from watchfloor.clock import Clock
 from watchfloor.db import session_scope
 from watchfloor.errors import Conflict, Invalid, NotFound
 from watchfloor.notify import service as notify
-from watchfloor.notify.email import enqueue_email
 from watchfloor.oncall import page_links
 from watchfloor.oncall.models import Page, PageEvent
+from watchfloor.oncall.page_notices import (
+    page_key,
+    payload,
+    person_of,
+    send,
+    settings_of,
+    tell_acknowledged,
+)
 from watchfloor.oncall.schedules import OncallConfig
 from watchfloor.oncall.service import config_of, on_call, schedule_or_404
-from watchfloor.settings import Settings, get_settings
 
 log = logging.getLogger("watchfloor.oncall.paging")
 
 SEVERITIES = ("P0", "P1", "P2", "P3")
 OPEN_STATES = ("triggered", "acknowledged")
-
-
-def page_key(page: Page) -> str:
-    return f"PAGE-{page.id:06d}"
-
-
-def _settings(session: Session) -> Settings:
-    runtime_settings = session.info.get("watchfloor.settings")
-    return runtime_settings if isinstance(runtime_settings, Settings) else get_settings()
 
 
 def trigger(
@@ -211,7 +208,7 @@ def _notify_step(
         page.next_escalation_at = now + timedelta(seconds=step["wait_seconds"])
         page.paged = [*page.paged, *(u for u in users if u not in page.paged)]
         _event(session, page, now, "notified", actor, users=users, detail=f"level {level}")
-        _send(session, clock, config, page, users, "page.triggered" if first else "page.escalated")
+        send(session, clock, config, page, users, "page.triggered" if first else "page.escalated")
     if not first:
         log.warning("page escalated to level %d", level, extra={**_ids(page), "users": users})
         audit.record(
@@ -222,80 +219,6 @@ def _notify_step(
             object_type="page",
             object_id=page_key(page),
             after={"level": level, "cycle": page.cycle, "users": users},
-        )
-
-
-def _payload(page: Page) -> dict[str, Any]:
-    return {
-        "key": page_key(page),
-        "id": page.id,
-        "severity": page.severity,
-        "summary": page.summary,
-        "case": page.case_key,
-        "schedule": page.schedule,
-        "state": page.state,
-        "level": page.step + 1,
-        "dedup_key": page.dedup_key,
-    }
-
-
-def _send(
-    session: Session,
-    clock: Clock,
-    config: OncallConfig,
-    page: Page,
-    users: list[str],
-    event_type: str,
-) -> None:
-    settings = _settings(session)
-    now = clock.now()
-    key = page_key(page)
-    case = f" (case {page.case_key})" if page.case_key else ""
-    verb = {
-        "page.triggered": "Paging",
-        "page.escalated": "Escalating to",
-        "page.exhausted": "Nobody acknowledged at any level; telling",
-    }.get(event_type, "")
-    text = (
-        f"*{page.severity}* {key}{case}: {page.summary}\n{verb} {', '.join(users)} "
-        f"(level {page.step + 1})"
-    )
-    notify.enqueue(
-        session,
-        clock,
-        event_type=event_type,
-        data={
-            "page": _payload(page),
-            "users": users,
-            "text": text,
-            # One pair of links per person paged, so whoever acts from the chat message is named
-            # (a shared link could only say "chat").
-            "links": {
-                user: page_links.for_page(settings, page_id=page.id, who=user, at=now)
-                for user in users
-            },
-        },
-    )
-    for user in users:
-        contact = config.people.get(user)
-        if contact is None or contact.email is None:
-            continue
-        mine = page_links.for_page(settings, page_id=page.id, who=user, at=now)
-        then = (
-            "Nobody acknowledged it at any level of its escalation policy: you are its last "
-            "resort.\n"
-            if event_type == "page.exhausted"
-            else "If nobody acknowledges, the page escalates to the next level.\n"
-        )
-        enqueue_email(
-            session,
-            clock,
-            to=contact.email,
-            subject=f"[{page.severity}] {key}: {page.summary}"[:300],
-            body=(
-                f"You are paged (level {page.step + 1}) for {key}{case}.\n\n{page.summary}\n\n"
-                f"Acknowledge: {mine['acknowledge']}\nResolve: {mine['resolve']}\n\n{then}"
-            ),
         )
 
 
@@ -330,36 +253,8 @@ def acknowledge(session: Session, clock: Clock, *, page_id: int, actor: str) -> 
     page.state, page.acknowledged_at, page.acknowledged_by = "acknowledged", now, actor
     page.next_escalation_at = None
     _responded(session, clock, page, now, actor, before="triggered", level=page.step + 1)
-    _tell_acknowledged(session, clock, page, actor)
+    tell_acknowledged(session, clock, page, actor)
     return page
-
-
-def person_of(actor: str) -> str:
-    """The username in an actor (``user:ana``, ``link:ana``), or the actor as it is."""
-    kind, _, name = actor.partition(":")
-    return name if kind in {"user", "link"} and name else actor
-
-
-def _tell_acknowledged(session: Session, clock: Clock, page: Page, actor: str) -> None:
-    """Email everyone the page reached, but the one who acknowledged, that someone has it."""
-    config = config_of(session)
-    who = person_of(actor)
-    key = page_key(page)
-    for user in page.paged:
-        contact = config.people.get(user)
-        if user == who or contact is None or contact.email is None:
-            continue
-        enqueue_email(
-            session,
-            clock,
-            to=contact.email,
-            subject=f"[{page.severity}] {key} acknowledged by {who}"[:300],
-            body=(
-                f"{who} acknowledged {key}"
-                + (f" (case {page.case_key})" if page.case_key else "")
-                + f": {page.summary}\n\nYou were paged for it; nothing more is asked of you.\n"
-            ),
-        )
 
 
 def resolve_acknowledged_for_case(
@@ -414,7 +309,7 @@ def _responded(
         after={"state": state} if level is None else {"state": state, "level": level},
     )
     who = person_of(actor)
-    data: dict[str, Any] = {"page": _payload(page), "text": f"{page_key(page)} {state} by {who}"}
+    data: dict[str, Any] = {"page": payload(page), "text": f"{page_key(page)} {state} by {who}"}
     if state == "acknowledged":
         data["by"] = who
         data["told"] = [u for u in page.paged if u != who]
@@ -463,7 +358,7 @@ def _exhausted(
     )
     if told:
         page.paged = [*page.paged, *(u for u in told if u not in page.paged)]
-        _send(session, clock, config, page, told, "page.exhausted")
+        send(session, clock, config, page, told, "page.exhausted")
 
 
 def advance_due(sessions: sessionmaker[Session], clock: Clock, *, limit: int = 100) -> int:
@@ -485,5 +380,5 @@ def advance_due(sessions: sessionmaker[Session], clock: Clock, *, limit: int = 1
 def check_link(session: Session, clock: Clock, *, page_id: int, token: str, purpose: str) -> str:
     """The person a signed page link was issued to; 401 when forged, 403 when expired."""
     return page_links.holder(
-        _settings(session).secret_key, token, page_id=page_id, purpose=purpose, now=clock.now()
+        settings_of(session).secret_key, token, page_id=page_id, purpose=purpose, now=clock.now()
     )

@@ -146,10 +146,7 @@ def create_override(
     config = config_of(session)
     sched = schedule_or_404(config, schedule)
     rota = sorted({p for layer in sched.layers for p in layer.participants})
-    known = set(config.people) | {
-        p for s in config.schedules.values() for layer in s.layers for p in layer.participants
-    }
-    if user not in known:
+    if user not in known_people(config):
         raise Invalid(
             f"unknown person {user!r}: nobody can reach them; add them to people in "
             "config/oncall.yaml first",
@@ -289,12 +286,16 @@ def calendar(
     return bytes(cal.to_ical())
 
 
-def person_or_404(config: OncallConfig, person: str) -> str:
-    """``person`` if the on-call configuration knows them (a contact or on a rota)."""
-    known = set(config.people) | {
+def known_people(config: OncallConfig) -> set[str]:
+    """Everyone the on-call configuration knows: a contact under ``people`` or on a rota."""
+    return set(config.people) | {
         p for s in config.schedules.values() for layer in s.layers for p in layer.participants
     }
-    if person not in known:
+
+
+def person_or_404(config: OncallConfig, person: str) -> str:
+    """``person`` if the on-call configuration knows them (a contact or on a rota)."""
+    if person not in known_people(config):
         raise NotFound(f"nobody named {person!r} in config/oncall.yaml")
     return person
 
