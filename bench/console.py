@@ -40,6 +40,9 @@ from watchfloor.settings import Settings
 from watchfloor.sim.demo_reports import generate_reports
 from watchfloor.triage.linking import similar
 
+# What the app would seal audit events with in a test environment.
+AUDIT_KEY = Settings(environment="test").audit_seal_key
+
 TARGET_MS = 150.0
 PASSWORD = "bench-password-1234"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -50,7 +53,7 @@ def seed(url: str, cases: int) -> str:
     settings = Settings(database_url=url, environment="test")
     config = load_config(settings)
     engine = make_engine(url)
-    sessions = make_sessionmaker(engine)
+    sessions = make_sessionmaker(engine, audit_key=AUDIT_KEY)
     now = datetime.now(UTC)
     clock = SettableClock(now)
     with session_scope(sessions) as s:

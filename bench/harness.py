@@ -22,6 +22,10 @@ from watchfloor.auth.permissions import Role
 from watchfloor.clock import SystemClock
 from watchfloor.db import make_engine, make_sessionmaker, session_scope
 from watchfloor.migrate import upgrade
+from watchfloor.settings import Settings
+
+# What the app would seal audit events with in a test environment.
+AUDIT_KEY = Settings(environment="test").audit_seal_key
 
 # Benchmarks run on throwaway databases with the built-in secret, as the tests do; every
 # process they start (and every session made without a Runtime) reads this.
@@ -73,7 +77,7 @@ def database(kind: str) -> Iterator[str]:
 
 def token_for(url: str, username: str, role: Role) -> str:
     engine = make_engine(url)
-    with session_scope(make_sessionmaker(engine)) as session:
+    with session_scope(make_sessionmaker(engine, audit_key=AUDIT_KEY)) as session:
         user = auth.create(session, SystemClock(), username=username, role=role)
         token, _ = auth.issue_token(session, SystemClock(), user=user)
     engine.dispose()

@@ -54,6 +54,9 @@ from watchfloor.sla import service as sla_service
 from watchfloor.sla.policy import SlaConfig, load_sla
 from watchfloor.triage.taxonomy import Priority, Taxonomy, load_taxonomy
 
+# What the app would seal audit events with in a test environment.
+AUDIT_KEY = Settings(environment="test").audit_seal_key
+
 TARGET_P99_MS = 20.0
 WARMUP = 20  # claims before measuring: module loading, the driver's prepared statements
 PRIORITY_WEIGHTS = [1, 9, 30, 60]
@@ -74,7 +77,7 @@ def seed(
 ) -> None:
     rng = random.Random(7)
     engine = make_engine(url)
-    sessions = make_sessionmaker(engine)
+    sessions = make_sessionmaker(engine, audit_key=AUDIT_KEY)
     now = datetime.now(UTC)
     areas = [a for a in taxonomy.harm_areas]
     area_weights = [8 if a.id in {"spam_manipulation", "fraud_scams"} else 2 for a in areas]
@@ -175,7 +178,7 @@ def one_at_a_time(
 ) -> tuple[list[float], list[str]]:
     """Claims one after another from one warm connection, each by the next analyst in turn."""
     engine = make_engine(url, pool_size=1, max_overflow=0)
-    sessions = make_sessionmaker(engine)
+    sessions = make_sessionmaker(engine, audit_key=AUDIT_KEY)
     with session_scope(sessions) as s:
         users = [auth.get_or_raise(s, username=f"analyst{i}") for i in range(analysts)]
     clock = SystemClock()
@@ -203,7 +206,7 @@ def worker(
     """One process with one connection (as a server worker with its pool) serving ``mine``
     analysts: each claims, thinks (exponential, mean ``think_ms``) and claims again."""
     engine = make_engine(url, pool_size=1, max_overflow=0)
-    sessions = make_sessionmaker(engine)
+    sessions = make_sessionmaker(engine, audit_key=AUDIT_KEY)
     clock = SystemClock()
     for attempt in range(20):  # other users of this server may hold connections briefly
         try:
@@ -277,7 +280,7 @@ def explain(url: str, taxonomy: Taxonomy, qc: QueueConfig) -> None:
         if "SKIP LOCKED" in statement and "FROM cases" in statement:
             captured.append((statement, params))
 
-    sessions = make_sessionmaker(engine)
+    sessions = make_sessionmaker(engine, audit_key=AUDIT_KEY)
     session = sessions()
     user = session.scalar(sa.select(User).where(User.username == "analyst_explain"))
     if user is None:

@@ -50,6 +50,9 @@ from watchfloor.sla.policy import SlaConfig
 from watchfloor.sla.recompute import Recomputed
 from watchfloor.triage.taxonomy import Priority
 
+# What the app would seal audit events with in a test environment.
+AUDIT_KEY = Settings(environment="test").audit_seal_key
+
 TARGET_SECONDS = 10.0
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 COLUMNS = (
@@ -164,7 +167,7 @@ def changed_config(settings: Settings) -> SlaConfig:
 def recompute(url: str, sla: SlaConfig) -> tuple[float, Recomputed]:
     """What ``watchfloor sla recompute`` does: (seconds, what it changed)."""
     engine = make_engine(url)
-    sessions = make_sessionmaker(engine)
+    sessions = make_sessionmaker(engine, audit_key=AUDIT_KEY)
     start = time.perf_counter()
     done = sla_recompute.recompute_all(sessions, sla=sla)
     seconds = time.perf_counter() - start
@@ -188,7 +191,7 @@ def select_due(url: str) -> tuple[float, int]:
 def idle_sweep(url: str) -> float:
     """The worker's sweep query at an hour when nothing is due yet: seconds."""
     engine = make_engine(url)
-    sessions = make_sessionmaker(engine)
+    sessions = make_sessionmaker(engine, audit_key=AUDIT_KEY)
     with sessions() as session:
         start = time.perf_counter()
         found = sla_flows.due_cases(session, NOW - timedelta(days=11), limit=500)

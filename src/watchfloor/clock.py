@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 
 class Clock(Protocol):
@@ -42,3 +43,10 @@ class SettableClock:
     def advance(self, delta: timedelta) -> None:
         with self._lock:
             self._now += delta
+
+
+def day_start(now: datetime, time_zone: str) -> datetime:
+    """The UTC instant the day containing ``now`` began in ``time_zone`` (pure)."""
+    zone = ZoneInfo(time_zone)
+    local = now.astimezone(zone)
+    return datetime.combine(local.date(), time(0), tzinfo=zone).astimezone(UTC)

@@ -131,15 +131,27 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that keep loaded objects usable after commit (responses are built after it).
+class AuditedSession(Session):
+    """A Session that carries the key its transactions' audit events are sealed with (see
+    audit.service), handed to it by the factory ``make_sessionmaker`` built."""
+
+    def __init__(self, *args: Any, audit_key: bytes, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.audit_key = audit_key
+
+
+def make_sessionmaker(engine: Engine, *, audit_key: bytes) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after commit (responses are built after it), and
+    seal their audit events with ``audit_key`` (Settings.audit_seal_key).
 
     On SQLite, which has one writer at a time and makes the others poll with growing sleeps
     (1, 2, 5, 10… ms), the threads of a process take turns on a lock instead. A session takes
     it when its transaction begins (its first statement, in whatever thread that runs) and gives
     it back when the transaction ends.
     """
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    factory: sessionmaker[Session] = sessionmaker(
+        bind=engine, class_=AuditedSession, expire_on_commit=False, audit_key=audit_key
+    )
     if engine.dialect.name != "sqlite":
         return factory
     turn = threading.Lock()

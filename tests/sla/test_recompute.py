@@ -17,8 +17,12 @@ from tests.cli_runner import run_cli
 from watchfloor.cases.models import Case
 from watchfloor.db import make_engine, make_sessionmaker, session_scope
 from watchfloor.intake.models import Subject
+from watchfloor.settings import Settings
 from watchfloor.sla.policy import SlaConfig, load_sla
 from watchfloor.sla.recompute import CLOCK_COLUMNS, recompute, recompute_all
+
+# What the app would seal audit events with in a test environment.
+AUDIT_KEY = Settings(environment="test").audit_seal_key
 
 ROOT_CONFIG = Path(__file__).resolve().parents[2] / "config"
 AREAS = ["privacy", "spam_manipulation", "fraud_scams", "child_safety", "not_in_the_config"]
@@ -79,7 +83,7 @@ def stored(session: Session) -> list[Any]:
 def test_recompute_agrees_with_the_pure_module(db_url: str, config: str) -> None:
     sla = load_sla(ROOT_CONFIG) if config == "shipped" else odd_config()
     engine = make_engine(db_url)
-    sessions = make_sessionmaker(engine)
+    sessions = make_sessionmaker(engine, audit_key=AUDIT_KEY)
     rng = random.Random(config)
     with session_scope(sessions) as s:
         subject = Subject(kind="account", external_id="x", created_at=WRONG)
@@ -127,7 +131,7 @@ def test_the_command_recomputes_after_a_config_change(db_url: str, tmp_path: Pat
     for f in ROOT_CONFIG.glob("*.yaml"):
         (config_dir / f.name).write_bytes(f.read_bytes())
     engine = make_engine(db_url)
-    sessions = make_sessionmaker(engine)
+    sessions = make_sessionmaker(engine, audit_key=AUDIT_KEY)
     with session_scope(sessions) as s:
         subject = Subject(kind="account", external_id="x", created_at=WRONG)
         s.add(subject)

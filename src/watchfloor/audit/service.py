@@ -7,6 +7,7 @@ else, so the chain heads' locks are held only for the final insert and the commi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -24,7 +25,7 @@ from watchfloor.audit.models import AuditChainHead, AuditEvent
 from watchfloor.audit.snapshot import snapshot
 from watchfloor.audit.verifier import VerifyResult, heads, verify_chains
 from watchfloor.clock import Clock
-from watchfloor.db import core, dialect_of, in_list
+from watchfloor.db import AuditedSession, core, dialect_of, in_list
 
 __all__ = ["VerifyResult", "has_pending", "record", "verify"]
 
@@ -45,6 +46,7 @@ def record(
 ) -> None:
     """Add an audit event to the current transaction; it is written, chained and sealed when the
     outermost transaction commits, and dropped if the transaction (or savepoint) rolls back."""
+    seal_key(session)  # a session that could not seal the event fails here, not at commit
     if not session.in_transaction():
         session.begin()
     current = session.get_nested_transaction() or session.get_transaction()
@@ -97,15 +99,14 @@ def _drop_at_end(session: Session, transaction: SessionTransaction) -> None:
 
 
 def seal_key(session: Session) -> bytes:
-    """The audit key of the runtime this session belongs to (see Runtime.create), or of this
-    process's settings for sessions made without one (benchmarks, maintenance commands)."""
-    settings = session.info.get("watchfloor.settings")
-    if settings is None:
-        from watchfloor.settings import get_settings
-
-        settings = get_settings()
-    key: bytes = settings.audit_seal_key
-    return key
+    """The key this session's audit events are sealed with: given to its factory
+    (db.make_sessionmaker) by whoever made it, never looked up."""
+    if not isinstance(session, AuditedSession):
+        raise TypeError(
+            "audit events need a session from db.make_sessionmaker(engine, audit_key=...), "
+            f"not a bare {type(session).__name__}: nothing could seal them"
+        )
+    return session.audit_key
 
 
 _INSERT_EVENT = insert(cast(Table, AuditEvent.__table__))
@@ -214,3 +215,10 @@ def checkpoint_due(
         return 0
     checkpoint(engine, clock, path=path, key=key)
     return 1
+
+
+def trail_of(session: Session, *, object_id: str) -> Sequence[AuditEvent]:
+    """Every audit event about ``object_id`` (a case key, a username…), oldest first."""
+    return session.scalars(
+        select(AuditEvent).where(AuditEvent.object_id == object_id).order_by(AuditEvent.id)
+    ).all()

@@ -60,23 +60,6 @@ class AnalystProfile(Base):
     updated_at: Mapped[datetime]
 
 
-class GraphicExposure(Base):
-    """One exposure to disturbing material: a graphic case handed to an analyst by ``next``
-    (``evidence_id`` None) or an evidence item they chose to reveal in the console. Their daily
-    budget counts these rows."""
-
-    __tablename__ = "graphic_exposures"
-    __table_args__ = (Index("ix_graphic_exposures_user_at", "user_id", "at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
-    evidence_id: Mapped[int | None] = mapped_column(
-        ForeignKey("evidence.id", ondelete="CASCADE"), index=True
-    )
-    at: Mapped[datetime]
-
-
 class LoginSession(Base):
     """A console sign-in: the cookie holds a random token, only its SHA-256 is kept here, so a
     leaked database cannot be replayed as cookies; signing out deletes the row at once."""

@@ -346,3 +346,35 @@ def set_profile(
         after={k: v for k, v in after.items() if before[k] != v},
     )
     return profile
+
+
+def list_users(session: Session) -> Sequence[User]:
+    """Every user, by username (the admin page's list; other rooms read users through here)."""
+    return session.scalars(select(User).order_by(User.username)).all()
+
+
+def profiles_of(session: Session, *, user_ids: list[int]) -> dict[int, AnalystProfile]:
+    """The routing profiles these people have (no row: no limits), by user id."""
+    if not user_ids:
+        return {}
+    return {
+        p.user_id: p
+        for p in session.scalars(select(AnalystProfile).where(AnalystProfile.user_id.in_(user_ids)))
+    }
+
+
+def profile_for_update(session: Session, *, user_id: int) -> AnalystProfile | None:
+    """The person's routing profile, locked: their claims take turns on it, so two at once cannot
+    both pass the open-case limit or the graphic budget."""
+    return session.scalar(
+        select(AnalystProfile).where(AnalystProfile.user_id == user_id).with_for_update()
+    )
+
+
+def case_workers(session: Session) -> Sequence[User]:
+    """Everyone active whose role works cases (analysts, leads, legal), by username."""
+    return session.scalars(
+        select(User)
+        .where(User.is_active.is_(True), User.role.in_(["analyst", "lead", "legal"]))
+        .order_by(User.username)
+    ).all()

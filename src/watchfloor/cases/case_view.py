@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from watchfloor.audit.models import AuditEvent
+from watchfloor.audit import service as audit
 from watchfloor.auth.models import User
 from watchfloor.auth.permissions import Permission, can
 from watchfloor.cases import exposure, flows, holds
@@ -17,11 +18,15 @@ from watchfloor.cases.models import Case, Decision, LegalHold
 from watchfloor.cases.replies import ReplyConfig
 from watchfloor.cases.schemas import CaseDetail, parse_case_key
 from watchfloor.clock import Clock
-from watchfloor.intake.models import Evidence, Report
+from watchfloor.db import one_of
+from watchfloor.intake import service as intake
 from watchfloor.triage.linking import service as linking
 from watchfloor.triage.linking import similar
 from watchfloor.triage.linking.schemas import RelatedOut
 from watchfloor.triage.taxonomy import Policy, Taxonomy
+
+if TYPE_CHECKING:
+    from watchfloor.audit.models import AuditEvent
 
 HISTORY = 20
 PRECEDENTS = 10
@@ -89,14 +94,7 @@ def gather(
     detail = flows.case_detail_for(session, clock, case=case, user=user, taxonomy=taxonomy)
     graphic_area = exposure.graphic_area(taxonomy, case.harm_area)
     items = [ev for r in detail.reports for ev in r.evidence]
-    stored = (
-        {
-            e.id: e
-            for e in session.scalars(select(Evidence).where(Evidence.id.in_([i.id for i in items])))
-        }
-        if items
-        else {}
-    )
+    stored = intake.evidence_by_id(session, ids=[i.id for i in items])
     suggested = taxonomy.policy(case.suggested_policy) if case.suggested_policy else None
     policy = suggested[1] if suggested else None
     return CaseView(
@@ -111,9 +109,7 @@ def gather(
             [r.id for r in detail.reports],
             withheld=exposure.withheld_areas(taxonomy, role=user.role),
         ),
-        audit=session.scalars(
-            select(AuditEvent).where(AuditEvent.object_id == case.key).order_by(AuditEvent.id)
-        ).all(),
+        audit=audit.trail_of(session, object_id=case.key),
         hidden={i: exposure.starts_hidden(e, graphic_area=graphic_area) for i, e in stored.items()},
         revealed=exposure.revealed_today(session, clock, user=user, evidence_ids=list(stored)),
         holds=holds.of_case(session, case_id=case.id)
@@ -126,35 +122,23 @@ def gather(
 
 
 def _reporters(session: Session, who: list[tuple[str, str | None]]) -> list[ReporterRecord]:
-    """Each distinct identified reporter's record (anonymous reporters have none to show)."""
+    """Each distinct identified reporter's record (anonymous reporters have none to show): how
+    many reports they sent, and how many of those went to a case whose latest decision upheld
+    or did not uphold them."""
     records: list[ReporterRecord] = []
-    # Each report's verdict: its case's latest decision (decisions are indexed by case).
-    verdict = (
-        select(Decision.violation)
-        .where(Decision.case_id == Report.case_id)
-        .order_by(Decision.id.desc())
-        .limit(1)
-        .correlate(Report)
-        .scalar_subquery()
-    )
     for kind, reporter_id in dict.fromkeys(who):
         record = ReporterRecord(kind, reporter_id)
         records.append(record)
         if reporter_id is None:
             continue
-        per_report = (
-            select(verdict.label("violation"))
-            .where(Report.reporter_kind == kind, Report.reporter_id == reporter_id)
-            .subquery()
-        )
-        rows = session.execute(
-            select(per_report.c.violation, func.count()).group_by(per_report.c.violation)
-        ).all()
-        for violation, n in rows:
+        per_case = intake.reports_by_case_from(session, kind=kind, reporter_id=reporter_id)
+        latest = _latest_decisions(session, list(per_case))
+        for case_id, n in per_case.items():
             record.reports += n
-            if violation is True:
+            decided = latest.get(case_id)
+            if decided is not None and decided.violation is True:
                 record.upheld += n
-            elif violation is False:
+            elif decided is not None and decided.violation is False:
                 record.not_upheld += n
     return records
 
@@ -168,7 +152,9 @@ def _latest_decisions(session: Session, case_ids: list[int]) -> dict[int, Decisi
     latest: dict[int, Decision] = {}
     if case_ids:
         for d in session.scalars(
-            select(Decision).where(Decision.case_id.in_(case_ids)).order_by(Decision.id)
+            select(Decision)
+            .where(one_of(session, Decision.case_id, case_ids))
+            .order_by(Decision.id)
         ):
             latest[d.case_id] = d
     return latest

@@ -17,21 +17,24 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Protocol
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from watchfloor.audit import service as audit
-from watchfloor.auth.models import AnalystProfile, GraphicExposure, User
+from watchfloor.auth import service as auth
+from watchfloor.auth.models import User
 from watchfloor.auth.permissions import Permission, can
-from watchfloor.cases.models import Case
-from watchfloor.clock import Clock
+from watchfloor.cases.models import Case, GraphicExposure
+from watchfloor.clock import Clock, day_start
 from watchfloor.errors import Conflict, NotFound
-from watchfloor.intake.models import Evidence, Report
-from watchfloor.queues.service import day_start
+from watchfloor.intake import service as intake
 from watchfloor.triage.taxonomy import Taxonomy
+
+if TYPE_CHECKING:
+    from watchfloor.intake.models import Evidence
 
 VISUAL = ("image/", "video/")
 # What a role that may not see evidence gets instead of graphic-area report text: no reveal.
@@ -148,17 +151,13 @@ def shield(
 
 
 def time_zone_of(session: Session, user: User) -> str:
-    profile = session.get(AnalystProfile, user.id)
+    profile = auth.profile_of(session, user=user)
     return profile.time_zone if profile else "UTC"
 
 
 def evidence_of_case(session: Session, *, case: Case, evidence_id: int) -> Evidence:
     """An evidence item of ``case``; NotFound if it belongs to another case or to none."""
-    item = session.scalar(
-        select(Evidence)
-        .join(Report, Report.id == Evidence.report_id)
-        .where(Evidence.id == evidence_id, Report.case_id == case.id)
-    )
+    item = intake.evidence_on_case(session, case_id=case.id, evidence_id=evidence_id)
     if item is None:
         raise NotFound(f"{case.key} has no evidence item {evidence_id}")
     return item
@@ -244,27 +243,13 @@ def exposure_today(session: Session, clock: Clock, *, user: User) -> Exposure:
 
 def team_exposure(session: Session, clock: Clock) -> list[Exposure]:
     """Everyone who works cases, most exposed first: what a lead checks before handing out more."""
-    people = session.scalars(
-        select(User)
-        .where(User.is_active.is_(True), User.role.in_(["analyst", "lead", "legal"]))
-        .order_by(User.username)
-    ).all()
-    found = _exposures(session, clock, users=list(people))
+    found = _exposures(session, clock, users=list(auth.case_workers(session)))
     return sorted(found, key=lambda e: (-e.total, e.username))
 
 
 def _exposures(session: Session, clock: Clock, *, users: list[User]) -> list[Exposure]:
     now = clock.now()
-    profiles = (
-        {
-            p.user_id: p
-            for p in session.scalars(
-                select(AnalystProfile).where(AnalystProfile.user_id.in_([u.id for u in users]))
-            )
-        }
-        if users
-        else {}
-    )
+    profiles = auth.profiles_of(session, user_ids=[u.id for u in users])
     since = {
         u.id: day_start(now, profiles[u.id].time_zone if u.id in profiles else "UTC") for u in users
     }
@@ -291,3 +276,18 @@ def _exposures(session: Session, clock: Clock, *, users: list[User]) -> list[Exp
         )
         for u in users
     ]
+
+
+def exposures_since(user_id: int, since: datetime) -> Select[int]:
+    """A query: how many exposures (graphic cases handed out, evidence revealed) the person has
+    had since ``since``; what their daily budget counts."""
+    return (
+        select(func.count())
+        .select_from(GraphicExposure)
+        .where(GraphicExposure.user_id == user_id, GraphicExposure.at >= since)
+    )
+
+
+def record_handed(session: Session, *, user_id: int, case_id: int, at: datetime) -> None:
+    """Count a graphic case `next` handed the person as one exposure."""
+    session.add(GraphicExposure(user_id=user_id, case_id=case_id, at=at))

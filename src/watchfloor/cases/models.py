@@ -184,3 +184,20 @@ class LegalHold(Base):
     placed_at: Mapped[datetime]
     released_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     released_at: Mapped[datetime | None]
+
+
+class GraphicExposure(Base):
+    """One exposure to disturbing material: a graphic case handed to an analyst by ``next``
+    (``evidence_id`` None) or an evidence item they chose to reveal in the console. Their daily
+    budget counts these rows."""
+
+    __tablename__ = "graphic_exposures"
+    __table_args__ = (Index("ix_graphic_exposures_user_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    evidence_id: Mapped[int | None] = mapped_column(
+        ForeignKey("evidence.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime]

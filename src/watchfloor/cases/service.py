@@ -19,7 +19,7 @@ from watchfloor.cases.lifecycle import (
     Status,
     next_status,
 )
-from watchfloor.cases.models import Case
+from watchfloor.cases.models import Case, Decision
 from watchfloor.cases.schemas import parse_case_key
 from watchfloor.clock import Clock
 from watchfloor.db import core, dialect_of, in_list, one_of
@@ -348,3 +348,39 @@ def count_by_queue(session: Session) -> dict[str, dict[str, int]]:
     for queue, priority, n in rows:
         counts.setdefault(queue, {})[Priority(priority).label] = n
     return counts
+
+
+def latest_verdicts(session: Session) -> dict[int, tuple[str, bool]]:
+    """Every decided case's latest decision: case id → (policy id, violation). A reopened case
+    decided again counts once, as last decided."""
+    latest: dict[int, tuple[str, bool]] = {}
+    for case_id, policy_id, violation in session.execute(
+        select(Decision.case_id, Decision.policy_id, Decision.violation).order_by(Decision.id)
+    ):
+        latest[case_id] = (policy_id, violation)
+    return latest
+
+
+def open_cases_of_subjects(
+    session: Session, *, subject_ids: list[int], limit: int
+) -> Sequence[Case]:
+    """The open cases about any of these subjects, most urgent then oldest first."""
+    return session.scalars(
+        select(Case)
+        .where(
+            one_of(session, Case.subject_id, subject_ids),
+            Case.status.in_(sorted(s.value for s in OPEN_STATUSES)),
+        )
+        .order_by(Case.priority, Case.created_at, Case.id)
+        .limit(limit)
+    ).all()
+
+
+def status_and_area(session: Session, *, ids: list[int]) -> dict[int, tuple[str, str]]:
+    """Each of these cases' status and harm area, by id."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Case.id, Case.status, Case.harm_area).where(one_of(session, Case.id, ids))
+    ).all()
+    return {case_id: (status, area) for case_id, status, area in rows}

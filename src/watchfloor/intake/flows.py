@@ -12,11 +12,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from watchfloor.audit import service as audit
 from watchfloor.bulk import allocate_ids
+from watchfloor.cases import opening
 from watchfloor.cases import service as cases
-from watchfloor.cases.lifecycle import Status, next_status
-from watchfloor.cases.models import Case
 from watchfloor.cases.schemas import case_key
 from watchfloor.clock import Clock
 from watchfloor.db import writers_take_turns
@@ -26,7 +24,6 @@ from watchfloor.intake import triage_inputs
 from watchfloor.intake.models import Report
 from watchfloor.intake.schemas import IngestResult, ReportIn
 from watchfloor.runtime import Config
-from watchfloor.sla import service as sla_service
 from watchfloor.triage.classifiers.language import DetectedLanguage
 from watchfloor.triage.scoring import TriageResult
 from watchfloor.triage.taxonomy import Priority
@@ -212,64 +209,35 @@ def _place(
         n.pair = (subject_ids[_subject_key(n.report)], n.verdict.harm_area)
         groups.setdefault(n.pair, []).append(n)
     open_cases = cases.open_cases_for_update(session, pairs=set(groups), since=now - link_window)
-
     to_open = [pair for pair in groups if pair not in open_cases]
-    triaged = next_status(Status.NEW, "triage").value
-    rows: list[dict[str, Any]] = []
-    for pair in to_open:
-        members = groups[pair]
-        lead = min(members, key=lambda n: n.verdict.priority)
-        first = members[0].report
-        clocks = sla_service.start_columns(
-            config.sla,
-            priority=lead.verdict.priority,
-            harm_area=pair[1],
-            sla_class=_sla_class(config, pair[1], lead.verdict.policy),
-            opened_at=now,
-        )
-        rows.append(
-            {
-                "harm_area": pair[1],
-                "priority": int(lead.verdict.priority),
-                "status": triaged,
-                "queue": config.queues.route(
-                    harm_area=pair[1],
-                    priority=lead.verdict.priority.label,
-                    region=first.region,
-                    language=first.language,
-                ),
-                "subject_id": pair[0],
-                "assignee_id": None,
-                "region": first.region,
-                "language": first.language,
-                "summary": _summary(lead.report.text),
-                "triage_reasons": lead.verdict.reasons,
-                "risk_score": max(n.verdict.risk for n in members),
-                "harm_areas": list(dict.fromkeys(a for n in members for a in n.verdict.harm_areas)),
-                "suggested_policy": lead.verdict.policy,
-                "triage_flags": sorted({f for n in members for f in n.verdict.flags}),
-                "report_count": len(members),
-                "created_at": now,
-                "updated_at": now,
-                "last_report_at": now,
-                **clocks,
-                "first_action_at": None,
-                "resolved_at": None,
-            }
-        )
+
+    # Reserve every id in one round trip: cases first, so the reports can point at them.
+    new_ids = allocate_ids(session, {opening.TABLE: len(to_open), Report.__tablename__: len(news)})
+    for n, rid in zip(news, new_ids[Report.__tablename__], strict=True):
+        n.report_id = rid
     case_ids = {pair: case.id for pair, case in open_cases.items()}
-    new_ids = allocate_ids(
-        session, {Case.__tablename__: len(rows), Report.__tablename__: len(news)}
-    )
-    cases.open_many(session, rows, ids=new_ids[Case.__tablename__])
-    for pair, new_id in zip(to_open, new_ids[Case.__tablename__], strict=True):
+    for pair, new_id in zip(to_open, new_ids[opening.TABLE], strict=True):
         case_ids[pair] = new_id
         groups[pair][0].opened = True
     for n in news:
         n.case_id = case_ids[n.pair]
 
-    for n, rid in zip(news, new_ids[Report.__tablename__], strict=True):
-        n.report_id = rid
+    rules = opening.Rules(taxonomy=config.taxonomy, queues=config.queues, sla=config.sla)
+    opening.open_for_reports(
+        session,
+        rules,
+        openings=[
+            opening.Opening(
+                case_id=case_ids[pair],
+                subject_id=pair[0],
+                harm_area=pair[1],
+                arrivals=[_arrival(n) for n in groups[pair]],
+            )
+            for pair in to_open
+        ],
+        now=now,
+        actor=actor,
+    )
     intake.insert_reports(
         session,
         [_report_row(n, subject_ids, now, config.taxonomy.version) for n in news],
@@ -278,87 +246,36 @@ def _place(
     intake.store_evidence(
         session, items=[(n.report_id, ev) for n in news for ev in n.report.evidence]
     )
-
-    for pair, row in zip(to_open, rows, strict=True):
-        members = groups[pair]
-        audit.record(
-            session,
-            at=now,
-            actor=actor,
-            action="case.opened",
-            object_type="case",
-            object_id=case_key(members[0].case_id),
-            after={
-                "status": row["status"],
-                "priority": Priority(row["priority"]).label,
-                "harm_area": row["harm_area"],
-                "queue": row["queue"],
-                "subject_id": pair[0],
-                "reports": [n.report_id for n in members],
-                "reasons": row["triage_reasons"],
-            },
-        )
     for pair, case in open_cases.items():
         if pair in groups:
-            _attach(session, now, config, case, groups[pair], actor)
-
-
-def _attach(
-    session: Session, now: datetime, config: Config, case: Case, members: list[_New], actor: str
-) -> None:
-    """Add reports to an open case; a more urgent report raises the case's priority."""
-    before = cases.snapshot(case)
-    case.report_count += len(members)
-    case.last_report_at = now
-    case.updated_at = now
-    lead = min(members, key=lambda n: n.verdict.priority)
-    case.risk_score = max([case.risk_score, *(n.verdict.risk for n in members)])
-    case.harm_areas = list(
-        dict.fromkeys([*case.harm_areas, *(a for n in members for a in n.verdict.harm_areas)])
-    )
-    case.triage_flags = sorted({*case.triage_flags, *(f for n in members for f in n.verdict.flags)})
-    if lead.verdict.priority < case.priority:
-        case.priority = int(lead.verdict.priority)
-        case.triage_reasons = [*lead.verdict.reasons, *case.triage_reasons]
-        case.suggested_policy = lead.verdict.policy or case.suggested_policy
-        case.legal_due_at = config.sla.legal_deadline(
-            _sla_class(config, case.harm_area, case.suggested_policy), case.created_at
-        )
-        sla_service.reschedule(case, config.sla)
-        if case.assignee_id is None:
-            case.queue = config.queues.route(
-                harm_area=case.harm_area,
-                priority=lead.verdict.priority.label,
-                region=case.region,
-                language=case.language,
+            opening.attach_reports(
+                session,
+                rules,
+                case=case,
+                arrivals=[_arrival(n) for n in groups[pair]],
+                now=now,
+                actor=actor,
             )
-    audit.record(
-        session,
-        at=now,
-        actor=actor,
-        action="case.reports_attached",
-        object_type="case",
-        object_id=case.key,
-        before=before,
-        after={**cases.snapshot(case), "reports": [n.report_id for n in members]},
+
+
+def _arrival(n: _New) -> opening.Arrival:
+    v = n.verdict
+    return opening.Arrival(
+        report_id=n.report_id,
+        priority=v.priority,
+        risk=v.risk,
+        reasons=v.reasons,
+        harm_areas=v.harm_areas,
+        flags=v.flags,
+        policy=v.policy,
+        region=n.report.region,
+        language=n.report.language,
+        text=n.report.text,
     )
-
-
-def _summary(text: str) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= 200 else line[:197] + "…"
 
 
 def _subject_key(report: ReportIn) -> tuple[str, str]:
     return (report.subject.kind, report.subject.id)
-
-
-def _sla_class(config: Config, harm_area: str, policy_id: str | None) -> str:
-    """The SLA class of the policy a rule pointed to, else of the harm area."""
-    found = config.taxonomy.policy(policy_id) if policy_id else None
-    if found is not None:
-        return found[0].sla_class_of(found[1])
-    return config.taxonomy.area(harm_area).sla_class
 
 
 def _report_row(

@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Select, Table, bindparam, func, insert, select, update
+from sqlalchemy import Select, Table, bindparam, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from watchfloor.bulk import insert_ignoring_conflicts, upsert_returning
@@ -247,3 +247,86 @@ def received_by_source(session: Session) -> dict[str, int]:
         for source, n in rows:
             received[source] = received.get(source, 0) + int(n)
     return received
+
+
+def received_by_area(session: Session, *, start: datetime, end: datetime) -> dict[str, int]:
+    """How many reports arrived in [start, end), per harm area triage gave them."""
+    rows = session.execute(
+        select(Report.harm_area, func.count())
+        .where(Report.received_at >= start, Report.received_at < end)
+        .group_by(Report.harm_area)
+    ).all()
+    return {area: n for area, n in rows}
+
+
+def evidence_by_id(session: Session, *, ids: list[int]) -> dict[int, Evidence]:
+    """These evidence items, by id (unknown ids are left out)."""
+    if not ids:
+        return {}
+    return {
+        e.id: e for e in session.scalars(select(Evidence).where(one_of(session, Evidence.id, ids)))
+    }
+
+
+def reports_by_case_from(session: Session, *, kind: str, reporter_id: str) -> dict[int, int]:
+    """How many reports one reporter sent, per case they went to."""
+    rows = session.execute(
+        select(Report.case_id, func.count())
+        .where(Report.reporter_kind == kind, Report.reporter_id == reporter_id)
+        .group_by(Report.case_id)
+    ).all()
+    return {case_id: n for case_id, n in rows}
+
+
+def texts_of_cases(session: Session, *, case_ids: list[int]) -> list[tuple[int, str]]:
+    """(case id, text) of every report on these cases, in the order they arrived."""
+    if not case_ids:
+        return []
+    rows = session.execute(
+        select(Report.case_id, Report.text)
+        .where(one_of(session, Report.case_id, case_ids))
+        .order_by(Report.id)
+    ).all()
+    return [(case_id, text) for case_id, text in rows]
+
+
+def reports_missing_from(
+    session: Session, *, done: Any, after_id: int, limit: int
+) -> Sequence[Report]:
+    """Reports above ``after_id`` that have no row in another room's per-report table yet, whose
+    report-id column is ``done`` (a text signature, a second look…), oldest first: how a job that
+    follows intake catches up, in one indexed anti-join."""
+    return session.scalars(
+        select(Report)
+        .outerjoin(done.class_, done == Report.id)
+        .where(Report.id > after_id, done.is_(None))
+        .order_by(Report.id)
+        .limit(limit)
+    ).all()
+
+
+def reports_by_id(session: Session, *, ids: list[int]) -> Sequence[Report]:
+    """These reports (unknown ids are left out)."""
+    if not ids:
+        return []
+    return session.scalars(select(Report).where(one_of(session, Report.id, ids))).all()
+
+
+def evidence_on_case(session: Session, *, case_id: int, evidence_id: int) -> Evidence | None:
+    """The evidence item ``evidence_id`` if a report on case ``case_id`` carries it."""
+    return session.scalar(
+        select(Evidence)
+        .join(Report, Report.id == Evidence.report_id)
+        .where(Evidence.id == evidence_id, Report.case_id == case_id)
+    )
+
+
+def has_graphic_evidence(case_id: Any) -> Any:
+    """A SQL condition: the case whose id is the column ``case_id`` has a report with graphic
+    evidence. For queries that pick cases and must know this in the same statement."""
+    return exists(
+        select(1)
+        .select_from(Report)
+        .join(Evidence, Evidence.report_id == Report.id)
+        .where(Report.case_id == case_id, Evidence.sensitivity == "graphic")
+    )

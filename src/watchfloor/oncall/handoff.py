@@ -5,19 +5,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from watchfloor.audit import service as audit
 from watchfloor.auth.models import User
 from watchfloor.auth.permissions import Permission, can
+from watchfloor.cases import oversight
 from watchfloor.cases.exposure import NOT_FOR_YOUR_ROLE
-from watchfloor.cases.lifecycle import OPEN_STATUSES
-from watchfloor.cases.models import Case
 from watchfloor.cases.schemas import case_key
 from watchfloor.clock import Clock
 from watchfloor.errors import Forbidden
-from watchfloor.intake.models import Report
+from watchfloor.intake import service as intake
 from watchfloor.oncall import brief as rules
 from watchfloor.oncall import service as oncall
 from watchfloor.oncall.handoff_models import Handoff
@@ -34,7 +33,6 @@ from watchfloor.oncall.page_notices import page_key
 from watchfloor.triage.taxonomy import Priority
 
 MAX_ROWS = 200  # per section: a brief is read by a person
-OPEN = sorted(s.value for s in OPEN_STATUSES)
 
 
 def brief(
@@ -61,10 +59,7 @@ def brief(
         last_handoff_by=last.username if last else None,
         next_shift_until=until,
         urgent_open=_urgent(session, withheld),
-        urgent_open_total=session.scalar(
-            select(func.count()).where(Case.status.in_(OPEN), Case.priority <= int(Priority.P1))
-        )
-        or 0,
+        urgent_open_total=oversight.count_urgent(session, worst=Priority.P1),
         due_next_shift=_due(session, now, until),
         on_call=_on_call(session, now, until),
         pages=_pages(session, since),
@@ -99,58 +94,37 @@ def record(session: Session, clock: Clock, *, by: User, note: str) -> HandoffRec
 
 
 def _urgent(session: Session, withheld: frozenset[str]) -> list[UrgentCaseOut]:
-    rows = session.execute(
-        select(Case, User.username)
-        .outerjoin(User, User.id == Case.assignee_id)
-        .where(Case.status.in_(OPEN), Case.priority <= int(Priority.P1))
-        .order_by(Case.priority, Case.created_at, Case.id)
-        .limit(MAX_ROWS)
-    ).all()
     return [
         UrgentCaseOut(
-            key=case_key(c.id),
-            priority=Priority(c.priority).label,
-            harm_area=c.harm_area,
-            status=c.status,
-            queue=c.queue,
-            assignee=username,
-            summary=None if c.harm_area in withheld else c.summary,
-            withheld=NOT_FOR_YOUR_ROLE if c.harm_area in withheld else None,
-            created_at=c.created_at,
+            key=case_key(h.case.id),
+            priority=Priority(h.case.priority).label,
+            harm_area=h.case.harm_area,
+            status=h.case.status,
+            queue=h.case.queue,
+            assignee=h.holder,
+            summary=None if h.case.harm_area in withheld else h.case.summary,
+            withheld=NOT_FOR_YOUR_ROLE if h.case.harm_area in withheld else None,
+            created_at=h.case.created_at,
         )
-        for c, username in rows
+        for h in oversight.most_urgent(session, worst=Priority.P1, limit=MAX_ROWS)
     ]
 
 
 def _due(session: Session, now: datetime, until: datetime) -> list[DueCaseOut]:
     """Open cases whose first action (if not taken yet) or resolution falls due by ``until``,
     including those already overdue (breached), soonest first."""
-    found: list[DueCaseOut] = []
-    for clock_name, column, not_done in (
-        ("first_action", Case.first_action_due_at, Case.first_action_at.is_(None)),
-        ("resolution", Case.resolve_due_at, Case.resolved_at.is_(None)),
-    ):
-        rows = session.execute(
-            select(Case, User.username, column)
-            .outerjoin(User, User.id == Case.assignee_id)
-            .where(Case.status.in_(OPEN), not_done, column <= until)
-            .order_by(column, Case.id)
-            .limit(MAX_ROWS)
-        ).all()
-        found += [
-            DueCaseOut(
-                key=case_key(c.id),
-                priority=Priority(c.priority).label,
-                harm_area=c.harm_area,
-                assignee=username,
-                clock=clock_name,
-                due_at=due,
-                state="breached" if due <= now else "due",
-            )
-            for c, username, due in rows
-        ]
-    found.sort(key=lambda d: (d.due_at, d.key))
-    return found[:MAX_ROWS]
+    return [
+        DueCaseOut(
+            key=case_key(d.case.id),
+            priority=Priority(d.case.priority).label,
+            harm_area=d.case.harm_area,
+            assignee=d.holder,
+            clock=d.clock,
+            due_at=d.due_at,
+            state="breached" if d.due_at <= now else "due",
+        )
+        for d in oversight.falling_due(session, until=until, limit=MAX_ROWS)
+    ]
 
 
 def _pages(session: Session, since: datetime) -> list[PageOut]:
@@ -188,9 +162,4 @@ def _on_call(session: Session, now: datetime, until: datetime) -> list[OnCallOut
 
 
 def _volume(session: Session, start: datetime, end: datetime) -> dict[str, int]:
-    rows = session.execute(
-        select(Report.harm_area, func.count())
-        .where(Report.received_at >= start, Report.received_at < end)
-        .group_by(Report.harm_area)
-    ).all()
-    return {area: n for area, n in rows}
+    return intake.received_by_area(session, start=start, end=end)

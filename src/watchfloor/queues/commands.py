@@ -24,7 +24,7 @@ def recompute() -> None:
     sla = load_sla(settings.config_dir, harm_areas=set(taxonomy.area_ids))
     engine = make_engine(settings.database_url)
     try:
-        done = recompute_all(make_sessionmaker(engine), sla=sla)
+        done = recompute_all(make_sessionmaker(engine, audit_key=settings.audit_seal_key), sla=sla)
     finally:
         engine.dispose()
     typer.echo(

@@ -17,13 +17,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from watchfloor.audit import service as audit
-from watchfloor.cases.models import Decision
+from watchfloor.cases import service as cases
 from watchfloor.clock import Clock
-from watchfloor.intake.models import Report as StoredReport
+from watchfloor.intake import service as intake
 from watchfloor.triage.classifiers.first_stage import TextClassifier
 from watchfloor.triage.classifiers.learning import (
     fit_with_thresholds,
@@ -138,13 +137,10 @@ class TrainOutcome:
 def decided_examples(session: Session, taxonomy: Taxonomy) -> list[Example]:
     """Every report of every decided case, labelled by its decision: the policy's harm area when
     it was a violation, benign when not. Cases fall in the held-out part by a hash of their key."""
-    rows = session.execute(
-        select(StoredReport.text, StoredReport.case_id, Decision.policy_id, Decision.violation)
-        .join(Decision, Decision.case_id == StoredReport.case_id)
-        .order_by(StoredReport.id)
-    ).all()
+    verdicts = cases.latest_verdicts(session)
     out = []
-    for text, case_id, policy_id, violation in rows:
+    for case_id, text in intake.texts_of_cases(session, case_ids=sorted(verdicts)):
+        policy_id, violation = verdicts[case_id]
         found = taxonomy.policy(policy_id)
         areas = frozenset({found[0].id}) - {"unclassified"} if violation and found else frozenset()
         out.append(Example(text, areas, holdout=is_holdout(f"case-{case_id}")))

@@ -3,15 +3,14 @@ ring or a coordinated campaign is seen as one, with every open case on it."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from typing import TYPE_CHECKING
+
 from sqlalchemy.orm import Session
 
-from watchfloor.cases.lifecycle import OPEN_STATUSES
-from watchfloor.cases.models import Case
+from watchfloor.cases import service as cases
 from watchfloor.cases.schemas import case_key
-from watchfloor.db import one_of, pairs_in
 from watchfloor.intake import service as intake
-from watchfloor.intake.models import Subject, SubjectIdentifier
+from watchfloor.intake import subjects
 from watchfloor.triage.linking import identifiers
 from watchfloor.triage.linking.schemas import (
     IdentifierOut,
@@ -24,6 +23,9 @@ from watchfloor.triage.linking.schemas import (
 )
 from watchfloor.triage.taxonomy import Priority
 
+if TYPE_CHECKING:
+    from watchfloor.intake.models import Subject
+
 # An identifier more subjects than this hold (a shared office IP, a marketplace's payout account)
 # says little about who is behind any one of them, and following it would flood the view.
 HUB_LIMIT = 50
@@ -31,8 +33,7 @@ MAX_DEPTH = 3
 MAX_SUBJECTS = 500
 MAX_OPEN_CASES = 500
 
-Key = tuple[str, str]  # (kind, value)
-SI = SubjectIdentifier
+Key = subjects.Key
 
 
 def get_subject(session: Session, *, subject_id: int) -> SubjectOut:
@@ -61,9 +62,7 @@ def related_subjects(
     truncated = False
     for hop in range(1, depth + 1):
         keys: set[Key] = set()
-        for sid, kind, value in session.execute(
-            select(SI.subject_id, SI.kind, SI.value).where(one_of(session, SI.subject_id, frontier))
-        ):
+        for sid, kind, value in subjects.identifiers_of(session, subject_ids=frontier):
             key = (kind, value)
             holders.setdefault(key, set()).add(sid)
             if key in seen:
@@ -80,11 +79,7 @@ def related_subjects(
             break
         # Who else holds them; each newcomer remembers every identifier that led to it.
         found: dict[int, set[Key]] = {}
-        for sid, kind, value in session.execute(
-            select(SI.subject_id, SI.kind, SI.value).where(
-                pairs_in(session, SI.kind, SI.value, sorted(keys))
-            )
-        ):
+        for sid, kind, value in subjects.holders_of(session, keys=sorted(keys)):
             if sid not in hops:
                 found.setdefault(sid, set()).add((kind, value))
         room = limit - (len(hops) - 1)
@@ -101,10 +96,7 @@ def related_subjects(
         if not frontier or truncated:
             break
 
-    rows = {
-        s.id: s
-        for s in session.scalars(select(Subject).where(one_of(session, Subject.id, [*hops])))
-    }
+    rows = subjects.by_id(session, ids=[*hops])
     linked = sorted(
         (sid for sid in hops if sid != subject_id), key=lambda s: (hops[s], -len(via[s]), s)
     )
@@ -138,12 +130,7 @@ def _hubs(session: Session, keys: set[Key], not_followed: dict[Key, NotFollowed]
     if not keys:
         return set()
     hubs: set[Key] = set()
-    for kind, value, n in session.execute(
-        select(SI.kind, SI.value, func.count())
-        .where(pairs_in(session, SI.kind, SI.value, sorted(keys)))
-        .group_by(SI.kind, SI.value)
-        .having(func.count() > HUB_LIMIT)
-    ):
+    for kind, value, n in subjects.held_by_more_than(session, keys=sorted(keys), limit=HUB_LIMIT):
         hubs.add((kind, value))
         not_followed[(kind, value)] = NotFollowed(
             kind=kind,
@@ -155,15 +142,7 @@ def _hubs(session: Session, keys: set[Key], not_followed: dict[Key, NotFollowed]
 
 
 def _open_cases(session: Session, subject_ids: list[int]) -> list[OpenCase]:
-    cases = session.scalars(
-        select(Case)
-        .where(
-            one_of(session, Case.subject_id, subject_ids),
-            Case.status.in_(sorted(OPEN_STATUSES)),
-        )
-        .order_by(Case.priority, Case.created_at, Case.id)
-        .limit(MAX_OPEN_CASES)
-    )
+    found = cases.open_cases_of_subjects(session, subject_ids=subject_ids, limit=MAX_OPEN_CASES)
     return [
         OpenCase(
             key=case_key(c.id),
@@ -175,7 +154,7 @@ def _open_cases(session: Session, subject_ids: list[int]) -> list[OpenCase]:
             report_count=c.report_count,
             created_at=c.created_at,
         )
-        for c in cases
+        for c in found
     ]
 
 

@@ -13,13 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from watchfloor.bulk import insert_ignoring_conflicts
+from watchfloor.cases import service as cases
 from watchfloor.cases.exposure import NOT_FOR_YOUR_ROLE
-from watchfloor.cases.models import Case
 from watchfloor.cases.schemas import case_key
 from watchfloor.clock import Clock
 from watchfloor.db import one_of, session_scope
 from watchfloor.intake import service as intake
-from watchfloor.intake.models import Report
 from watchfloor.triage.linking import minhash
 from watchfloor.triage.linking.models import ReportTextBand, ReportTextSignature
 from watchfloor.triage.linking.schemas import SimilarOut, SimilarReport
@@ -59,14 +58,10 @@ def index_pending(sessions: sessionmaker[Session], clock: Clock, *, batch: int =
     """
     with session_scope(sessions) as session:
         top = session.scalar(select(func.max(ReportTextSignature.report_id))) or 0
-        rows = session.execute(
-            select(Report.id, Report.text)
-            .outerjoin(ReportTextSignature, ReportTextSignature.report_id == Report.id)
-            .where(Report.id > top - CATCH_UP, ReportTextSignature.report_id.is_(None))
-            .order_by(Report.id)
-            .limit(batch)
-        ).all()
-        index_texts(session, items=[(rid, text) for rid, text in rows], now=clock.now())
+        rows = intake.reports_missing_from(
+            session, done=ReportTextSignature.report_id, after_id=top - CATCH_UP, limit=batch
+        )
+        index_texts(session, items=[(r.id, r.text) for r in rows], now=clock.now())
     return len(rows)
 
 
@@ -117,15 +112,9 @@ def similar_reports(
                 scored.append((score, rid))
     scored.sort(key=lambda s: (-s[0], -s[1]))
     top = dict((rid, score) for score, rid in scored[:limit])
-    rows = (
-        session.execute(
-            select(Report, Case.status, Case.harm_area)
-            .join(Case, Case.id == Report.case_id)
-            .where(one_of(session, Report.id, list(top)))
-        ).all()
-        if top
-        else []
-    )
+    reports = intake.reports_by_id(session, ids=list(top))
+    of_case = cases.status_and_area(session, ids=sorted({r.case_id for r in reports}))
+    rows = [(r, *of_case[r.case_id]) for r in reports]
     found = [
         SimilarReport(
             report_id=r.id,

@@ -25,7 +25,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,10 +33,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from watchfloor.audit import service as audit
 from watchfloor.bulk import insert_new_returning
 from watchfloor.cases import service as cases
-from watchfloor.cases.models import Case
 from watchfloor.clock import Clock
 from watchfloor.db import session_scope
-from watchfloor.intake.models import Report
+from watchfloor.intake import service as intake
 from watchfloor.runtime import Config
 from watchfloor.triage.classifiers.language import TRUSTED
 from watchfloor.triage.second_look.decision import (
@@ -52,6 +51,9 @@ from watchfloor.triage.second_look.decision import (
 )
 from watchfloor.triage.second_look.models import SecondLook
 from watchfloor.triage.taxonomy import Priority
+
+if TYPE_CHECKING:
+    from watchfloor.cases.models import Case
 
 log = logging.getLogger("watchfloor.triage.second_look.decision")
 
@@ -145,41 +147,29 @@ def look_pending(
 
 def _pending(session: Session, limit: int) -> list[_Pending]:
     top = session.scalar(select(func.max(SecondLook.report_id))) or 0
-    rows = session.execute(
-        select(
-            Report.id,
-            Report.case_id,
-            Report.text,
-            Report.harm_area,
-            Report.priority,
-            Report.area_scores,
-            Report.triage_flags,
-            Report.detected_language,
-            Report.language_confidence,
-            Report.language,
-        )
-        .outerjoin(SecondLook, SecondLook.report_id == Report.id)
-        .where(Report.id > top - CATCH_UP, SecondLook.report_id.is_(None))
-        .order_by(Report.id)
-        .limit(limit)
-    ).all()
+    rows = intake.reports_missing_from(
+        session, done=SecondLook.report_id, after_id=top - CATCH_UP, limit=limit
+    )
     return [
         _Pending(
-            report_id=row[0],
-            case_id=row[1],
-            text=row[2],
+            report_id=r.id,
+            case_id=r.case_id,
+            text=r.text,
             first=FirstStage(
-                harm_area=row[3],
-                priority=Priority(row[4]),
-                area_scores=dict(row[5] or {}),
-                flags=tuple(row[6] or ()),
+                harm_area=r.harm_area,
+                priority=Priority(r.priority),
+                area_scores=dict(r.area_scores or {}),
+                flags=tuple(r.triage_flags or ()),
                 # What the text is written in: as detected when that is sure enough for triage
                 # to act on, else as the reporter said. The second stage decides alone on a
                 # report in another language than English (decision.place_blended).
-                language=(row[7] if (row[8] or 0.0) >= TRUSTED else None) or row[9],
+                language=(
+                    r.detected_language if (r.language_confidence or 0.0) >= TRUSTED else None
+                )
+                or r.language,
             ),
         )
-        for row in rows
+        for r in rows
     ]
 
 
