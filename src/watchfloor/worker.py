@@ -16,6 +16,7 @@ from watchfloor.db import session_scope
 from watchfloor.intake import backlog
 from watchfloor.notify.delivery import deliver_due
 from watchfloor.notify.email import send_due_emails
+from watchfloor.oncall.coverage_gaps import page_gaps
 from watchfloor.oncall.paging import advance_due
 from watchfloor.runtime import Runtime
 from watchfloor.sla import flows as sla_flows
@@ -74,6 +75,12 @@ JOBS: list[Job] = [
         "Record SLA warnings and breaches; mark breached cases escalated, notify the lead, page "
         "on-call for P0/P1.",
         lambda rt: sla_flows.sweep_once(rt.sessions, rt.clock, sla=rt.config.sla),
+    ),
+    Job(
+        "coverage-gaps",
+        "Page the lead on shift, once per case, about each waiting P0/P1 case whose skill or "
+        "language nobody on shift has, before its first action is due (escalation.yaml coverage).",
+        lambda rt: page_gaps(rt.sessions, rt.clock, config=rt.config.oncall),
     ),
     Job(
         "audit-checkpoint",

@@ -245,7 +245,7 @@ def test_invalid_recurrence_names_the_field(tmp_path: Path, rec: str, why: str) 
 
 
 def test_the_shipped_schedules_cover_every_hour_of_two_years() -> None:
-    from watchfloor.oncall.schedules import load_oncall
+    from watchfloor.oncall.config import load_oncall
     from watchfloor.settings import DEFAULT_CONFIG_DIR
 
     config = load_oncall(DEFAULT_CONFIG_DIR)

@@ -8,7 +8,7 @@ sign-in (a shift and a margin), so a console left open on a shared desk does not
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -89,3 +89,15 @@ def purge_expired(session: Session, clock: Clock) -> int:
         )
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def seen_since(session: Session, *, since: datetime, now: datetime) -> set[int]:
+    """Ids of the people with a console sign-in used at or after ``since`` and not expired at
+    ``now``. The table holds only live sign-ins (the worker purges the rest), so it stays small."""
+    return set(
+        session.scalars(
+            select(LoginSession.user_id)
+            .where(LoginSession.last_seen_at >= since, LoginSession.expires_at > now)
+            .distinct()
+        )
+    )

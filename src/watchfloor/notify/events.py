@@ -16,6 +16,7 @@ EventType = Literal[
     "page.exhausted",
     "page.acknowledged",
     "page.resolved",
+    "coverage.gap",
 ]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 
@@ -32,6 +33,8 @@ DESCRIPTIONS: dict[str, str] = {
     "catch-all are told.",
     "page.acknowledged": "Someone has the page; the others paged are told who.",
     "page.resolved": "The page is closed.",
+    "coverage.gap": "A waiting P0/P1 case needs a skill or language nobody on shift has: the lead "
+    "on shift is paged, once per case, before its first action is due.",
 }
 
 

@@ -58,8 +58,8 @@ def _source(with_api_overrides: bool) -> Iterator[tuple[Any, list[str]]]:
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
     from watchfloor.db import session_scope
+    from watchfloor.oncall.config import load_oncall
     from watchfloor.oncall.models import OncallOverride
-    from watchfloor.oncall.schedules import load_oncall
     from watchfloor.runtime import Runtime
     from watchfloor.settings import get_settings
 

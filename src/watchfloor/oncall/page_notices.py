@@ -11,8 +11,8 @@ from watchfloor.clock import Clock
 from watchfloor.notify import service as notify
 from watchfloor.notify.email import enqueue_email
 from watchfloor.oncall import page_links
+from watchfloor.oncall.config import OncallConfig
 from watchfloor.oncall.models import Page
-from watchfloor.oncall.schedules import OncallConfig
 from watchfloor.oncall.service import config_of
 from watchfloor.settings import Settings, get_settings
 

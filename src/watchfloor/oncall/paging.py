@@ -22,6 +22,7 @@ from watchfloor.db import session_scope
 from watchfloor.errors import Conflict, Invalid, NotFound
 from watchfloor.notify import service as notify
 from watchfloor.oncall import page_links
+from watchfloor.oncall.config import OncallConfig
 from watchfloor.oncall.models import Page, PageEvent
 from watchfloor.oncall.page_notices import (
     page_key,
@@ -31,7 +32,6 @@ from watchfloor.oncall.page_notices import (
     settings_of,
     tell_acknowledged,
 )
-from watchfloor.oncall.schedules import OncallConfig
 from watchfloor.oncall.service import config_of, on_call, schedule_or_404
 
 log = logging.getLogger("watchfloor.oncall.paging")

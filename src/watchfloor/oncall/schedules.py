@@ -10,11 +10,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
-from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from dateutil.rrule import DAILY, WEEKLY, rrule, rruleset, rrulestr
 from pydantic import (
     AwareDatetime,
@@ -28,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from watchfloor.configfile import _line_of, load_yaml_model, parse_duration
+from watchfloor.configfile import parse_duration
 
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
 Username = Annotated[str, StringConstraints(min_length=1, max_length=64)]
@@ -266,132 +264,6 @@ class OncallFile(BaseModel):
     version: int
     schedules: dict[Name, Schedule] = Field(default_factory=dict)
     people: dict[Username, Contact] = Field(default_factory=dict)
-
-
-class Step(BaseModel):
-    """Page a schedule's on-call and/or named users; wait before the next step if nobody acks.
-
-    A step that names neither pages whoever is on call for the schedule the page was sent to.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-    schedule: Name | None = None
-    users: list[Username] = Field(default_factory=list)
-    wait: Duration
-
-    @field_validator("wait")
-    @classmethod
-    def _positive(cls, value: timedelta) -> timedelta:
-        if value <= timedelta(0):
-            raise ValueError("wait must be positive")
-        return value
-
-
-class Policy(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    steps: list[Step] = Field(min_length=1)
-    repeat: int = Field(default=0, ge=0, le=10, description="times to run the steps again")
-
-
-class Fallback(BaseModel):
-    """Who is paged when the rota fails: a level that finds nobody on call pages the catch-all
-    instead of being skipped, and a page nobody acknowledged after every level and repeat goes
-    to the lead on shift and the catch-all."""
-
-    model_config = ConfigDict(extra="forbid")
-    lead_schedule: Name | None = Field(
-        default=None, description="the schedule whose on-call is the lead on shift"
-    )
-    catch_all: list[Username] = Field(default_factory=list)
-
-
-class EscalationFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    version: int
-    default_policy: Name
-    default_schedule: Name | None = Field(
-        default=None, description="schedule paged when a page names none"
-    )
-    policies: dict[Name, Policy] = Field(min_length=1)
-    fallback: Fallback = Field(default_factory=Fallback)
-
-    @model_validator(mode="after")
-    def _default_exists(self) -> EscalationFile:
-        if self.default_policy not in self.policies:
-            raise ValueError(
-                f"default_policy {self.default_policy!r} is not among policies: "
-                + ", ".join(sorted(self.policies))
-            )
-        return self
-
-
-class OncallConfig(BaseModel):
-    """Schedules, contacts and escalation policies, checked against each other."""
-
-    schedules: dict[str, Schedule]
-    people: dict[str, Contact]
-    escalation: EscalationFile
-
-    def policy_for(self, schedule: str | None) -> tuple[str, Policy]:
-        sched = self.schedules.get(schedule) if schedule else None
-        name = (sched.escalation_policy if sched else None) or self.escalation.default_policy
-        return name, self.escalation.policies[name]
-
-
-def _where(path: Path, *loc: str | int) -> str:
-    """``file:line: a.b.c`` for a field found valid alone but wrong against another file."""
-    root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    return f"{path}:{_line_of(root, loc)}: {'.'.join(str(p) for p in loc)}"
-
-
-def _cross_check(oncall: OncallFile, escalation: EscalationFile, config_dir: Path) -> list[str]:
-    on, esc = config_dir / "oncall.yaml", config_dir / "escalation.yaml"
-    schedules = ", ".join(sorted(oncall.schedules)) or "none"
-    problems = []
-    for name, sched in oncall.schedules.items():
-        if sched.escalation_policy and sched.escalation_policy not in escalation.policies:
-            problems.append(
-                f"{_where(on, 'schedules', name, 'escalation_policy')}: unknown policy "
-                f"{sched.escalation_policy!r}; {esc.name} defines "
-                + ", ".join(sorted(escalation.policies))
-            )
-    if escalation.default_schedule and escalation.default_schedule not in oncall.schedules:
-        problems.append(
-            f"{_where(esc, 'default_schedule')}: unknown schedule "
-            f"{escalation.default_schedule!r}; {on.name} defines {schedules}"
-        )
-    lead = escalation.fallback.lead_schedule
-    if lead and lead not in oncall.schedules:
-        problems.append(
-            f"{_where(esc, 'fallback', 'lead_schedule')}: unknown schedule {lead!r}; "
-            f"{on.name} defines {schedules}"
-        )
-    for i, user in enumerate(escalation.fallback.catch_all):
-        if user not in oncall.people:
-            problems.append(
-                f"{_where(esc, 'fallback', 'catch_all', i)}: unknown person {user!r}; add them "
-                f"to people in {on.name} so a page can reach them"
-            )
-    for pname, policy in escalation.policies.items():
-        for i, step in enumerate(policy.steps):
-            if step.schedule and step.schedule not in oncall.schedules:
-                problems.append(
-                    f"{_where(esc, 'policies', pname, 'steps', i, 'schedule')}: unknown "
-                    f"schedule {step.schedule!r}; {on.name} defines {schedules}"
-                )
-    return problems
-
-
-def load_oncall(config_dir: Path) -> OncallConfig:
-    """Read oncall.yaml and escalation.yaml; ConfigError naming file:line:field on any problem."""
-    from watchfloor.errors import ConfigError
-
-    oncall = load_yaml_model(config_dir / "oncall.yaml", OncallFile)
-    escalation = load_yaml_model(config_dir / "escalation.yaml", EscalationFile)
-    problems = _cross_check(oncall, escalation, config_dir)
-    if problems:
-        raise ConfigError("\n".join(problems))
-    return OncallConfig(schedules=oncall.schedules, people=oncall.people, escalation=escalation)
 
 
 def parse_layer(data: dict[str, Any]) -> Layer:

@@ -18,9 +18,10 @@ from watchfloor.audit import service as audit
 from watchfloor.clock import Clock
 from watchfloor.errors import Invalid, NotFound
 from watchfloor.oncall import rotations
+from watchfloor.oncall.config import OncallConfig
 from watchfloor.oncall.models import OncallOverride
 from watchfloor.oncall.rotations import Override, Shift
-from watchfloor.oncall.schedules import OncallConfig, Schedule
+from watchfloor.oncall.schedules import Schedule
 
 if TYPE_CHECKING:
     from watchfloor.oncall.models import Page
@@ -53,7 +54,7 @@ def emails_of(session: Session, usernames: list[str]) -> dict[str, str]:
 
 
 def _default_config() -> OncallConfig:
-    from watchfloor.oncall.schedules import load_oncall
+    from watchfloor.oncall.config import load_oncall
     from watchfloor.settings import get_settings
 
     return load_oncall(get_settings().config_dir)
