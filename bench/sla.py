@@ -206,7 +206,7 @@ def one_batch(url: str, settings: Settings) -> tuple[float, int]:
     """One run of the worker's sla-sweep job (a batch of 500 cases), as the worker runs it."""
     rt = Runtime.create(settings, clock=SettableClock(NOW))
     start = time.perf_counter()
-    done = sla_flows.sweep_once(rt.sessions, rt.clock, sla=rt.config.sla)
+    done = sla_flows.sweep_once(rt.sessions, rt.clock, rt.pager, sla=rt.config.sla)
     seconds = time.perf_counter() - start
     rt.engine.dispose()
     return seconds, done

@@ -120,11 +120,13 @@ def _demo_environment() -> None:
 
 @app.command()
 def demo(
-    reports: Annotated[int, typer.Option(min=0, max=200_000, help="Reports to seed.")] = 2400,
+    # A day of 1,200 reports is worked by about twenty analysts; every one of their claims and
+    # decisions goes through the real services, so a bigger day takes longer to seed.
+    reports: Annotated[int, typer.Option(min=0, max=200_000, help="Reports to seed.")] = 1200,
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
 ) -> None:
-    """Migrate, seed a realistic day (once), then serve with a worker beside it."""
+    """Migrate, seed a realistic working day (once), then serve with a worker beside it."""
     from watchfloor.migrate import upgrade
     from watchfloor.sim.demo import seed_demo
 
@@ -160,7 +162,8 @@ def handoff(
 
     rt = _runtime()
     with session_scope(rt.sessions) as session:
-        typer.echo(brief_text.render(handoffs.brief(session, rt.clock, shift_hours=hours)))
+        brief = handoffs.brief(session, rt.clock, rt.config.oncall, shift_hours=hours)
+        typer.echo(brief_text.render(brief))
         if record is not None:
             done = handoffs.record(
                 session, rt.clock, by=auth.get_or_raise(session, username=record), note=""

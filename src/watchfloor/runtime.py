@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from watchfloor.cases.replies import ReplyConfig, load_replies
 from watchfloor.clock import Clock, SystemClock
 from watchfloor.db import make_engine, make_sessionmaker
-from watchfloor.oncall.config import OncallConfig, load_oncall
+from watchfloor.oncall.config import OncallConfig, Pager, load_oncall
 from watchfloor.queues.routing import QueueConfig, load_queues
 from watchfloor.settings import Settings
 from watchfloor.sla.policy import SlaConfig, load_sla
@@ -60,14 +60,16 @@ class Runtime:
     clock: Clock
     config: Config
 
+    @property
+    def pager(self) -> Pager:
+        """What paging needs of this process: its on-call configuration and link settings."""
+        return Pager(config=self.config.oncall, settings=self.settings)
+
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
         engine = make_engine(settings.database_url)
         config = load_config(settings)
         sessions = make_sessionmaker(engine, audit_key=settings.audit_seal_key)
-        # Services that only get a Session (oncall.service.page, called from other rooms) find
-        # this runtime's configuration and settings on it.
-        sessions.configure(info={"watchfloor.config": config, "watchfloor.settings": settings})
         return cls(
             settings=settings,
             engine=engine,

@@ -58,7 +58,7 @@ JOBS: list[Job] = [
     Job(
         "advance-pages",
         "Escalate pages nobody acknowledged in time to the next level of their policy.",
-        lambda rt: advance_due(rt.sessions, rt.clock),
+        lambda rt: advance_due(rt.sessions, rt.clock, rt.pager),
     ),
     Job(
         "send-email",
@@ -74,13 +74,13 @@ JOBS: list[Job] = [
         "sla-sweep",
         "Record SLA warnings and breaches; mark breached cases escalated, notify the lead, page "
         "on-call for P0/P1.",
-        lambda rt: sla_flows.sweep_once(rt.sessions, rt.clock, sla=rt.config.sla),
+        lambda rt: sla_flows.sweep_once(rt.sessions, rt.clock, rt.pager, sla=rt.config.sla),
     ),
     Job(
         "coverage-gaps",
         "Page the lead on shift, once per case, about each waiting P0/P1 case whose skill or "
         "language nobody on shift has, before its first action is due (escalation.yaml coverage).",
-        lambda rt: page_gaps(rt.sessions, rt.clock, config=rt.config.oncall),
+        lambda rt: page_gaps(rt.sessions, rt.clock, rt.pager),
     ),
     Job(
         "audit-checkpoint",

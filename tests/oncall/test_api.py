@@ -171,20 +171,22 @@ def test_a_simulated_follow_the_sun_week_covers_every_hour_and_pages_each_p0(
     hours = [start + timedelta(hours=h) for h in range(7 * 24)]
     regions = set()
     for at in hours:
-        users = service.on_call(config, "safety-primary", at)
+        users = service.on_call(None, config, "safety-primary", at)
         assert users, f"nobody on call at {at}"
         regions.add(users[0].split(".")[0])
     assert regions == {"emea", "amer", "apac"}
-    assert service.check(config, start, start + timedelta(weeks=1))["safety-primary"].gaps == []
+    week = service.check(None, config, start, start + timedelta(weeks=1))
+    assert week["safety-primary"].gaps == []
 
     paged = []
     for hour in range(0, 7 * 24, 7):  # a P0 every seven hours: every region, every weekday
         clock.set(start + timedelta(hours=hour, minutes=13))
         with session_scope(runtime.sessions) as s:
-            expected = service.on_call(s, "safety-primary", clock.now())
+            expected = service.on_call(s, config, "safety-primary", clock.now())
             page = service.page(
                 s,
                 clock,
+                runtime.pager,
                 schedule="safety-primary",
                 summary=f"P0 at hour {hour}",
                 severity="P0",

@@ -278,7 +278,7 @@ def test_with_nobody_on_the_lead_schedule_the_catch_all_is_paged(
     clock.set(datetime(2026, 1, 13, 20, 0, tzinfo=UTC))  # 20:00 in Dublin
     runtime = no_lead_runtime
     with session_scope(runtime.sessions) as s:
-        assert oncall.on_call(s, "safety-secondary", clock.now()) == []
+        assert oncall.on_call(s, runtime.config.oncall, "safety-secondary", clock.now()) == []
     with TestClient(create_app(runtime)) as client:
         with session_scope(runtime.sessions) as s:
             intake = auth.create(s, clock, username="hub", role=Role.INTAKE)

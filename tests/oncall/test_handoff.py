@@ -76,6 +76,7 @@ def test_the_brief_shows_urgent_cases_due_times_pages_and_unusual_volume(
         oncall.page(
             session,
             clock,
+            runtime.pager,
             schedule=None,
             summary=f"{crisis['case']} P0 unassigned",
             severity="P0",
@@ -104,6 +105,7 @@ def test_the_brief_shows_urgent_cases_due_times_pages_and_unusual_volume(
         oncall.page(
             session,
             clock,
+            runtime.pager,
             schedule=None,
             summary="second",
             severity="P1",

@@ -90,8 +90,10 @@ def test_a_page_escalates_to_level_two_after_ten_minutes_and_stops_on_ack(
     # The clock stays near real time: the receiver checks webhook timestamps against it.
     admin, lead = make_user("admin"), make_user("lead")
     config = runtime.config.oncall
-    first = service.on_call(config, "safety-primary", clock.now())[0]
-    second = service.on_call(config, "safety-secondary", clock.now() + timedelta(minutes=10))[0]
+    first = service.on_call(None, config, "safety-primary", clock.now())[0]
+    second = service.on_call(None, config, "safety-secondary", clock.now() + timedelta(minutes=10))[
+        0
+    ]
     mail1, mail2 = config.people[first].email, config.people[second].email
     with smtp_server() as (inbox, port), webhook_receiver() as chat, webhook_receiver() as hook:
         runtime.settings.smtp_host, runtime.settings.smtp_port = "127.0.0.1", port
@@ -186,6 +188,7 @@ def test_unacknowledged_pages_run_the_policy_again_then_stop(
         page_id = service.page(
             s,
             clock,
+            runtime.pager,
             schedule=None,
             summary="stuck",
             severity="P1",
@@ -225,14 +228,14 @@ def test_one_open_page_per_dedup_key(runtime: Runtime, at_monday_nine: SettableC
         actor="system:sla",
     )
     with session_scope(runtime.sessions) as s:
-        first = service.page(s, clock, **args).id
+        first = service.page(s, clock, runtime.pager, **args).id
     with session_scope(runtime.sessions) as s:
-        assert service.page(s, clock, **args).id == first
+        assert service.page(s, clock, runtime.pager, **args).id == first
         from watchfloor.oncall.paging import resolve
 
         resolve(s, clock, page_id=first, actor="user:x")
     with session_scope(runtime.sessions) as s:
-        assert service.page(s, clock, **args).id != first
+        assert service.page(s, clock, runtime.pager, **args).id != first
 
 
 def test_bad_page_input_and_forged_links(
@@ -257,6 +260,7 @@ def _page(runtime: Runtime, clock: SettableClock, key: str = "CASE-000009") -> i
         return service.page(
             s,
             clock,
+            runtime.pager,
             schedule=None,
             summary="a P1 case breached",
             severity="P1",
@@ -340,7 +344,7 @@ def test_a_level_that_finds_nobody_on_call_pages_the_catch_all(
 ) -> None:
     clock.set(datetime(2026, 1, 13, 20, 0, tzinfo=UTC))  # 20:00 in Dublin: the gap
     with session_scope(gap_runtime.sessions) as s:
-        assert service.on_call(s, "safety-primary", clock.now()) == []
+        assert service.on_call(s, gap_runtime.config.oncall, "safety-primary", clock.now()) == []
     page_id = _page(gap_runtime, clock)
     # Level 1 found nobody: the catch-all is paged, as a page.triggered, and not skipped.
     assert _sent(gap_runtime) == [("page.triggered", ["head.of.safety"])]

@@ -88,7 +88,9 @@ def pages_for(client: TestClient, people: dict[str, Person], key: str) -> list[A
 
 
 def sweep(runtime: Runtime) -> int:
-    return sla_flows.sweep_once(runtime.sessions, runtime.clock, sla=runtime.config.sla)
+    return sla_flows.sweep_once(
+        runtime.sessions, runtime.clock, runtime.pager, sla=runtime.config.sla
+    )
 
 
 def test_every_case_shows_its_clocks(

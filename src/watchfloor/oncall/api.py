@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from watchfloor.auth import service as auth
 from watchfloor.auth.models import User
 from watchfloor.auth.permissions import Permission
-from watchfloor.deps import ClockDep, DbSession, IdPath, require
+from watchfloor.deps import ClockDep, DbSession, IdPath, RuntimeDep, require
 from watchfloor.errors import Forbidden
 from watchfloor.http_errors import responses
 from watchfloor.oncall import paging
@@ -33,6 +33,7 @@ from watchfloor.oncall.schemas import (
     PageOut,
     ShiftOut,
 )
+from watchfloor.runtime import Runtime
 
 router = APIRouter(tags=["on-call"])
 Reader = Annotated[User, Depends(require(Permission.ONCALL_READ))]
@@ -73,13 +74,15 @@ def _shift(shift: Shift | None) -> ShiftOut | None:
 @router.get(
     "/api/v1/oncall/now", response_model=list[OnCallNow], responses=responses(401, 403, 422)
 )
-def who_is_on_call(db: DbSession, clock: ClockDep, _user: Reader, at: At = None) -> list[OnCallNow]:
+def who_is_on_call(
+    db: DbSession, clock: ClockDep, runtime: RuntimeDep, _user: Reader, at: At = None
+) -> list[OnCallNow]:
     """Who is on call for every schedule, now or at ``?at=``."""
     when = _aware(at, clock.now())
-    config = oncall.config_of(db)
+    config = runtime.config.oncall
     out = []
     for name, sched in sorted(config.schedules.items()):
-        shift = oncall.shift_at(db, name, when)
+        shift = oncall.shift_at(db, config, name, when)
         out.append(
             OnCallNow(
                 schedule=name,
@@ -96,7 +99,12 @@ def who_is_on_call(db: DbSession, clock: ClockDep, _user: Reader, at: At = None)
     "/api/v1/oncall/check", response_model=list[CoverageOut], responses=responses(401, 403, 422)
 )
 def check_coverage(
-    db: DbSession, clock: ClockDep, _user: Reader, start: At = None, weeks: Weeks = 4
+    db: DbSession,
+    clock: ClockDep,
+    runtime: RuntimeDep,
+    _user: Reader,
+    start: At = None,
+    weeks: Weeks = 4,
 ) -> list[CoverageOut]:
     """Every gap (nobody on call) and overlap (two layers at once), exactly, over the weeks ahead."""
     begin = _aware(start, clock.now(), "start")
@@ -111,7 +119,7 @@ def check_coverage(
                 OverlapOut(start=o.start, end=o.end, layers=list(o.layers)) for o in cov.overlaps
             ],
         )
-        for name, cov in oncall.check(db, begin, end).items()
+        for name, cov in oncall.check(db, runtime.config.oncall, begin, end).items()
     ]
 
 
@@ -119,10 +127,14 @@ def check_coverage(
     "/api/v1/oncall/overrides", response_model=list[OverrideOut], responses=responses(401, 403, 404)
 )
 def list_overrides(
-    db: DbSession, clock: ClockDep, _user: Reader, schedule: str | None = None
+    db: DbSession,
+    clock: ClockDep,
+    runtime: RuntimeDep,
+    _user: Reader,
+    schedule: str | None = None,
 ) -> list[OverrideOut]:
     """Overrides made through the API that have not ended."""
-    rows = oncall.list_overrides(db, schedule=schedule, now=clock.now())
+    rows = oncall.list_overrides(db, runtime.config.oncall, schedule=schedule, now=clock.now())
     return [OverrideOut.model_validate(r) for r in rows]
 
 
@@ -132,11 +144,14 @@ def list_overrides(
     status_code=201,
     responses=responses(401, 403, 404, 422),
 )
-def create_override(body: OverrideIn, db: DbSession, clock: ClockDep, lead: Manager) -> OverrideOut:
+def create_override(
+    body: OverrideIn, db: DbSession, clock: ClockDep, runtime: RuntimeDep, lead: Manager
+) -> OverrideOut:
     """Someone covers a shift: ``user`` instead of ``replaces`` (or instead of anyone)."""
     row = oncall.create_override(
         db,
         clock,
+        runtime.config.oncall,
         schedule=body.schedule,
         user=body.user,
         replaces=body.replaces,
@@ -187,11 +202,14 @@ def _page_out(db: DbSession, page: Page, *, events: bool = True) -> PageOut:
     status_code=201,
     responses=responses(401, 403, 404, 422),
 )
-def create_page(body: PageIn, db: DbSession, clock: ClockDep, user: Responder) -> PageOut:
+def create_page(
+    body: PageIn, db: DbSession, clock: ClockDep, runtime: RuntimeDep, user: Responder
+) -> PageOut:
     """Page on-call now. With an open page for the same dedup_key, that page is returned."""
     page = oncall.page(
         db,
         clock,
+        runtime.pager,
         schedule=body.schedule,
         summary=body.summary,
         severity=body.severity,
@@ -221,8 +239,12 @@ def get_page(page_id: IdPath, db: DbSession, _user: Reader) -> PageOut:
     response_model=PageOut,
     responses=responses(401, 403, 404, 409),
 )
-def acknowledge(page_id: IdPath, db: DbSession, clock: ClockDep, user: Responder) -> PageOut:
-    page = paging.acknowledge(db, clock, page_id=page_id, actor=f"user:{user.username}")
+def acknowledge(
+    page_id: IdPath, db: DbSession, clock: ClockDep, runtime: RuntimeDep, user: Responder
+) -> PageOut:
+    page = paging.acknowledge(
+        db, clock, runtime.config.oncall, page_id=page_id, actor=f"user:{user.username}"
+    )
     return _page_out(db, page)
 
 
@@ -257,9 +279,10 @@ def _link_holder(db: DbSession, who: str) -> str:
 
 
 def _link_get(
-    purpose: str, page_id: int, token: str, db: DbSession, clock: ClockDep
+    purpose: str, page_id: int, token: str, db: DbSession, clock: ClockDep, runtime: Runtime
 ) -> HTMLResponse:
-    _link_holder(db, paging.check_link(db, clock, page_id=page_id, token=token, purpose=purpose))
+    who = paging.check_link(clock, runtime.settings, page_id=page_id, token=token, purpose=purpose)
+    _link_holder(db, who)
     page = paging.get_or_404(db, page_id)
     verb = "Acknowledge" if purpose == "ack" else "Resolve"
     # A GET only shows a button: mail scanners open links, and must not acknowledge pages.
@@ -273,14 +296,21 @@ def _link_get(
 
 
 def _link_post(
-    purpose: str, page_id: int, token: str, db: DbSession, clock: ClockDep, request: Request
+    purpose: str,
+    page_id: int,
+    token: str,
+    db: DbSession,
+    clock: ClockDep,
+    runtime: Runtime,
+    request: Request,
 ) -> Response:
     who = _link_holder(
-        db, paging.check_link(db, clock, page_id=page_id, token=token, purpose=purpose)
+        db,
+        paging.check_link(clock, runtime.settings, page_id=page_id, token=token, purpose=purpose),
     )
     actor = f"link:{who}"
     if purpose == "ack":
-        page = paging.acknowledge(db, clock, page_id=page_id, actor=actor)
+        page = paging.acknowledge(db, clock, runtime.config.oncall, page_id=page_id, actor=actor)
     else:
         page = paging.resolve(db, clock, page_id=page_id, actor=actor)
     if "text/html" in request.headers.get("accept", ""):
@@ -294,32 +324,44 @@ LINK_ERRORS = responses(401, 403, 404, 409, 422)
 
 
 @router.get("/api/v1/pages/{page_id}/ack", response_class=HTMLResponse, responses=LINK_ERRORS)
-def ack_link_form(page_id: IdPath, token: Token, db: DbSession, clock: ClockDep) -> HTMLResponse:
+def ack_link_form(
+    page_id: IdPath, token: Token, db: DbSession, clock: ClockDep, runtime: RuntimeDep
+) -> HTMLResponse:
     """The page a signed acknowledge link opens (no login): a button that acknowledges."""
-    return _link_get("ack", page_id, token, db, clock)
+    return _link_get("ack", page_id, token, db, clock, runtime)
 
 
 @router.post("/api/v1/pages/{page_id}/ack", response_model=PageOut, responses=LINK_ERRORS)
 def ack_link(
-    page_id: IdPath, token: Token, db: DbSession, clock: ClockDep, request: Request
+    page_id: IdPath,
+    token: Token,
+    db: DbSession,
+    clock: ClockDep,
+    runtime: RuntimeDep,
+    request: Request,
 ) -> Response:
     """Acknowledge through a signed link (no login); audited as the person it was sent to."""
-    return _link_post("ack", page_id, token, db, clock, request)
+    return _link_post("ack", page_id, token, db, clock, runtime, request)
 
 
 @router.get(
     "/api/v1/pages/{page_id}/resolve-link", response_class=HTMLResponse, responses=LINK_ERRORS
 )
 def resolve_link_form(
-    page_id: IdPath, token: Token, db: DbSession, clock: ClockDep
+    page_id: IdPath, token: Token, db: DbSession, clock: ClockDep, runtime: RuntimeDep
 ) -> HTMLResponse:
     """The page a signed resolve link opens (no login): a button that resolves."""
-    return _link_get("resolve", page_id, token, db, clock)
+    return _link_get("resolve", page_id, token, db, clock, runtime)
 
 
 @router.post("/api/v1/pages/{page_id}/resolve-link", response_model=PageOut, responses=LINK_ERRORS)
 def resolve_link(
-    page_id: IdPath, token: Token, db: DbSession, clock: ClockDep, request: Request
+    page_id: IdPath,
+    token: Token,
+    db: DbSession,
+    clock: ClockDep,
+    runtime: RuntimeDep,
+    request: Request,
 ) -> Response:
     """Resolve through a signed link (no login); audited as the person it was sent to."""
-    return _link_post("resolve", page_id, token, db, clock, request)
+    return _link_post("resolve", page_id, token, db, clock, runtime, request)

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from sqlalchemy import select
 
 from watchfloor.errors import WatchfloorError
+
+if TYPE_CHECKING:
+    from watchfloor.oncall.config import OncallConfig
 
 oncall_app = typer.Typer(help="On-call schedules and pages.", no_args_is_help=True)
 
@@ -38,8 +41,8 @@ def coverage_lines(
     from watchfloor.oncall import service
 
     lines, problems = [], 0
-    with _source(with_api_overrides) as (source, note):
-        coverage = service.check(source, start, end)
+    with _source(with_api_overrides) as (session, config, note):
+        coverage = service.check(session, config, start, end)
     lines += note
     for name, cov in coverage.items():
         n = len(cov.gaps) + len(cov.overlaps)
@@ -52,9 +55,9 @@ def coverage_lines(
 
 
 @contextmanager
-def _source(with_api_overrides: bool) -> Iterator[tuple[Any, list[str]]]:
-    """A database session (the file's schedules and the API's overrides), else the file's
-    configuration alone, with a note saying why."""
+def _source(with_api_overrides: bool) -> Iterator[tuple[Any, OncallConfig, list[str]]]:
+    """The configuration, with a database session for the API's overrides (None: the file's
+    overrides alone, with a note saying why)."""
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
     from watchfloor.db import session_scope
@@ -76,11 +79,11 @@ def _source(with_api_overrides: bool) -> Iterator[tuple[Any, list[str]]]:
                 note = [f"(overrides made through the API not read: {reason})"]
             if not note:
                 with session_scope(runtime.sessions) as session:
-                    yield session, []
+                    yield session, runtime.config.oncall, []
                 return
         finally:
             runtime.engine.dispose()
-    yield load_oncall(settings.config_dir), note
+    yield None, load_oncall(settings.config_dir), note
 
 
 @oncall_app.command("check")
@@ -109,10 +112,10 @@ def now(at: Annotated[str | None, typer.Option(help="ISO instant; default now")]
     from watchfloor.oncall import service
 
     when = _instant(at, "at")
-    with _source(True) as (source, note):
+    with _source(True) as (session, config, note):
         lines = [
-            f"{name}: {', '.join(service.on_call(source, name, when)) or '(nobody)'}"
-            for name in service.schedule_names(source)
+            f"{name}: {', '.join(service.on_call(session, config, name, when)) or '(nobody)'}"
+            for name in service.schedule_names(config)
         ]
     for line in [*note, *lines]:
         typer.echo(line)

@@ -3,6 +3,7 @@ policies (config/escalation.yaml), each file checked alone and then against the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -11,6 +12,7 @@ from pydantic import BaseModel
 from watchfloor.configfile import _line_of, load_yaml_model
 from watchfloor.oncall.escalation import EscalationFile, Policy
 from watchfloor.oncall.schedules import Contact, OncallFile, Schedule
+from watchfloor.settings import Settings
 
 
 class OncallConfig(BaseModel):
@@ -84,3 +86,13 @@ def load_oncall(config_dir: Path) -> OncallConfig:
     if problems:
         raise ConfigError("\n".join(problems))
     return OncallConfig(schedules=oncall.schedules, people=oncall.people, escalation=escalation)
+
+
+@dataclass(frozen=True)
+class Pager:
+    """What paging needs from the process that pages: the on-call configuration (who is on
+    call, contacts, escalation) and the settings its signed acknowledge and resolve links are
+    made with (secret key, public URL). Built by ``Runtime.pager``."""
+
+    config: OncallConfig
+    settings: Settings

@@ -23,7 +23,7 @@ from watchfloor.db import session_scope
 from watchfloor.notify import service as notify
 from watchfloor.oncall import coverage as rules
 from watchfloor.oncall import paging
-from watchfloor.oncall.config import OncallConfig
+from watchfloor.oncall.config import OncallConfig, Pager
 from watchfloor.oncall.coverage import CoverageGap, CoverageRule, Needs, OnShift
 from watchfloor.oncall.models import Page
 from watchfloor.oncall.page_notices import page_key
@@ -48,7 +48,7 @@ def on_shift(session: Session, now: datetime, config: OncallConfig) -> list[OnSh
     signed_in: set[int] = set()
     if rule.signed_in_within is not None:
         signed_in = login_sessions.seen_since(session, since=now - rule.signed_in_within, now=now)
-    rota = {u for name in rule.shift_schedules for u in on_call(session, name, now)}
+    rota = {u for name in rule.shift_schedules for u in on_call(session, config, name, now)}
     people = [
         user
         for user in auth.case_workers(session)
@@ -105,14 +105,15 @@ def _already_paged(session: Session, gaps: list[CoverageGap]) -> set[str]:
     return set(session.scalars(select(Page.dedup_key).where(Page.dedup_key.in_(keys))))
 
 
-def _page_lead(session: Session, clock: Clock, config: OncallConfig, found: CoverageGap) -> None:
+def _page_lead(session: Session, clock: Clock, pager: Pager, found: CoverageGap) -> None:
     """One page to the lead on shift (the fallback's lead schedule; its catch-all when nobody
     is on it), and the gap audited and sent to webhooks. The case itself is left as it is."""
     needs = found.needs
-    schedule = config.escalation.fallback.lead_schedule  # None: the default schedule
+    schedule = pager.config.escalation.fallback.lead_schedule  # None: the default schedule
     page = paging.trigger(
         session,
         clock,
+        pager,
         schedule=schedule,
         summary=found.summary,
         severity=needs.priority,
@@ -147,13 +148,13 @@ def _page_lead(session: Session, clock: Clock, config: OncallConfig, found: Cove
     log.warning("nobody qualified on shift: %s", found.summary, extra={"case": needs.case_key})
 
 
-def page_gaps(sessions: sessionmaker[Session], clock: Clock, *, config: OncallConfig) -> int:
+def page_gaps(sessions: sessionmaker[Session], clock: Clock, pager: Pager) -> int:
     """The worker's ``coverage-gaps`` job: page the lead once about each waiting urgent case
     nobody on shift may take; how many were paged this run."""
     with session_scope(sessions) as session:
-        gaps = coverage_gaps(session, clock, config)
+        gaps = coverage_gaps(session, clock, pager.config)
         paged = _already_paged(session, gaps)
         fresh = [g for g in gaps if dedup_key(g.needs.case_key) not in paged]
         for found in fresh:
-            _page_lead(session, clock, config, found)
+            _page_lead(session, clock, pager, found)
         return len(fresh)

@@ -46,7 +46,7 @@ def calendar_feed_url(
     schedule: str, db: DbSession, clock: ClockDep, runtime: RuntimeDep, user: Reader
 ) -> FeedOut:
     """A calendar URL for this schedule, signed for the caller; it stops when they are deactivated."""
-    oncall.schedule_or_404(oncall.config_of(db), schedule)
+    oncall.schedule_or_404(runtime.config.oncall, schedule)
     return _signed_feed(runtime, clock, "ics", schedule, user, f"/api/v1/oncall/{schedule}.ics")
 
 
@@ -61,7 +61,7 @@ def person_feed_url(
 ) -> FeedOut:
     """A calendar URL of one person's own shifts on every schedule, signed for the caller: your
     own, or anyone's for a lead. It stops when the caller is deactivated."""
-    oncall.person_or_404(oncall.config_of(db), person)
+    oncall.person_or_404(runtime.config.oncall, person)
     if person != user.username and not can(user.role, Permission.CASES_ASSIGN_ANY):
         raise Forbidden(f"only a lead may get another person's calendar; yours is {user.username}")
     path = f"/api/v1/oncall/people/{person}.ics"
@@ -89,7 +89,12 @@ def person_calendar(
     """One person's own shifts on every schedule, with them as ATTENDEE (signed URL, no login)."""
     _feed_holder(db, runtime, clock, token, purpose="ics-person", subject=person)
     body = oncall.person_calendar(
-        db, clock, person=person, weeks=weeks, public_url=runtime.settings.public_url
+        db,
+        clock,
+        runtime.config.oncall,
+        person=person,
+        weeks=weeks,
+        public_url=runtime.settings.public_url,
     )
     return Response(
         body,
@@ -134,7 +139,12 @@ def calendar(
     """The schedule's shifts for the next weeks, for calendar apps (signed URL, no login)."""
     _feed_holder(db, runtime, clock, token, purpose="ics", subject=schedule)
     body = oncall.calendar(
-        db, clock, schedule=schedule, weeks=weeks, public_url=runtime.settings.public_url
+        db,
+        clock,
+        runtime.config.oncall,
+        schedule=schedule,
+        weeks=weeks,
+        public_url=runtime.settings.public_url,
     )
     return Response(
         body,

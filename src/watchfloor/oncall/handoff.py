@@ -19,6 +19,7 @@ from watchfloor.errors import Forbidden
 from watchfloor.intake import service as intake
 from watchfloor.oncall import brief as rules
 from watchfloor.oncall import service as oncall
+from watchfloor.oncall.config import OncallConfig
 from watchfloor.oncall.handoff_models import Handoff
 from watchfloor.oncall.handoff_schemas import (
     DueCaseOut,
@@ -38,6 +39,7 @@ MAX_ROWS = 200  # per section: a brief is read by a person
 def brief(
     session: Session,
     clock: Clock,
+    config: OncallConfig,
     *,
     shift_hours: float = 8.0,
     withheld: frozenset[str] = frozenset(),
@@ -61,7 +63,7 @@ def brief(
         urgent_open=_urgent(session, withheld),
         urgent_open_total=oversight.count_urgent(session, worst=Priority.P1),
         due_next_shift=_due(session, now, until),
-        on_call=_on_call(session, now, until),
+        on_call=_on_call(session, config, now, until),
         pages=_pages(session, since),
         volume=rules.volume_rows(
             _volume(session, now - timedelta(hours=1), now),
@@ -149,15 +151,17 @@ def _pages(session: Session, since: datetime) -> list[PageOut]:
     ]
 
 
-def _on_call(session: Session, now: datetime, until: datetime) -> list[OnCallOut]:
+def _on_call(
+    session: Session, config: OncallConfig, now: datetime, until: datetime
+) -> list[OnCallOut]:
     """Who is on call on each schedule as the brief is read, and when the next shift ends."""
     return [
         OnCallOut(
             schedule=name,
-            now=oncall.on_call(session, name, now),
-            at_shift_end=oncall.on_call(session, name, until),
+            now=oncall.on_call(session, config, name, now),
+            at_shift_end=oncall.on_call(session, config, name, until),
         )
-        for name in oncall.schedule_names(session)
+        for name in oncall.schedule_names(config)
     ]
 
 

@@ -34,6 +34,7 @@ def get_brief(
     return handoff.brief(
         db,
         clock,
+        runtime.config.oncall,
         shift_hours=shift_hours,
         withheld=exposure.withheld_areas(runtime.config.taxonomy, role=user.role),
     )

@@ -11,19 +11,12 @@ from watchfloor.clock import Clock
 from watchfloor.notify import service as notify
 from watchfloor.notify.email import enqueue_email
 from watchfloor.oncall import page_links
-from watchfloor.oncall.config import OncallConfig
+from watchfloor.oncall.config import OncallConfig, Pager
 from watchfloor.oncall.models import Page
-from watchfloor.oncall.service import config_of
-from watchfloor.settings import Settings, get_settings
 
 
 def page_key(page: Page) -> str:
     return f"PAGE-{page.id:06d}"
-
-
-def settings_of(session: Session) -> Settings:
-    runtime_settings = session.info.get("watchfloor.settings")
-    return runtime_settings if isinstance(runtime_settings, Settings) else get_settings()
 
 
 def payload(page: Page) -> dict[str, Any]:
@@ -43,12 +36,12 @@ def payload(page: Page) -> dict[str, Any]:
 def send(
     session: Session,
     clock: Clock,
-    config: OncallConfig,
+    pager: Pager,
     page: Page,
     users: list[str],
     event_type: str,
 ) -> None:
-    settings = settings_of(session)
+    settings, config = pager.settings, pager.config
     now = clock.now()
     key = page_key(page)
     case = f" (case {page.case_key})" if page.case_key else ""
@@ -106,9 +99,10 @@ def person_of(actor: str) -> str:
     return name if kind in {"user", "link"} and name else actor
 
 
-def tell_acknowledged(session: Session, clock: Clock, page: Page, actor: str) -> None:
+def tell_acknowledged(
+    session: Session, clock: Clock, config: OncallConfig, page: Page, actor: str
+) -> None:
     """Email everyone the page reached, but the one who acknowledged, that someone has it."""
-    config = config_of(session)
     who = person_of(actor)
     key = page_key(page)
     for user in page.paged:

@@ -22,17 +22,17 @@ from watchfloor.db import session_scope
 from watchfloor.errors import Conflict, Invalid, NotFound
 from watchfloor.notify import service as notify
 from watchfloor.oncall import page_links
-from watchfloor.oncall.config import OncallConfig
+from watchfloor.oncall.config import OncallConfig, Pager
 from watchfloor.oncall.models import Page, PageEvent
 from watchfloor.oncall.page_notices import (
     page_key,
     payload,
     person_of,
     send,
-    settings_of,
     tell_acknowledged,
 )
-from watchfloor.oncall.service import config_of, on_call, schedule_or_404
+from watchfloor.oncall.service import on_call, schedule_or_404
+from watchfloor.settings import Settings
 
 log = logging.getLogger("watchfloor.oncall.paging")
 
@@ -43,6 +43,7 @@ OPEN_STATES = ("triggered", "acknowledged")
 def trigger(
     session: Session,
     clock: Clock,
+    pager: Pager,
     *,
     schedule: str | None,
     summary: str,
@@ -52,7 +53,7 @@ def trigger(
     actor: str,
 ) -> Page:
     """Open a page (or return the open page with this dedup key) and notify its first step."""
-    config = config_of(session)
+    config = pager.config
     if schedule is not None:
         schedule_or_404(config, schedule)
     if severity not in SEVERITIES:
@@ -129,7 +130,7 @@ def trigger(
         },
     )
     _event(session, page, now, "triggered", actor, detail=page.summary)
-    _notify_step(session, clock, config, page, actor=actor, first=True)
+    _notify_step(session, clock, pager, page, actor=actor, first=True)
     log.info("page triggered", extra={**_ids(page), "severity": severity})
     return page
 
@@ -171,7 +172,7 @@ def _targets(session: Session, config: OncallConfig, page: Page, at: datetime) -
         schedule = page.schedule or config.escalation.default_schedule
     users: list[str] = []
     if schedule is not None and schedule in config.schedules:
-        users += on_call(session, schedule, at)
+        users += on_call(session, config, schedule, at)
     users += [u for u in step["users"] if u not in users]
     return users
 
@@ -185,7 +186,7 @@ def _fallback(page: Page) -> tuple[str | None, list[str]]:
 def _notify_step(
     session: Session,
     clock: Clock,
-    config: OncallConfig,
+    pager: Pager,
     page: Page,
     *,
     actor: str,
@@ -196,7 +197,7 @@ def _notify_step(
     next level is paged at once."""
     now = clock.now()
     step = page.policy["steps"][page.step]
-    users = _targets(session, config, page, now)
+    users = _targets(session, pager.config, page, now)
     level = page.step + 1
     if not users:
         users = _fallback(page)[1]
@@ -208,7 +209,7 @@ def _notify_step(
         page.next_escalation_at = now + timedelta(seconds=step["wait_seconds"])
         page.paged = [*page.paged, *(u for u in users if u not in page.paged)]
         _event(session, page, now, "notified", actor, users=users, detail=f"level {level}")
-        send(session, clock, config, page, users, "page.triggered" if first else "page.escalated")
+        send(session, clock, pager, page, users, "page.triggered" if first else "page.escalated")
     if not first:
         log.warning("page escalated to level %d", level, extra={**_ids(page), "users": users})
         audit.record(
@@ -242,7 +243,9 @@ def events_of(session: Session, page_id: int) -> Sequence[PageEvent]:
     ).all()
 
 
-def acknowledge(session: Session, clock: Clock, *, page_id: int, actor: str) -> Page:
+def acknowledge(
+    session: Session, clock: Clock, config: OncallConfig, *, page_id: int, actor: str
+) -> Page:
     """Stop escalation: someone has it. Acknowledging twice changes nothing."""
     page = get_or_404(session, page_id, lock=True)
     if page.state == "resolved":
@@ -253,7 +256,7 @@ def acknowledge(session: Session, clock: Clock, *, page_id: int, actor: str) -> 
     page.state, page.acknowledged_at, page.acknowledged_by = "acknowledged", now, actor
     page.next_escalation_at = None
     _responded(session, clock, page, now, actor, before="triggered", level=page.step + 1)
-    tell_acknowledged(session, clock, page, actor)
+    tell_acknowledged(session, clock, config, page, actor)
     return page
 
 
@@ -316,7 +319,7 @@ def _responded(
     notify.enqueue(session, clock, event_type=f"page.{state}", data=data)
 
 
-def _escalate(session: Session, clock: Clock, config: OncallConfig, page: Page) -> None:
+def _escalate(session: Session, clock: Clock, pager: Pager, page: Page) -> None:
     steps = page.policy["steps"]
     actor = "system:escalation"
     if page.step + 1 < len(steps):
@@ -324,21 +327,22 @@ def _escalate(session: Session, clock: Clock, config: OncallConfig, page: Page) 
     elif page.cycle < int(page.policy["repeat"]):
         page.cycle, page.step = page.cycle + 1, 0
     else:
-        _exhausted(session, clock, config, page, actor)
+        _exhausted(session, clock, pager, page, actor)
         return
-    _notify_step(session, clock, config, page, actor=actor, first=False)
+    _notify_step(session, clock, pager, page, actor=actor, first=False)
 
 
-def _exhausted(
-    session: Session, clock: Clock, config: OncallConfig, page: Page, actor: str
-) -> None:
+def _exhausted(session: Session, clock: Clock, pager: Pager, page: Page, actor: str) -> None:
     """Every level and repeat paged, nobody acknowledged: the page stays open (anyone may still
     acknowledge it) and goes to the lead on shift and the catch-all, once."""
     now = clock.now()
     steps = page.policy["steps"]
     page.next_escalation_at = None
     lead_schedule, catch_all = _fallback(page)
-    leads = on_call(session, lead_schedule, now) if lead_schedule in config.schedules else []
+    config = pager.config
+    leads = (
+        on_call(session, config, lead_schedule, now) if lead_schedule in config.schedules else []
+    )
     told = [*leads, *(u for u in catch_all if u not in leads)]
     _event(
         session, page, now, "exhausted", actor, users=told, detail="every level paged; none acked"
@@ -358,13 +362,14 @@ def _exhausted(
     )
     if told:
         page.paged = [*page.paged, *(u for u in told if u not in page.paged)]
-        send(session, clock, config, page, told, "page.exhausted")
+        send(session, clock, pager, page, told, "page.exhausted")
 
 
-def advance_due(sessions: sessionmaker[Session], clock: Clock, *, limit: int = 100) -> int:
+def advance_due(
+    sessions: sessionmaker[Session], clock: Clock, pager: Pager, *, limit: int = 100
+) -> int:
     """Escalate every unacknowledged page whose wait has run out; how many moved."""
     with session_scope(sessions) as session:
-        config = config_of(session)
         due = session.scalars(
             select(Page)
             .where(Page.state == "triggered", Page.next_escalation_at <= clock.now())
@@ -373,12 +378,12 @@ def advance_due(sessions: sessionmaker[Session], clock: Clock, *, limit: int = 1
             .with_for_update(skip_locked=True)
         ).all()
         for page in due:
-            _escalate(session, clock, config, page)
+            _escalate(session, clock, pager, page)
         return len(due)
 
 
-def check_link(session: Session, clock: Clock, *, page_id: int, token: str, purpose: str) -> str:
+def check_link(clock: Clock, settings: Settings, *, page_id: int, token: str, purpose: str) -> str:
     """The person a signed page link was issued to; 401 when forged, 403 when expired."""
     return page_links.holder(
-        settings_of(session).secret_key, token, page_id=page_id, purpose=purpose, now=clock.now()
+        settings.secret_key, token, page_id=page_id, purpose=purpose, now=clock.now()
     )

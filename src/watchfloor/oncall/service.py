@@ -18,7 +18,7 @@ from watchfloor.audit import service as audit
 from watchfloor.clock import Clock
 from watchfloor.errors import Invalid, NotFound
 from watchfloor.oncall import rotations
-from watchfloor.oncall.config import OncallConfig
+from watchfloor.oncall.config import OncallConfig, Pager
 from watchfloor.oncall.models import OncallOverride
 from watchfloor.oncall.rotations import Override, Shift
 from watchfloor.oncall.schedules import Schedule
@@ -26,38 +26,19 @@ from watchfloor.oncall.schedules import Schedule
 if TYPE_CHECKING:
     from watchfloor.oncall.models import Page
 
-CONFIG_KEY = "watchfloor.config"
 
-
-def config_of(session: Session) -> OncallConfig:
-    """The on-call configuration of the runtime that made ``session`` (else read from settings)."""
-    config = session.info.get(CONFIG_KEY)
-    if config is not None:
-        oncall: OncallConfig = config.oncall
-        return oncall
-    return _default_config()
-
-
-def schedule_names(source: Session | OncallConfig) -> list[str]:
+def schedule_names(config: OncallConfig) -> list[str]:
     """Every on-call schedule's name, sorted."""
-    return sorted(_resolve(source)[1].schedules)
+    return sorted(config.schedules)
 
 
-def emails_of(session: Session, usernames: list[str]) -> dict[str, str]:
+def emails_of(config: OncallConfig, usernames: list[str]) -> dict[str, str]:
     """The email address of each of ``usernames`` that oncall.yaml's people give one."""
-    people = config_of(session).people
     return {
         u: contact.email
         for u in usernames
-        if (contact := people.get(u)) is not None and contact.email is not None
+        if (contact := config.people.get(u)) is not None and contact.email is not None
     }
-
-
-def _default_config() -> OncallConfig:
-    from watchfloor.oncall.config import load_oncall
-    from watchfloor.settings import get_settings
-
-    return load_oncall(get_settings().config_dir)
 
 
 def schedule_or_404(config: OncallConfig, name: str) -> Schedule:
@@ -90,29 +71,25 @@ def overrides_for(
     return found
 
 
-def _resolve(source: Session | OncallConfig) -> tuple[Session | None, OncallConfig]:
-    if isinstance(source, OncallConfig):
-        return None, source
-    return source, config_of(source)
-
-
-def on_call(source: Session | OncallConfig, schedule: str, at: datetime) -> list[str]:
+def on_call(
+    session: Session | None, config: OncallConfig, schedule: str, at: datetime
+) -> list[str]:
     """Usernames on call for ``schedule`` at ``at`` (API overrides included when given a Session)."""
-    shift = shift_at(source, schedule, at)
+    shift = shift_at(session, config, schedule, at)
     return list(shift.users) if shift else []
 
 
-def shift_at(source: Session | OncallConfig, schedule: str, at: datetime) -> Shift | None:
-    session, config = _resolve(source)
+def shift_at(
+    session: Session | None, config: OncallConfig, schedule: str, at: datetime
+) -> Shift | None:
     sched = schedule_or_404(config, schedule)
     window = (at - timedelta(days=8), at + timedelta(days=8))
     return rotations.on_call_at(sched, at, overrides_for(session, config, schedule, *window))
 
 
 def shifts(
-    source: Session | OncallConfig, schedule: str, start: datetime, end: datetime
+    session: Session | None, config: OncallConfig, schedule: str, start: datetime, end: datetime
 ) -> list[Shift]:
-    session, config = _resolve(source)
     sched = schedule_or_404(config, schedule)
     return rotations.schedule_shifts(
         sched, start, end, overrides_for(session, config, schedule, start, end)
@@ -120,10 +97,9 @@ def shifts(
 
 
 def check(
-    source: Session | OncallConfig, start: datetime, end: datetime
+    session: Session | None, config: OncallConfig, start: datetime, end: datetime
 ) -> dict[str, rotations.Coverage]:
     """Coverage of every schedule over [start, end): gaps and overlaps, exactly."""
-    session, config = _resolve(source)
     return {
         name: rotations.coverage(
             sched, start, end, overrides_for(session, config, name, start, end)
@@ -135,6 +111,7 @@ def check(
 def create_override(
     session: Session,
     clock: Clock,
+    config: OncallConfig,
     *,
     schedule: str,
     user: str,
@@ -144,7 +121,6 @@ def create_override(
     reason: str,
     actor: str,
 ) -> OncallOverride:
-    config = config_of(session)
     sched = schedule_or_404(config, schedule)
     rota = sorted({p for layer in sched.layers for p in layer.participants})
     if user not in known_people(config):
@@ -194,12 +170,12 @@ def create_override(
 
 
 def list_overrides(
-    session: Session, *, schedule: str | None, now: datetime
+    session: Session, config: OncallConfig, *, schedule: str | None, now: datetime
 ) -> Sequence[OncallOverride]:
     """Overrides that have not ended yet."""
     query = select(OncallOverride).where(OncallOverride.ends_at > now)
     if schedule is not None:
-        schedule_or_404(config_of(session), schedule)
+        schedule_or_404(config, schedule)
         query = query.where(OncallOverride.schedule == schedule)
     return session.scalars(query.order_by(OncallOverride.starts_at, OncallOverride.id)).all()
 
@@ -248,11 +224,14 @@ def _new_calendar(name: str) -> Calendar:
     return cal
 
 
-def _shifts_ahead(session: Session, schedule: str, now: datetime, weeks: int) -> Iterator[Shift]:
+def _shifts_ahead(
+    session: Session, config: OncallConfig, schedule: str, now: datetime, weeks: int
+) -> Iterator[Shift]:
     """The schedule's shifts not over at ``now``, for ``weeks`` weeks. Read from well before
     now, so the shift under way keeps its real start (and with it its UID) instead of starting
     at each fetch."""
-    for shift in shifts(session, schedule, now - CALENDAR_LOOKBACK, now + timedelta(weeks=weeks)):
+    ahead = now + timedelta(weeks=weeks)
+    for shift in shifts(session, config, schedule, now - CALENDAR_LOOKBACK, ahead):
         if shift.end > now:
             yield shift
 
@@ -272,13 +251,19 @@ def _shift_event(schedule: str, title: str, shift: Shift, now: datetime, uid_key
 
 
 def calendar(
-    session: Session, clock: Clock, *, schedule: str, weeks: int, public_url: str
+    session: Session,
+    clock: Clock,
+    config: OncallConfig,
+    *,
+    schedule: str,
+    weeks: int,
+    public_url: str,
 ) -> bytes:
     """An RFC 5545 calendar of the schedule's shifts from now for ``weeks`` weeks."""
-    sched = schedule_or_404(config_of(session), schedule)
+    sched = schedule_or_404(config, schedule)
     now = clock.now().astimezone(UTC).replace(microsecond=0)
     cal = _new_calendar(f"On call: {sched.title}")
-    for shift in _shifts_ahead(session, schedule, now, weeks):
+    for shift in _shifts_ahead(session, config, schedule, now, weeks):
         who = ", ".join(shift.users)
         event = _shift_event(schedule, sched.title, shift, now, who)
         layer = f"layer {shift.layer}" if shift.layer else "override"
@@ -302,17 +287,22 @@ def person_or_404(config: OncallConfig, person: str) -> str:
 
 
 def person_calendar(
-    session: Session, clock: Clock, *, person: str, weeks: int, public_url: str
+    session: Session,
+    clock: Clock,
+    config: OncallConfig,
+    *,
+    person: str,
+    weeks: int,
+    public_url: str,
 ) -> bytes:
     """An RFC 5545 calendar of one person's own shifts on every schedule, each with the person
     as ATTENDEE, from now for ``weeks`` weeks."""
-    config = config_of(session)
     person_or_404(config, person)
     contact = config.people.get(person)
     now = clock.now().astimezone(UTC).replace(microsecond=0)
     cal = _new_calendar(f"On call: {person}")
     for name, sched in sorted(config.schedules.items()):
-        for shift in _shifts_ahead(session, name, now, weeks):
+        for shift in _shifts_ahead(session, config, name, now, weeks):
             if person not in shift.users:
                 continue
             event = _shift_event(name, sched.title, shift, now, f"person:{person}")
@@ -331,6 +321,7 @@ def person_calendar(
 def page(
     session: Session,
     clock: Clock,
+    pager: Pager,
     *,
     schedule: str | None,
     summary: str,
@@ -349,6 +340,7 @@ def page(
     return paging.trigger(
         session,
         clock,
+        pager,
         schedule=schedule,
         summary=summary,
         severity=severity,

@@ -9,6 +9,7 @@ concurrently and as often as wanted.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -24,13 +25,22 @@ from watchfloor.errors import WatchfloorError
 from watchfloor.notify import service as notify
 from watchfloor.notify.email import enqueue_email
 from watchfloor.oncall import service as oncall
+from watchfloor.oncall.config import Pager
 from watchfloor.sla.policy import SlaConfig
 from watchfloor.triage.taxonomy import Priority
 
 log = logging.getLogger("watchfloor.sla")
 ACTOR = "system:sla-sweep"
 CLOCKS = ("first_action", "resolution")
-_LEADS = "watchfloor.sla.shift_leads"  # session.info: shift leads already looked up
+
+
+@dataclass
+class Escalating:
+    """Whom a sweep tells about breaches: ``pager`` pages on-call and names the shift leads,
+    who are asked of on-call once per sweep batch, not per breach (``leads``)."""
+
+    pager: Pager
+    leads: dict[tuple[str, datetime], list[str]] = field(default_factory=dict)
 
 
 def _crossed(now: datetime) -> Any:
@@ -69,18 +79,20 @@ def due_cases(session: Session, now: datetime, *, limit: int) -> list[Case]:
 def sweep(
     session: Session,
     clock: Clock,
+    pager: Pager,
     *,
     sla: SlaConfig,
     limit: int = 500,
 ) -> int:
     """Record the warnings and breaches due now on up to ``limit`` cases; how many were recorded."""
     now = clock.now()
+    escalating = Escalating(pager)
     done = 0
     for case in due_cases(session, now, limit=limit):
         for name in CLOCKS:
             step = _step(case, name, now)
             if step == "breach":
-                _breach(session, clock, case=case, name=name, sla=sla)
+                _breach(session, clock, escalating, case=case, name=name, sla=sla)
                 done += 1
             elif step == "warning":
                 _warn(session, clock, case=case, name=name, sla=sla)
@@ -148,6 +160,7 @@ def _warn(session: Session, clock: Clock, *, case: Case, name: str, sla: SlaConf
 def _breach(
     session: Session,
     clock: Clock,
+    escalating: Escalating,
     *,
     case: Case,
     name: str,
@@ -179,33 +192,43 @@ def _breach(
     )
     notify.enqueue(session, clock, event_type="sla.breached", data=data)
     rule = sla.escalation
-    _notify_shift_lead(session, clock, case=case, data=data, schedule=rule.shift_lead_schedule)
+    _notify_shift_lead(
+        session, clock, escalating, case=case, data=data, schedule=rule.shift_lead_schedule
+    )
     if priority in rule.page_priorities:
-        _page(session, clock, case=case, name=name, priority=priority, sla=sla)
+        _page(session, clock, escalating.pager, case=case, name=name, priority=priority, sla=sla)
 
 
-def _shift_leads(session: Session, schedule: str, at: datetime) -> list[str]:
+def _shift_leads(
+    escalating: Escalating, session: Session, schedule: str, at: datetime
+) -> list[str]:
     """Who leads the shift at ``at``; asked of on-call once per sweep batch, not per breach."""
-    known: dict[tuple[str, datetime], list[str]] = session.info.setdefault(_LEADS, {})
-    if (schedule, at) not in known:
-        known[(schedule, at)] = oncall.on_call(session, schedule, at)
-    return known[(schedule, at)]
+    if (schedule, at) not in escalating.leads:
+        config = escalating.pager.config
+        escalating.leads[(schedule, at)] = oncall.on_call(session, config, schedule, at)
+    return escalating.leads[(schedule, at)]
 
 
 def _notify_shift_lead(
-    session: Session, clock: Clock, *, case: Case, data: dict[str, Any], schedule: str | None
+    session: Session,
+    clock: Clock,
+    escalating: Escalating,
+    *,
+    case: Case,
+    data: dict[str, Any],
+    schedule: str | None,
 ) -> None:
     leads: list[str] = []
     if schedule is not None:
         try:
-            leads = _shift_leads(session, schedule, clock.now())
+            leads = _shift_leads(escalating, session, schedule, clock.now())
         except WatchfloorError as exc:  # no such schedule: the event still goes out, unnamed
             log.warning("shift lead unknown for %s: %s", case.key, exc, extra={"case": case.key})
     event = {**data, "notify": "shift_lead", "schedule": schedule, "shift_leads": leads}
     notify.enqueue(session, clock, event_type="sla.escalated", data=event)
     about = event["case"]
     clock_title = "first-action" if data["clock"] == "first_action" else "resolution"
-    for lead, address in oncall.emails_of(session, leads).items():
+    for lead, address in oncall.emails_of(escalating.pager.config, leads).items():
         enqueue_email(
             session,
             clock,
@@ -231,7 +254,14 @@ def _notify_shift_lead(
 
 
 def _page(
-    session: Session, clock: Clock, *, case: Case, name: str, priority: Priority, sla: SlaConfig
+    session: Session,
+    clock: Clock,
+    pager: Pager,
+    *,
+    case: Case,
+    name: str,
+    priority: Priority,
+    sla: SlaConfig,
 ) -> None:
     clock_title = "first action" if name == "first_action" else "resolution"
     schedule = sla.escalation.page_schedule
@@ -240,6 +270,7 @@ def _page(
     oncall.page(
         session,
         clock,
+        pager,
         schedule=schedule,
         summary=summary,
         severity=priority.label,
@@ -249,7 +280,9 @@ def _page(
     )
 
 
-def sweep_once(sessions: sessionmaker[Session], clock: Clock, *, sla: SlaConfig) -> int:
+def sweep_once(
+    sessions: sessionmaker[Session], clock: Clock, pager: Pager, *, sla: SlaConfig
+) -> int:
     """One batch of the sweep in its own transaction (the worker's ``sla-sweep`` job)."""
     with session_scope(sessions) as session:
-        return sweep(session, clock, sla=sla)
+        return sweep(session, clock, pager, sla=sla)
