@@ -48,8 +48,8 @@ ALLOWED: dict[tuple[str, str, str], str] = {
 
 
 def _room(path: Path) -> str:
-    parts = path.relative_to(SRC).parts
-    return parts[0] if len(parts) > 1 else parts[0]
+    """The room a module is in: its folder under src/watchfloor (a top-level module: itself)."""
+    return path.relative_to(SRC).parts[0]
 
 
 def _typing_only(tree: ast.Module) -> set[int]:

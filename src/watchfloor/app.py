@@ -14,6 +14,7 @@ from watchfloor.admin.pages import router as admin_pages
 from watchfloor.audit.api import router as audit_router
 from watchfloor.auth.api import router as auth_router
 from watchfloor.auth.pages import router as auth_pages
+from watchfloor.auth.view_pages import router as view_pages
 from watchfloor.cases.api import router as cases_router
 from watchfloor.cases.evidence_pages import router as evidence_pages
 from watchfloor.cases.hold_pages import router as hold_pages
@@ -25,6 +26,7 @@ from watchfloor.notify.api import router as webhooks_router
 from watchfloor.oncall.api import router as oncall_router
 from watchfloor.oncall.feed_api import router as feed_router
 from watchfloor.oncall.handoff_api import router as handoff_router
+from watchfloor.oncall.pages import router as oncall_pages
 from watchfloor.queues.api import next_router
 from watchfloor.queues.api import router as queues_router
 from watchfloor.queues.pages import router as floor_pages
@@ -85,7 +87,9 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         case_pages,
         evidence_pages,
         hold_pages,
+        oncall_pages,
         admin_pages,
+        view_pages,
         metrics_router,
     ):
         app.include_router(router)

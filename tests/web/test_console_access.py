@@ -34,6 +34,19 @@ REFUSED: dict[tuple[str, str], str | None] = {
     ("POST", "/cases/{key}/holds"): "lead",
     ("POST", "/holds/{hold_id}/release"): "analyst",
     ("GET", "/admin"): "lead",
+    ("GET", "/oncall"): "intake",
+    ("POST", "/oncall/overrides"): "analyst",
+    ("POST", "/oncall/overrides/{override_id}/delete"): "analyst",
+    ("GET", "/pages"): "intake",
+    ("POST", "/pages/{page_id}/acknowledge"): "viewer",
+    ("POST", "/pages/{page_id}/resolve"): "viewer",
+    ("GET", "/handoff"): "intake",
+    ("POST", "/handoff"): "analyst",
+    ("GET", "/preferences"): None,
+    ("POST", "/preferences"): None,
+    ("POST", "/exposure/{username}/budget"): "analyst",
+    ("POST", "/views"): "intake",
+    ("POST", "/views/{view_id}/delete"): "intake",
     ("GET", "/exposure"): None,
     ("POST", "/logout"): None,
 }
@@ -50,7 +63,11 @@ PUBLIC = {
 
 def _concrete(path: str) -> str:
     return (
-        path.replace("{key}", "CASE-000001").replace("{evidence_id}", "1").replace("{hold_id}", "1")
+        path.replace("{key}", "CASE-000001")
+        .replace("{evidence_id}", "1")
+        .replace("{hold_id}", "1")
+        .replace("{username}", "ana")
+        .replace("{view_id}", "1")
     )
 
 

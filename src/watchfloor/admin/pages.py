@@ -3,17 +3,16 @@ config/ and reviewed like code), the users and the webhook receivers (never thei
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 
-from watchfloor.auth.models import User
+from watchfloor.admin import config_tables as tables
+from watchfloor.auth import service as auth
 from watchfloor.auth.permissions import Permission
 from watchfloor.deps import DbSession, RuntimeDep
-from watchfloor.notify.models import WebhookEndpoint
+from watchfloor.notify import service as notify
 from watchfloor.web.console import Visitor, page_for, render
 
 router = APIRouter(include_in_schema=False)
@@ -33,8 +32,13 @@ def configuration(
         taxonomy=config.taxonomy,
         queues=config.queues,
         replies=config.replies,
-        sla_json=json.dumps(config.sla.model_dump(mode="json"), indent=2),
-        oncall_json=json.dumps(config.oncall.model_dump(mode="json"), indent=2),
-        users=db.scalars(select(User).order_by(User.username)).all(),
-        webhooks=db.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.name)).all(),
+        sla=config.sla,
+        sla_targets=tables.sla_targets(config.sla),
+        calendars=tables.calendars(config.sla),
+        oncall=config.oncall,
+        layers=tables.layers(config.oncall),
+        people=tables.people(config.oncall),
+        steps=tables.escalation_steps(config.oncall),
+        users=auth.list_users(db),
+        webhooks=sorted(notify.list_endpoints(db), key=lambda w: w.name),
     )

@@ -105,7 +105,7 @@ def set_preferences(
     audit.record(
         session,
         at=clock.now(),
-        actor=user.username,
+        actor=f"user:{user.username}",
         action="user.preferences_updated",
         object_type="user",
         object_id=user.username,

@@ -1,26 +1,30 @@
 """Console routes for evidence: reveal an item (audited, counted), its blurred preview, the file.
 
 Nothing of a hidden item leaves the server before it is revealed: images are served as a
-blurred greyscale preview made here, text behind a warning is sent only in answer to a reveal.
+greyscale preview made here, blurred as strongly as the viewer chose; text behind a warning is
+sent only in answer to a reveal.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from watchfloor.auth.permissions import Permission
-from watchfloor.cases import exposure
+from watchfloor.auth.preferences import preferences_for
+from watchfloor.cases import exposure, previews
 from watchfloor.cases import service as cases
 from watchfloor.deps import ClockDep, DbSession, IdPath, RuntimeDep
 from watchfloor.errors import Forbidden, NotFound
-from watchfloor.intake.models import Evidence, EvidenceBlob
-from watchfloor.intake.previews import blurred
+from watchfloor.intake import service as intake
 from watchfloor.intake.schemas import EvidenceOut
 from watchfloor.web.console import Visitor, page_for, posted_for, redirect, render
+
+if TYPE_CHECKING:
+    from watchfloor.intake.models import Evidence
 
 router = APIRouter(include_in_schema=False)
 EvidenceReader = Annotated[Visitor, page_for(Permission.EVIDENCE_READ)]
@@ -55,32 +59,38 @@ def reveal(
         ),
         revealed=True,
         exposure=exposure.exposure_today(db, clock, user=visitor.user),
+        wellness=preferences_for(db, user_id=visitor.user.id),
     )
 
 
 def _item(db: DbSession, evidence_id: int) -> tuple[Evidence, bytes]:
-    item = db.get(Evidence, evidence_id)
-    if item is None or item.kind != "file":
-        raise NotFound(f"no file evidence {evidence_id}")
-    blob = db.get(EvidenceBlob, item.sha256)
-    if blob is None:
-        raise NotFound(f"the bytes of evidence {evidence_id} are not stored")
-    return item, blob.content
+    return intake.file_with_bytes(db, evidence_id=evidence_id)
 
 
 @router.get("/evidence/{evidence_id}/preview")
-def preview(evidence_id: IdPath, db: DbSession, visitor: EvidenceReader) -> Response:
-    """A blurred, greyscale, small copy of an image: safe to show before anyone reveals it."""
+def preview(
+    request: Request,
+    evidence_id: IdPath,
+    db: DbSession,
+    visitor: EvidenceReader,
+    blur: Annotated[int | None, Query(ge=0, le=100)] = None,
+) -> Response:
+    """A greyscale, small copy of an image, blurred as strongly as the viewer chose: safe to
+    show before anyone reveals it. ``blur`` in the URL only keys the browser's cache (the page
+    writes the viewer's strength there, so a change shows at once); the preference decides."""
     item, content = _item(db, evidence_id)
-    image = blurred(content) if exposure.is_visual(item) else None
+    strength = preferences_for(db, user_id=visitor.user.id).blur_strength
+    tag = f'"{item.sha256[:24]}-blur{strength}"'
+    # Blurred past recognition, so the browser may keep it for the shift: reloads stay fast.
+    # A URL naming another strength (a page drawn before a change) is checked every time.
+    cache = "private, max-age=43200" if blur == strength else "private, no-cache"
+    headers = {**PRIVATE, "Cache-Control": cache, "ETag": tag}
+    if request.headers.get("if-none-match") == tag:
+        return Response(status_code=304, headers=headers)
+    image = previews.blurred(content, radius=strength) if exposure.is_visual(item) else None
     if image is None:
         raise NotFound(f"evidence {evidence_id} has no image preview")
-    # Blurred past recognition, so the browser may keep it for the shift: reloads stay fast.
-    return Response(
-        image,
-        media_type="image/jpeg",
-        headers={**PRIVATE, "Cache-Control": "private, max-age=43200"},
-    )
+    return Response(image, media_type="image/jpeg", headers=headers)
 
 
 @router.get("/evidence/{evidence_id}/file")

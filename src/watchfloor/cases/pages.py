@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
+from watchfloor.auth import saved_views
 from watchfloor.auth.permissions import Permission
-from watchfloor.cases import assignment, case_view, exposure, flows
+from watchfloor.auth.preferences import preferences_for
+from watchfloor.cases import assignment, case_view, exposure, flows, listing
 from watchfloor.cases import notes as case_notes
 from watchfloor.cases import service as cases
 from watchfloor.cases.lifecycle import Status
@@ -71,6 +73,11 @@ def _case_page(
         sees_evidence=visitor.can(Permission.EVIDENCE_READ),
         notes=case_notes.notes_of(db, case_id=cases.get_or_raise(db, key=key).id),
         team=_team(db, clock) if visitor.can(Permission.CASES_ASSIGN_ANY) else [],
+        # Wellness: the viewer's blur and greyscale choices, and what they have seen today.
+        wellness=preferences_for(db, user_id=visitor.user.id),
+        my_exposure=exposure.exposure_today(db, clock, user=visitor.user)
+        if visitor.can(Permission.EVIDENCE_READ)
+        else None,
     )
 
 
@@ -218,53 +225,56 @@ def _problem(err: dict[str, Any]) -> str:
 
 @router.get("/search")
 def search_page(
-    request: Request,
-    db: DbSession,
-    clock: ClockDep,
-    runtime: RuntimeDep,
-    visitor: Reader,
-    q: Annotated[str, Query(max_length=300)] = "",
-    harm_area: Annotated[str, Query(max_length=64)] = "",
-    status: Annotated[str, Query(max_length=16)] = "",
-    opened_from: Annotated[str, Query(max_length=10)] = "",
-    opened_until: Annotated[str, Query(max_length=10)] = "",
+    request: Request, db: DbSession, clock: ClockDep, runtime: RuntimeDep, visitor: Reader
 ) -> HTMLResponse:
-    """Cases by key, subject identifier or report words, harm area, status and opening day."""
-    problems: list[str] = []
+    """Cases by key, subject identifier or report words, and the list filters (harm area,
+    status, priority...), a page at a time; a bad value: 422 naming it."""
+    params = request.query_params
     withheld = exposure.withheld_areas(runtime.config.taxonomy, role=visitor.user.role)
-    query = Search(text=q, harm_area=harm_area or None, status=status or None, withheld=withheld)
-    if status and status not in {s.value for s in Status}:
-        problems.append(f"unknown status {status!r}")
-    if harm_area and harm_area not in runtime.config.taxonomy.area_ids:
-        problems.append(f"unknown harm area {harm_area!r}")
-    for name, value in (("opened_from", opened_from), ("opened_until", opened_until)):
+    wanted, problems = listing.parse(
+        params,
+        harm_areas=set(runtime.config.taxonomy.area_ids),
+        statuses=[s.value for s in Status],
+        default_sort="newest",
+        extra=("q", "opened_from", "opened_until"),
+    )
+    q = params.get("q", "")
+    if len(q) > 300:
+        problems.append("q: at most 300 characters")
+    query = Search(text=q[:300], withheld=withheld)
+    for name in ("opened_from", "opened_until"):
+        value = params.get(name, "")
         if value:
             try:
-                day = datetime.fromisoformat(value).replace(tzinfo=clock.now().tzinfo)
+                day = datetime.fromisoformat(value[:10]).replace(tzinfo=clock.now().tzinfo)
             except ValueError:
-                problems.append(f"{name}: {value!r} is not a date (YYYY-MM-DD)")
+                problems.append(f"{name}: {value[:40]!r} is not a date (YYYY-MM-DD)")
                 continue
             if name == "opened_from":
                 query.opened_from = day
             else:
                 query.opened_until = day + timedelta(days=1)  # the whole last day
-    found = [] if problems or query.empty else search(db, query)
-    names = flows.usernames(db, {c.assignee_id for c in found})
+    asked = not query.empty or wanted.narrowed
     now = clock.now()
+    page = None
+    if asked and not problems:
+        page = search(db, query, wanted, now=now, assignee_id=listing.assignee_id_of(db, wanted))
+    found = page.cases if page else []
+    names = flows.usernames(db, {c.assignee_id for c in found})
     return render(
         request,
         "search.html",
         visitor,
         status=422 if problems else 200,
-        query=query,
-        q=q,
-        harm_area=harm_area,
-        status_filter=status,
-        opened_from=opened_from,
-        opened_until=opened_until,
+        query=wanted,
+        asked=asked,
         problems=problems,
-        statuses=[s.value for s in Status],
-        areas=runtime.config.taxonomy.harm_areas,
+        page=page,
+        here="/search",
+        text_search=True,
+        choices=listing.choices(runtime.config.taxonomy, [s.value for s in Status]),
+        view_page="search",
+        views=saved_views.list_views(db, user_id=visitor.user.id, page="search"),
         results=[
             flows.case_out(c, names.get(c.assignee_id or 0), now=now, withheld=withheld)
             for c in found

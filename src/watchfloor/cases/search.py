@@ -3,19 +3,19 @@ area, status and the day a case opened."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, or_, select
+from sqlalchemy import text as text_sql
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from watchfloor.cases.models import Case
+from watchfloor.cases import listing
+from watchfloor.cases.models import OPEN_SQL, Case
 from watchfloor.cases.schemas import parse_case_key
-from watchfloor.intake.models import Report, Subject, SubjectIdentifier
-
-LIMIT = 100
+from watchfloor.intake import service as intake
+from watchfloor.intake import subjects
 
 
 @dataclass
@@ -40,9 +40,18 @@ class Search:
         )
 
 
-def search(session: Session, query: Search, *, limit: int = LIMIT) -> Sequence[Case]:
-    """Matching cases, newest first (at most ``limit``)."""
-    stmt = select(Case).order_by(Case.id.desc()).limit(limit)
+def search(
+    session: Session,
+    query: Search,
+    listing_query: listing.ListQuery | None = None,
+    *,
+    now: datetime,
+    assignee_id: int | None = None,
+) -> listing.Page:
+    """One page of matching cases, narrowed and sorted as ``listing_query`` says (default:
+    newest first, the first page)."""
+    wanted = listing_query or listing.ListQuery(sort="newest", default_sort="newest")
+    stmt = select(Case)
     text = query.text.strip()
     if text:
         case_id = parse_case_key(text)
@@ -58,38 +67,26 @@ def search(session: Session, query: Search, *, limit: int = LIMIT) -> Sequence[C
         stmt = stmt.where(Case.created_at >= query.opened_from)
     if query.opened_until:
         stmt = stmt.where(Case.created_at < query.opened_until)
-    return session.scalars(stmt).all()
+    if wanted.sla:
+        stmt = stmt.where(text_sql(OPEN_SQL))  # a closed case's clocks have stopped
+    stmt = listing.narrowed(stmt, wanted, now=now, assignee_id=assignee_id, deadline="running")
+    return listing.page_of(
+        session, listing.ordered(stmt, wanted.sort, deadline="running"), wanted.page
+    )
 
 
 def _about_subject(text: str) -> ColumnElement[bool]:
     """The case's subject is named ``text``, or holds it as an identifier (e-mail, phone, IP…)."""
-    value = text.lower() if "@" in text else text
-    return or_(
-        exists(
-            select(1).where(
-                Subject.id == Case.subject_id,
-                or_(Subject.external_id == text, Subject.display_name == text),
-            )
-        ),
-        exists(
-            select(1).where(
-                SubjectIdentifier.subject_id == Case.subject_id,
-                SubjectIdentifier.value.in_({text, value}),
-            )
-        ),
-    )
+    return subjects.named_or_holding(Case.subject_id, text)
 
 
 def _in_reports(text: str, withheld: frozenset[str]) -> ColumnElement[bool]:
     """A report on the case contains ``text`` (case-insensitive; % and _ are literal), neither
     the report nor the case being in a ``withheld`` harm area."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    matching = select(1).where(
-        Report.case_id == Case.id, Report.text.ilike(f"%{escaped}%", escape="\\")
-    )
     if not withheld:
-        return exists(matching)
+        return intake.has_report_containing(Case.id, text)
     areas = sorted(withheld)
     return and_(
-        Case.harm_area.not_in(areas), exists(matching.where(Report.harm_area.not_in(areas)))
+        Case.harm_area.not_in(areas),
+        intake.has_report_containing(Case.id, text, not_in_areas=areas),
     )

@@ -12,9 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, text
 from sqlalchemy.orm import Session
 
+from watchfloor.cases import listing
+from watchfloor.cases.lifecycle import CLAIMABLE_STATUSES
 from watchfloor.cases.models import OPEN_SQL, Case
 from watchfloor.intake import service as intake
 
@@ -164,3 +166,75 @@ def first_action_due_between(
         .order_by(Case.first_action_due_at, Case.id)
         .limit(limit)
     ).all()
+
+
+@dataclass(frozen=True)
+class OpenWork:
+    """Open cases of one queue and priority, waiting or being worked: how many, the oldest, the
+    nearest first-action deadline, and how many clocks are breached or in warning."""
+
+    queue: str
+    priority: int
+    waiting: bool
+    count: int
+    oldest_at: datetime
+    next_due_at: datetime | None
+    first_action_breached: int
+    first_action_warning: int
+    resolve_breached: int
+
+
+def open_work(session: Session, *, now: datetime) -> list[OpenWork]:
+    """Every queue's open work by priority, waiting or being worked, in one pass."""
+    waiting = and_(Case.assignee_id.is_(None), Case.status.in_(CLAIMABLE_STATUSES))
+    running = Case.sla_paused_at.is_(None)
+
+    def count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.sum(case((condition, 1), else_=0))
+
+    rows = session.execute(
+        select(
+            Case.queue,
+            Case.priority,
+            waiting.label("waiting"),
+            func.count(),
+            func.min(Case.created_at),
+            func.min(Case.first_action_due_at),
+            count(and_(running, Case.first_action_due_at <= now)),
+            count(and_(running, Case.first_action_warn_at <= now, Case.first_action_due_at > now)),
+            count(and_(running, Case.resolve_due_at <= now)),
+        )
+        .where(text(OPEN_SQL))
+        .group_by(Case.queue, Case.priority, waiting)
+    ).all()
+    return [
+        OpenWork(q, p, bool(w), int(n), oldest, due, int(b or 0), int(warn or 0), int(rb or 0))
+        for q, p, w, n, oldest, due, b, warn, rb in rows
+    ]
+
+
+def queue_page(
+    session: Session,
+    *,
+    queue: str,
+    show: str,
+    query: listing.ListQuery,
+    now: datetime,
+    assignee_id: int | None,
+) -> listing.Page:
+    """One page of a queue's open cases. ``show`` "waiting": those `next` can claim, by default
+    in the order it serves them (the claimable index); "worked": those held or set aside, their
+    deadline the resolution's; "open": both."""
+    stmt = select(Case).where(Case.queue == queue)
+    claimable = and_(Case.assignee_id.is_(None), Case.status.in_(CLAIMABLE_STATUSES))
+    deadline: listing.Deadline = "running"
+    if show == "waiting":
+        stmt, deadline = stmt.where(claimable), "first_action"
+    elif show == "worked":
+        stmt, deadline = stmt.where(text(OPEN_SQL), ~claimable), "resolution"
+    else:
+        stmt = stmt.where(text(OPEN_SQL))
+    stmt = listing.narrowed(stmt, query, now=now, assignee_id=assignee_id, deadline=deadline)
+    return listing.page_of(
+        session, listing.ordered(stmt, query.sort, deadline=deadline), query.page
+    )

@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Select, Table, bindparam, exists, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from watchfloor.bulk import insert_ignoring_conflicts, upsert_returning
@@ -330,3 +330,28 @@ def has_graphic_evidence(case_id: Any) -> Any:
         .join(Evidence, Evidence.report_id == Report.id)
         .where(Report.case_id == case_id, Evidence.sensitivity == "graphic")
     )
+
+
+def file_with_bytes(session: Session, *, evidence_id: int) -> tuple[Evidence, bytes]:
+    """A file evidence item and its stored bytes; NotFound naming which is missing."""
+    item = session.get(Evidence, evidence_id)
+    if item is None or item.kind != "file":
+        raise NotFound(f"no file evidence {evidence_id}")
+    blob = session.get(EvidenceBlob, item.sha256)
+    if blob is None:
+        raise NotFound(f"the bytes of evidence {evidence_id} are not stored")
+    return item, blob.content
+
+
+def has_report_containing(
+    case_id: Any, text: str, *, not_in_areas: list[str] | None = None
+) -> ColumnElement[bool]:
+    """A SQL condition: a report on the case whose id is the column ``case_id`` contains
+    ``text`` (case-insensitive; % and _ are literal), outside ``not_in_areas`` if given."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    matching = select(1).where(
+        Report.case_id == case_id, Report.text.ilike(f"%{escaped}%", escape="\\")
+    )
+    if not_in_areas:
+        matching = matching.where(Report.harm_area.not_in(not_in_areas))
+    return exists(matching)

@@ -3,7 +3,9 @@ stored them: what linking walks to find who is connected to whom."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from watchfloor.db import one_of, pairs_in
@@ -58,3 +60,18 @@ def by_id(session: Session, *, ids: list[int]) -> dict[int, Subject]:
     return {
         s.id: s for s in session.scalars(select(Subject).where(one_of(session, Subject.id, ids)))
     }
+
+
+def named_or_holding(subject_id: Any, text: str) -> ColumnElement[bool]:
+    """A SQL condition: the subject whose id is the column ``subject_id`` is named ``text`` (its
+    external id or display name) or holds it as an identifier (e-mail, phone, IP…)."""
+    value = text.lower() if "@" in text else text
+    return or_(
+        exists(
+            select(1).where(
+                Subject.id == subject_id,
+                or_(Subject.external_id == text, Subject.display_name == text),
+            )
+        ),
+        exists(select(1).where(SI.subject_id == subject_id, SI.value.in_({text, value}))),
+    )

@@ -6,12 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, select, text
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
-from watchfloor.cases.lifecycle import CLAIMABLE_STATUSES
-from watchfloor.cases.models import OPEN_SQL, Case
+from watchfloor.cases import listing, waiting
 from watchfloor.queues.routing import QueueConfig
 from watchfloor.triage.taxonomy import Priority
 
@@ -46,39 +43,18 @@ class QueueLoad:
 
 def floor(session: Session, *, queues: QueueConfig, now: datetime) -> list[QueueLoad]:
     """Every configured queue in file order (then any queue only old cases still name)."""
-    waiting = and_(Case.assignee_id.is_(None), Case.status.in_(CLAIMABLE_STATUSES))
-    running = Case.sla_paused_at.is_(None)
-
-    def count(condition: ColumnElement[bool]) -> ColumnElement[int]:
-        return func.sum(case((condition, 1), else_=0))
-
-    rows = session.execute(
-        select(
-            Case.queue,
-            Case.priority,
-            waiting.label("waiting"),
-            func.count(),
-            func.min(Case.created_at),
-            func.min(Case.first_action_due_at),
-            count(and_(running, Case.first_action_due_at <= now)),
-            count(and_(running, Case.first_action_warn_at <= now, Case.first_action_due_at > now)),
-            count(and_(running, Case.resolve_due_at <= now)),
-        )
-        .where(text(OPEN_SQL))
-        .group_by(Case.queue, Case.priority, waiting)
-    ).all()
     loads = {q.name: QueueLoad(q.name, q.title) for q in queues.queues}
-    for queue, priority, is_waiting, n, oldest, next_due, due, warn, resolve_due in rows:
-        load = loads.setdefault(queue, QueueLoad(queue, queue))
-        if not is_waiting:
-            load.in_progress += n
-            load.resolve_breached += int(resolve_due or 0)
+    for work in waiting.open_work(session, now=now):
+        load = loads.setdefault(work.queue, QueueLoad(work.queue, work.queue))
+        if not work.waiting:
+            load.in_progress += work.count
+            load.resolve_breached += work.resolve_breached
             continue
-        load.waiting[Priority(priority).label] += n
-        load.oldest_waiting_at = _earliest(load.oldest_waiting_at, oldest)
-        load.next_due_at = _earliest(load.next_due_at, next_due)
-        load.breached += int(due or 0)
-        load.warning += int(warn or 0)
+        load.waiting[Priority(work.priority).label] += work.count
+        load.oldest_waiting_at = _earliest(load.oldest_waiting_at, work.oldest_at)
+        load.next_due_at = _earliest(load.next_due_at, work.next_due_at)
+        load.breached += work.first_action_breached
+        load.warning += work.first_action_warning
     return list(loads.values())
 
 
@@ -88,20 +64,19 @@ def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
     return a if b is None else min(a, b)
 
 
-def queue_cases(session: Session, *, queue: str, limit: int = 100) -> tuple[list[Case], list[Case]]:
-    """One queue's open cases: those waiting, in the order `next` serves priority and deadline
-    (the claimable index), and those being worked, most urgent first."""
-    waiting = session.scalars(
-        select(Case)
-        .where(Case.queue == queue, Case.assignee_id.is_(None), Case.status.in_(CLAIMABLE_STATUSES))
-        .order_by(Case.priority, Case.first_action_due_at, Case.id)
-        .limit(limit)
-    ).all()
-    worked = session.scalars(
-        select(Case)
-        .where(Case.queue == queue, text(OPEN_SQL))
-        .where(~and_(Case.assignee_id.is_(None), Case.status.in_(CLAIMABLE_STATUSES)))
-        .order_by(Case.priority, Case.resolve_due_at, Case.id)
-        .limit(limit)
-    ).all()
-    return list(waiting), list(worked)
+SHOWS = {"waiting": "Waiting", "worked": "Being worked", "open": "All open"}
+
+
+def queue_cases(
+    session: Session,
+    *,
+    queue: str,
+    show: str,
+    query: listing.ListQuery,
+    now: datetime,
+    assignee_id: int | None,
+) -> listing.Page:
+    """One page of a queue's open cases (see cases.waiting.queue_page)."""
+    return waiting.queue_page(
+        session, queue=queue, show=show, query=query, now=now, assignee_id=assignee_id
+    )

@@ -7,9 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from watchfloor.auth import saved_views
 from watchfloor.auth.permissions import Permission
-from watchfloor.cases import exposure, flows
+from watchfloor.cases import exposure, flows, listing
 from watchfloor.cases import service as cases
+from watchfloor.cases.lifecycle import OPEN_STATUSES, Status
 from watchfloor.deps import ClockDep, DbSession, RuntimeDep
 from watchfloor.queues import floor
 from watchfloor.queues import service as queues
@@ -19,6 +21,7 @@ router = APIRouter(include_in_schema=False)
 FloorReader = Annotated[Visitor, page_for(Permission.QUEUES_READ)]
 Worker = Annotated[Visitor, page_for(Permission.CASES_WORK)]
 Claimer = Annotated[Visitor, posted_for(Permission.CASES_WORK)]
+OPEN_STATUS_VALUES = [s.value for s in Status if s in OPEN_STATUSES]
 
 
 @router.get("/")
@@ -52,22 +55,54 @@ def queue_page(
     runtime: RuntimeDep,
     visitor: FloorReader,
 ) -> HTMLResponse:
-    """One queue: its waiting cases in the order `next` serves them, and those being worked."""
+    """One queue's open cases, a page at a time: by default those waiting, in the order `next`
+    serves them; filtered and sorted by the query string (a bad value: 422 naming it)."""
     queue = queues.get_or_raise(runtime.config.queues, name)
-    waiting, worked = floor.queue_cases(db, queue=queue.name)
+    params = request.query_params
+    query, problems = listing.parse(
+        params,
+        harm_areas=set(runtime.config.taxonomy.area_ids),
+        statuses=OPEN_STATUS_VALUES,
+        extra=("show",),
+    )
+    show = params.get("show") or "waiting"
+    if show not in floor.SHOWS:
+        problems.append(f"show: {show!r} is not one of {', '.join(floor.SHOWS)}")
+        show = "waiting"
     now = clock.now()
-    names = flows.usernames(db, {c.assignee_id for c in worked})
+    page = None
+    if not problems:
+        page = floor.queue_cases(
+            db,
+            queue=queue.name,
+            show=show,
+            query=query,
+            now=now,
+            assignee_id=listing.assignee_id_of(db, query),
+        )
+    found = page.cases if page else []
+    names = flows.usernames(db, {c.assignee_id for c in found})
     # Summaries are report text: none of a graphic area for a role that may not see evidence.
     hide = exposure.withheld_areas(runtime.config.taxonomy, role=visitor.user.role)
+    view_page = f"queue:{queue.name}"
     return render(
         request,
         "queue.html",
         visitor,
+        status=422 if problems else 200,
         queue=queue,
-        waiting=[flows.case_out(c, None, now=now, withheld=hide) for c in waiting],
-        worked=[
-            flows.case_out(c, names.get(c.assignee_id or 0), now=now, withheld=hide) for c in worked
+        show=show,
+        shows=floor.SHOWS,
+        query=query,
+        problems=problems,
+        page=page,
+        cases=[
+            flows.case_out(c, names.get(c.assignee_id or 0), now=now, withheld=hide) for c in found
         ],
+        here=f"/queues/{queue.name}",
+        choices=listing.choices(runtime.config.taxonomy, OPEN_STATUS_VALUES),
+        view_page=view_page,
+        views=saved_views.list_views(db, user_id=visitor.user.id, page=view_page),
     )
 
 

@@ -8,14 +8,17 @@ come from this site's own origin.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -26,6 +29,7 @@ from starlette.types import Scope
 from watchfloor.auth import login_sessions
 from watchfloor.auth.models import LoginSession, User
 from watchfloor.auth.permissions import Permission, can
+from watchfloor.auth.preferences import preferences_for
 from watchfloor.deps import ClockDep, DbSession
 from watchfloor.errors import Forbidden, WatchfloorError
 from watchfloor.triage.taxonomy import Priority
@@ -96,6 +100,7 @@ class Visitor:
     display_name: str = ""
     role: str = ""
     csrf: str = ""
+    time_zone: str = "UTC"  # the IANA zone the console writes their times in
 
     def __post_init__(self) -> None:
         self.username, self.display_name = self.user.username, self.user.display_name
@@ -111,6 +116,8 @@ def visitor_or_none(request: Request, db: DbSession, clock: ClockDep) -> Visitor
         return None
     found = login_sessions.lookup(db, clock, token=token)
     visitor = Visitor(*found) if found else None
+    if visitor is not None:
+        visitor.time_zone = preferences_for(db, user_id=visitor.user.id).time_zone
     request.state.visitor = visitor  # for the error page's header
     return visitor
 
@@ -186,11 +193,21 @@ def render(
         visitor=visitor,
         csrf_token=visitor.csrf if visitor else "",
         now=runtime.clock.now(),
+        zone=_zone(visitor.time_zone if visitor else "UTC"),
         path=request.url.path,
     )
     response = templates.TemplateResponse(request, template, context, status_code=status)
     response.headers.update(SECURITY_HEADERS)
     return response
+
+
+@functools.lru_cache(maxsize=64)
+def _zone(name: str) -> tzinfo:
+    """The visitor's zone; UTC if this machine's zone database lacks it."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
 
 
 # Only our own scripts, styles and images; no framing (clickjacking); forms post only to us.

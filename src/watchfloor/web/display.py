@@ -2,14 +2,44 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+
+from jinja2 import pass_context
+from markupsafe import Markup, escape
 
 
-def when(value: datetime | None) -> str:
-    """A timestamp as people on a global team read it: UTC, to the minute."""
+def in_zone(value: datetime | None, zone: tzinfo | None = None, now: datetime | None = None) -> str:
+    """A moment as its reader reads it: in their ``zone`` (UTC when none), to the minute, with
+    the zone's abbreviation ('07 Dec 09:30 CET'); the year too when it is not ``now``'s."""
     if value is None:
-        return "—"
-    return value.strftime("%Y-%m-%d %H:%M UTC")
+        return "\u2014"
+    local = _aware(value).astimezone(zone or UTC)
+    year = now is None or _aware(now).astimezone(zone or UTC).year != local.year
+    return local.strftime("%d %b %Y %H:%M %Z" if year else "%d %b %H:%M %Z")
+
+
+def when_markup(value: datetime | None, zone: tzinfo | None, now: datetime | None) -> Markup:
+    """A ``<time>`` element: the moment in the reader's zone, in UTC on hover and for machines."""
+    if value is None:
+        return Markup("\u2014")
+    utc = _aware(value).astimezone(UTC)
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        utc.strftime("%Y-%m-%d %H:%M UTC"),
+        escape(in_zone(utc, zone, now)),
+    )
+
+
+@pass_context
+def when(context: Any, value: datetime | None) -> Markup:
+    """The ``when`` filter: reads the reader's zone and the page's moment from the template."""
+    return when_markup(value, context.get("zone"), context.get("now"))
+
+
+def _aware(value: datetime) -> datetime:
+    """Stored times are UTC; a driver that drops the zone (SQLite) gives them back naive."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def duration(seconds: float) -> str:
