@@ -21,7 +21,6 @@ ALLOWED: dict[tuple[str, str, str], str] = {
             "with, never queried"
         )
         for room in (
-            "admin",
             "audit",
             "cases",
             "intake",
