@@ -13,6 +13,8 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import Person
 from tests.web.console_client import csrf_of, sign_in
+from watchfloor.auth import preferences
+from watchfloor.auth import service as auth
 from watchfloor.clock import SettableClock
 from watchfloor.db import session_scope
 from watchfloor.oncall import service as oncall
@@ -164,8 +166,8 @@ def test_a_lead_creates_and_removes_an_override_from_the_console(
     ]
     assert listed[0]["starts_at"].startswith("2026-03-04T09:45")
     with session_scope(runtime.sessions) as session:
-        at = NOW + timedelta(minutes=30)
-        assert oncall.on_call(session, runtime.config.oncall, "safety-primary", at) == [stand_in]
+        soon = NOW + timedelta(minutes=30)
+        assert oncall.on_call(session, runtime.config.oncall, "safety-primary", soon) == [stand_in]
     html = client.get("/oncall").text
     row = html.split('id="overrides"', 1)[1].split("</tbody>", 1)[0]
     assert stand_in in row and "dentist" in row
@@ -180,8 +182,8 @@ def test_a_lead_creates_and_removes_an_override_from_the_console(
     assert gone.status_code == 303
     assert "No override is in force or coming." in client.get("/oncall").text
     with session_scope(runtime.sessions) as session:
-        at = NOW + timedelta(minutes=30)
-        assert oncall.on_call(session, runtime.config.oncall, "safety-primary", at) == before
+        soon = NOW + timedelta(minutes=30)
+        assert oncall.on_call(session, runtime.config.oncall, "safety-primary", soon) == before
     trail = client.get("/api/v1/audit?object_id=safety-primary", headers=lead.headers).json()
     assert [(e["action"], e["actor"]) for e in trail] == [
         ("oncall.override.deleted", "user:lena"),
@@ -347,3 +349,34 @@ def test_the_admin_page_shows_sla_and_on_call_configuration_as_tables(
     assert "on call for safety-secondary" in steps and "head.of.safety" in steps
     assert '<th scope="row">safety (default)</th><td class="num">1</td>' in steps
     assert "avery" in html.split('id="users"', 1)[1]
+
+
+def test_override_times_are_read_in_the_leads_own_time_zone(
+    client: TestClient, make_user: MakeUser, runtime: Runtime
+) -> None:
+    lead = person(make_user, "lead", "lena")
+    csrf = sign_in(client, "lena")
+    with session_scope(runtime.sessions) as session:
+        user = auth.get_or_raise(session, username=lead.username)
+        preferences.set_preferences(
+            session, runtime.clock, user=user, changes={"time_zone": "Asia/Kolkata"}
+        )
+    html = client.get("/oncall").text
+    assert "Start (Asia/Kolkata)" in html
+    r = client.post(
+        "/oncall/overrides",
+        data={
+            "csrf_token": csrf,
+            "schedule": "safety-primary",
+            "user": "emea.ben",
+            "start": "2026-03-05T13:30",
+            "end": "2026-03-05T17:30",
+            "reason": "cover",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    with session_scope(runtime.sessions) as session:
+        [row] = oncall.list_overrides(session, runtime.config.oncall, schedule=None, now=NOW)
+        # 13:30 in Kolkata (UTC+5:30) is 08:00 UTC.
+        assert row.starts_at == datetime(2026, 3, 5, 8, 0, tzinfo=UTC)

@@ -1,5 +1,5 @@
 """Fixtures for the console's browser tests: the app with a seeded demo day served by uvicorn
-(``live``), and a headless Chromium page on it at desk width (``page``, 1400 px) or phone width
+(``live``), and a headless Chromium page on it at desk width (``page``, 1280 px) or phone width
 (``phone``, 390 px). ``axe_violations`` and ``shot`` are in tests/web/browser.py."""
 
 from __future__ import annotations
@@ -80,8 +80,8 @@ def live(runtime: Runtime) -> Iterator[str]:
 
 @pytest.fixture
 def page(live: str) -> Iterator[object]:
-    """Chromium at desk width."""
-    yield from _browser_page(live, width=1400, height=900)
+    """Chromium at a laptop's width (1280 px), the desk size the console is checked at."""
+    yield from _browser_page(live, width=1280, height=800)
 
 
 @pytest.fixture

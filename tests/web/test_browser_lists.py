@@ -1,4 +1,4 @@
-"""The floor, a queue, a case and search in a real Chromium at desk width (1400 px) and at a
+"""The floor, a queue, a case and search in a real Chromium at desk width (1280 px) and at a
 phone's (390 px): no WCAG 2.2 AA violation (axe-core), no sideways scroll on the phone; paging a
 queue and saving a view by clicking."""
 

@@ -70,8 +70,9 @@ def test_a_lead_runs_on_call_from_the_console(
     form.get_by_label("Schedule").select_option("safety-primary")
     form.get_by_label("Person on call").select_option("emea.ben")
     form.get_by_label("Instead of").select_option("lead.mia")
-    form.get_by_label("Start (UTC)").fill(f"{tomorrow}08:00")
-    form.get_by_label("End (UTC)").fill(f"{tomorrow}12:00")
+    # Typed in the lead's own time zone, which the labels name.
+    form.locator("#ov-start").fill(f"{tomorrow}08:00")
+    form.locator("#ov-end").fill(f"{tomorrow}12:00")
     form.get_by_label("Reason").fill("training day")
     form.get_by_role("button", name="Create override").click()
     alert = p.get_by_role("alert")

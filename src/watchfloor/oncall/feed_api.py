@@ -96,11 +96,7 @@ def person_calendar(
         weeks=weeks,
         public_url=runtime.settings.public_url,
     )
-    return Response(
-        body,
-        media_type="text/calendar; charset=utf-8",
-        headers={"content-disposition": f'inline; filename="{person}.ics"'},
-    )
+    return _ics(body, person)
 
 
 def _feed_holder(
@@ -146,8 +142,13 @@ def calendar(
         weeks=weeks,
         public_url=runtime.settings.public_url,
     )
+    return _ics(body, schedule)
+
+
+def _ics(body: bytes, name: str) -> Response:
+    """An RFC 5545 calendar, shown inline by whatever opens it."""
     return Response(
         body,
         media_type="text/calendar; charset=utf-8",
-        headers={"content-disposition": f'inline; filename="{schedule}.ics"'},
+        headers={"content-disposition": f'inline; filename="{name}.ics"'},
     )

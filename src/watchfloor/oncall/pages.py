@@ -4,8 +4,9 @@ shift hand-off brief. The logic is the on-call services'; these routes read form
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -70,8 +71,9 @@ def oncall_page(
     return _oncall_page(request, db, clock, runtime.config.oncall, visitor)
 
 
-def _instant(name: str, value: str) -> datetime:
-    """A datetime-local field's value, read as UTC (the console shows every time in UTC)."""
+def _instant(name: str, value: str, zone: str) -> datetime:
+    """A datetime-local field's value, read in the visitor's time zone (the one the console
+    writes their times in), as an aware instant."""
     try:
         at = datetime.fromisoformat(value.strip())
     except ValueError:
@@ -79,7 +81,7 @@ def _instant(name: str, value: str) -> datetime:
             f"{name}: {value!r} is not a date and time; write it like 2026-03-01T09:00",
             fields=[{"loc": ["body", name], "msg": "not a date and time"}],
         ) from None
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
+    return at.replace(tzinfo=ZoneInfo(zone)) if at.tzinfo is None else at
 
 
 @router.post("/oncall/overrides")
@@ -106,8 +108,8 @@ def create_override(
             schedule=schedule.strip(),
             user=user.strip(),
             replaces=replaces.strip() or None,
-            start=_instant("start", start),
-            end=_instant("end", end),
+            start=_instant("start", start, visitor.time_zone),
+            end=_instant("end", end, visitor.time_zone),
             reason=reason.strip(),
             actor=f"user:{visitor.username}",
         )
