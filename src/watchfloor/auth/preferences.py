@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from watchfloor.audit import service as audit
@@ -40,15 +41,26 @@ class Preferences:
 
 
 def preferences_for(session: Session, *, user_id: int) -> Preferences:
-    row = session.get(ConsolePreferences, user_id)
-    chosen = row.time_zone if row else None
-    profile = session.get(AnalystProfile, user_id)
-    zone = chosen or (profile.time_zone if profile else None) or "UTC"
+    """The person's preferences, with the defaults for what they never chose (one query: every
+    console page reads them)."""
+    found = session.execute(
+        select(
+            ConsolePreferences.time_zone,
+            ConsolePreferences.blur_strength,
+            ConsolePreferences.start_greyscale,
+            AnalystProfile.time_zone,
+        )
+        .select_from(User)
+        .outerjoin(ConsolePreferences, ConsolePreferences.user_id == User.id)
+        .outerjoin(AnalystProfile, AnalystProfile.user_id == User.id)
+        .where(User.id == user_id)
+    ).first()
+    chosen, blur, greyscale, profile_zone = found or (None, None, None, None)
     return Preferences(
-        time_zone=zone,
+        time_zone=chosen or profile_zone or "UTC",
         chosen_time_zone=chosen,
-        blur_strength=row.blur_strength if row else DEFAULT_BLUR,
-        start_greyscale=row.start_greyscale if row else True,
+        blur_strength=DEFAULT_BLUR if blur is None else blur,
+        start_greyscale=True if greyscale is None else greyscale,
     )
 
 

@@ -59,7 +59,7 @@ def reveal(
         ),
         revealed=True,
         exposure=exposure.exposure_today(db, clock, user=visitor.user),
-        wellness=preferences_for(db, user_id=visitor.user.id),
+        wellness=visitor.preferences or preferences_for(db, user_id=visitor.user.id),
     )
 
 
@@ -79,7 +79,7 @@ def preview(
     show before anyone reveals it. ``blur`` in the URL only keys the browser's cache (the page
     writes the viewer's strength there, so a change shows at once); the preference decides."""
     item, content = _item(db, evidence_id)
-    strength = preferences_for(db, user_id=visitor.user.id).blur_strength
+    strength = (visitor.preferences or preferences_for(db, user_id=visitor.user.id)).blur_strength
     tag = f'"{item.sha256[:24]}-blur{strength}"'
     # Blurred past recognition, so the browser may keep it for the shift: reloads stay fast.
     # A URL naming another strength (a page drawn before a change) is checked every time.

@@ -74,7 +74,7 @@ def _case_page(
         notes=case_notes.notes_of(db, case_id=cases.get_or_raise(db, key=key).id),
         team=_team(db, clock) if visitor.can(Permission.CASES_ASSIGN_ANY) else [],
         # Wellness: the viewer's blur and greyscale choices, and what they have seen today.
-        wellness=preferences_for(db, user_id=visitor.user.id),
+        wellness=visitor.preferences or preferences_for(db, user_id=visitor.user.id),
         my_exposure=exposure.exposure_today(db, clock, user=visitor.user)
         if visitor.can(Permission.EVIDENCE_READ)
         else None,

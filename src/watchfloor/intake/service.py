@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from watchfloor.bulk import insert_ignoring_conflicts, upsert_returning
 from watchfloor.cases.schemas import case_key
-from watchfloor.db import core, dialect_of, in_list, one_of
+from watchfloor.db import core, dialect_of, in_list, one_of, pairs_in
 from watchfloor.errors import NotFound
 from watchfloor.intake.models import (
     Evidence,
@@ -268,14 +268,21 @@ def evidence_by_id(session: Session, *, ids: list[int]) -> dict[int, Evidence]:
     }
 
 
-def reports_by_case_from(session: Session, *, kind: str, reporter_id: str) -> dict[int, int]:
-    """How many reports one reporter sent, per case they went to."""
+def reports_by_case_from(
+    session: Session, *, reporters: list[tuple[str, str]]
+) -> dict[tuple[str, str], dict[int, int]]:
+    """How many reports each (kind, id) reporter sent, per case they went to; one query."""
+    found: dict[tuple[str, str], dict[int, int]] = {r: {} for r in reporters}
+    if not reporters:
+        return found
     rows = session.execute(
-        select(Report.case_id, func.count())
-        .where(Report.reporter_kind == kind, Report.reporter_id == reporter_id)
-        .group_by(Report.case_id)
+        select(Report.reporter_kind, Report.reporter_id, Report.case_id, func.count())
+        .where(pairs_in(session, Report.reporter_kind, Report.reporter_id, reporters))
+        .group_by(Report.reporter_kind, Report.reporter_id, Report.case_id)
     ).all()
-    return {case_id: n for case_id, n in rows}
+    for kind, reporter_id, case_id, n in rows:
+        found[(kind, str(reporter_id))][case_id] = n
+    return found
 
 
 def texts_of_cases(session: Session, *, case_ids: list[int]) -> list[tuple[int, str]]:

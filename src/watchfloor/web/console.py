@@ -29,7 +29,7 @@ from starlette.types import Scope
 from watchfloor.auth import login_sessions
 from watchfloor.auth.models import LoginSession, User
 from watchfloor.auth.permissions import Permission, can
-from watchfloor.auth.preferences import preferences_for
+from watchfloor.auth.preferences import Preferences, preferences_for
 from watchfloor.deps import ClockDep, DbSession
 from watchfloor.errors import Forbidden, WatchfloorError
 from watchfloor.triage.taxonomy import Priority
@@ -101,6 +101,7 @@ class Visitor:
     role: str = ""
     csrf: str = ""
     time_zone: str = "UTC"  # the IANA zone the console writes their times in
+    preferences: Preferences | None = None  # read once per request, with the time zone
 
     def __post_init__(self) -> None:
         self.username, self.display_name = self.user.username, self.user.display_name
@@ -117,7 +118,8 @@ def visitor_or_none(request: Request, db: DbSession, clock: ClockDep) -> Visitor
     found = login_sessions.lookup(db, clock, token=token)
     visitor = Visitor(*found) if found else None
     if visitor is not None:
-        visitor.time_zone = preferences_for(db, user_id=visitor.user.id).time_zone
+        visitor.preferences = preferences_for(db, user_id=visitor.user.id)
+        visitor.time_zone = visitor.preferences.time_zone
     request.state.visitor = visitor  # for the error page's header
     return visitor
 
