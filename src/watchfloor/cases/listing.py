@@ -9,7 +9,7 @@ the same with a thousand matches or a million.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -107,18 +107,12 @@ def parse(
             query.priority = labels.index(priority)
         else:
             problems.append(f"priority: {priority!r} is not one of {', '.join(labels)}")
-    area = params.get("harm_area", "")
-    if area:
-        if area in harm_areas:
-            query.harm_area = area
-        else:
-            problems.append(f"harm_area: unknown harm area {area!r}")
-    status = params.get("status", "")
-    if status:
-        if status in statuses:
-            query.status = status
-        else:
-            problems.append(f"status: unknown status {status!r}; one of {', '.join(statuses)}")
+    area = _one_of(params, "harm_area", harm_areas, "unknown harm area {!r}", problems)
+    query.harm_area = area or query.harm_area
+    status = _one_of(
+        params, "status", statuses, f"unknown status {{!r}}; one of {', '.join(statuses)}", problems
+    )
+    query.status = status or query.status
     language = params.get("language", "").strip()
     if language:
         if len(language) <= 35 and _LANGUAGE.match(language):
@@ -131,18 +125,12 @@ def parse(
             query.assignee = assignee
         else:
             problems.append("assignee: a username is at most 64 characters")
-    sla = params.get("sla", "")
-    if sla:
-        if sla in SLA_STATES:
-            query.sla = sla
-        else:
-            problems.append(f"sla: {sla!r} is not one of {', '.join(SLA_STATES)}")
-    sort = params.get("sort", "")
-    if sort:
-        if sort in SORTS:
-            query.sort = sort
-        else:
-            problems.append(f"sort: {sort!r} is not one of {', '.join(SORTS)}")
+    sla = _one_of(
+        params, "sla", SLA_STATES, f"{{!r}} is not one of {', '.join(SLA_STATES)}", problems
+    )
+    query.sla = sla or query.sla
+    sort = _one_of(params, "sort", SORTS, f"{{!r}} is not one of {', '.join(SORTS)}", problems)
+    query.sort = sort or query.sort
     page = params.get("page", "")
     if page:
         if page.isdigit() and 1 <= int(page) <= MAX_PAGE:
@@ -265,3 +253,15 @@ def choices(taxonomy: Taxonomy, statuses: Sequence[str]) -> dict[str, object]:
         "sorts": SORTS,
         "unassigned": UNASSIGNED,
     }
+
+
+def _one_of(
+    params: Mapping[str, str], name: str, allowed: Collection[str], says: str, problems: list[str]
+) -> str | None:
+    """``params[name]`` when it is one of ``allowed``; None when absent, and when not allowed
+    (then ``problems`` gets ``name: says``, formatted with the value)."""
+    value = params.get(name, "")
+    if value and value not in allowed:
+        problems.append(f"{name}: {says.format(value)}")
+        return None
+    return value or None
