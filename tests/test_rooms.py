@@ -23,6 +23,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
         for room in (
             "audit",
             "cases",
+            "incidents",
             "intake",
             "notify",
             "oncall",

@@ -20,6 +20,7 @@ from watchfloor.cases.evidence_pages import router as evidence_pages
 from watchfloor.cases.hold_pages import router as hold_pages
 from watchfloor.cases.pages import router as case_pages
 from watchfloor.http_errors import RequestGuard, install
+from watchfloor.incidents.api import router as incidents_router
 from watchfloor.intake.api import router as intake_router
 from watchfloor.metrics import router as metrics_router
 from watchfloor.notify.api import router as webhooks_router
@@ -81,6 +82,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         handoff_router,
         oncall_router,
         feed_router,
+        incidents_router,
         # The console: server-rendered pages for people, beside the API.
         floor_pages,
         auth_pages,

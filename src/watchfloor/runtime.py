@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from watchfloor.cases.replies import ReplyConfig, load_replies
 from watchfloor.clock import Clock, SystemClock
 from watchfloor.db import make_engine, make_sessionmaker
+from watchfloor.incidents.config import IncidentConfig, load_incidents
 from watchfloor.oncall.config import OncallConfig, Pager, load_oncall
 from watchfloor.queues.routing import QueueConfig, load_queues
 from watchfloor.settings import Settings
@@ -30,6 +31,7 @@ class Config:
     triager: Triager
     oncall: OncallConfig
     replies: ReplyConfig
+    incidents: IncidentConfig
 
 
 def load_config(settings: Settings) -> Config:
@@ -38,6 +40,7 @@ def load_config(settings: Settings) -> Config:
     taxonomy = load_taxonomy(settings.config_dir, sla_classes=set(sla.classes))
     # Again, now that the harm areas its overrides may name are known.
     sla = load_sla(settings.config_dir, harm_areas={a.id for a in taxonomy.harm_areas})
+    oncall = load_oncall(settings.config_dir)
     return Config(
         taxonomy=taxonomy,
         queues=load_queues(settings.config_dir, taxonomy),
@@ -47,8 +50,9 @@ def load_config(settings: Settings) -> Config:
             load_rules(settings.config_dir, taxonomy),
             load_classifier(settings.triage_model_dir) if settings.classifier else None,
         ),
-        oncall=load_oncall(settings.config_dir),
+        oncall=oncall,
         replies=load_replies(settings.config_dir),
+        incidents=load_incidents(settings.config_dir, policies=set(oncall.escalation.policies)),
     )
 
 

@@ -13,6 +13,7 @@ from watchfloor import logs
 from watchfloor.audit import service as audit
 from watchfloor.auth import login_sessions
 from watchfloor.db import session_scope
+from watchfloor.incidents import updates as incident_updates
 from watchfloor.intake import backlog
 from watchfloor.notify.delivery import deliver_due
 from watchfloor.notify.email import send_due_emails
@@ -81,6 +82,12 @@ JOBS: list[Job] = [
         "Page the lead on shift, once per case, about each waiting P0/P1 case whose skill or "
         "language nobody on shift has, before its first action is due (escalation.yaml coverage).",
         lambda rt: page_gaps(rt.sessions, rt.clock, rt.pager),
+    ),
+    Job(
+        "incident-updates",
+        "Remind an incident's commander, once per missed update, when its stakeholder update is "
+        "overdue by its severity's cadence (config/incidents.yaml update_every).",
+        lambda rt: incident_updates.remind_overdue(rt.sessions, rt.clock, rt.config.oncall),
     ),
     Job(
         "audit-checkpoint",

@@ -67,6 +67,23 @@ FORBIDDEN_ROLE: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/pages/{page_id}"): "intake",
     ("POST", "/api/v1/pages/{page_id}/acknowledge"): "qa",
     ("POST", "/api/v1/pages/{page_id}/resolve"): "viewer",
+    ("POST", "/api/v1/incidents"): "viewer",
+    ("GET", "/api/v1/incidents"): "intake",
+    ("GET", "/api/v1/incidents/{key}"): "intake",
+    ("POST", "/api/v1/incidents/{key}/cases"): "qa",
+    ("DELETE", "/api/v1/incidents/{key}/cases/{case_key}"): "viewer",
+    ("POST", "/api/v1/incidents/{key}/status"): "qa",
+    ("POST", "/api/v1/incidents/{key}/roles"): "viewer",
+    ("GET", "/api/v1/incidents/{key}/timeline"): "intake",
+    ("POST", "/api/v1/incidents/{key}/timeline"): "qa",
+    ("PUT", "/api/v1/incidents/{key}/timeline/{entry_id}/key"): "viewer",
+    ("POST", "/api/v1/incidents/{key}/updates"): "qa",
+    ("POST", "/api/v1/incidents/{key}/updates/draft"): "viewer",
+    ("POST", "/api/v1/incidents/{key}/tasks"): "qa",
+    ("PATCH", "/api/v1/incidents/{key}/tasks/{task_id}"): "viewer",
+    ("PATCH", "/api/v1/incidents/{key}/review"): "qa",
+    ("POST", "/api/v1/incidents/{key}/review/draft"): "viewer",
+    ("GET", "/api/v1/incidents/{key}/report"): "intake",
 }
 # Opened without a bearer token: a password login, and URLs carrying a signed, expiring token
 # (calendar apps send no headers; a person woken by a page acknowledges from the message).
@@ -90,6 +107,9 @@ SAMPLE = {
     "{page_id}": "1",
     "{schedule}": "safety-primary",
     "{person}": "emea.ana",
+    "{case_key}": "CASE-000001",
+    "{entry_id}": "entry-1",
+    "{task_id}": "1",
 }
 
 

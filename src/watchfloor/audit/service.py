@@ -7,7 +7,7 @@ else, so the chain heads' locks are held only for the final insert and the commi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Engine, Select, Table, event, insert, select
+from sqlalchemy import Engine, Select, Table, and_, event, func, insert, or_, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from watchfloor.audit import checkpoints
@@ -222,3 +222,64 @@ def trail_of(session: Session, *, object_id: str) -> Sequence[AuditEvent]:
     return session.scalars(
         select(AuditEvent).where(AuditEvent.object_id == object_id).order_by(AuditEvent.id)
     ).all()
+
+
+EventRow = AuditEvent  # what the readers below return; fields as in audit/models.py
+
+
+def get_event(session: Session, *, event_id: int) -> AuditEvent | None:
+    return session.get(AuditEvent, event_id)
+
+
+def events_by_id(session: Session, *, ids: Sequence[int]) -> Sequence[AuditEvent]:
+    if not ids:
+        return []
+    return session.scalars(
+        select(AuditEvent).where(AuditEvent.id.in_(list(ids))).order_by(AuditEvent.id)
+    ).all()
+
+
+def trail_of_actions(
+    session: Session, *, object_id: str, actions: Collection[str]
+) -> Sequence[AuditEvent]:
+    """The events about ``object_id`` whose action is one of ``actions``, oldest first."""
+    return session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.object_id == object_id, AuditEvent.action.in_(sorted(actions)))
+        .order_by(AuditEvent.id)
+    ).all()
+
+
+def trail_of_any(
+    session: Session,
+    *,
+    object_ids: Select[str],
+    also: str,
+    exclude_actions: Collection[str] = (),
+    before: tuple[datetime, int | None] | None = None,
+    limit: int,
+) -> tuple[Sequence[AuditEvent], int]:
+    """The newest ``limit`` events about ``also`` or any object ``object_ids`` selects (an
+    incident and its cases), newest first, and how many there are in all.
+
+    ``before`` continues a reading: ``(at, id)`` the events before that one; ``(at, None)``
+    those at ``at`` or earlier."""
+    about = or_(AuditEvent.object_id == also, AuditEvent.object_id.in_(object_ids))
+    if exclude_actions:
+        about = and_(about, AuditEvent.action.not_in(sorted(exclude_actions)))
+    page = select(AuditEvent).where(about)
+    if before is not None:
+        at, ident = before
+        page = page.where(
+            AuditEvent.occurred_at <= at
+            if ident is None
+            else or_(
+                AuditEvent.occurred_at < at,
+                and_(AuditEvent.occurred_at == at, AuditEvent.id < ident),
+            )
+        )
+    events = session.scalars(
+        page.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit)
+    ).all()
+    total = session.scalar(select(func.count()).select_from(AuditEvent).where(about))
+    return events, int(total or 0)

@@ -36,6 +36,10 @@ class Permission(StrEnum):
     LEGAL_HOLDS = "legal_holds:manage"  # see, place and release legal holds on cases
     EXPOSURE_TEAM = "exposure:team"  # see the whole team's exposure to graphic material today
     CONFIG_READ = "config:read"  # the configuration pages: taxonomy, queues, SLAs, rotations, users
+    INCIDENTS_READ = "incidents:read"  # incidents, their rooms, timelines and reviews
+    INCIDENTS_MANAGE = (
+        "incidents:manage"  # declare, and work in an incident (notes, tasks, updates)
+    )
 
 
 P = Permission
@@ -47,6 +51,9 @@ _WORK |= {P.HASH_LISTS_READ}
 # leads (and admins) arrange cover.
 _READ |= {P.ONCALL_READ}
 _WORK |= {P.ONCALL_READ, P.PAGES_RESPOND}
+# Everyone on the floor sees the incidents; an analyst on shift declares one and may command it.
+_READ |= {P.INCIDENTS_READ}
+_WORK |= {P.INCIDENTS_READ, P.INCIDENTS_MANAGE}
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ANALYST: frozenset(_WORK),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from watchfloor.auth.models import User
@@ -75,3 +75,53 @@ def count_urgent(session: Session, *, worst: Priority) -> int:
         )
         or 0
     )
+
+
+def among(session: Session, *, ids: Select[int], limit: int) -> list[Held]:
+    """The cases whose ids ``ids`` selects (an incident's, say): open ones first, most urgent
+    then oldest, then the closed ones, newest first."""
+    is_open = Case.status.in_(OPEN)
+    rows = session.execute(
+        select(Case, User.username)
+        .outerjoin(User, User.id == Case.assignee_id)
+        .where(Case.id.in_(ids))
+        .order_by(
+            case((is_open, 0), else_=1),
+            case((is_open, Case.priority), else_=0),
+            case((is_open, Case.created_at), else_=None),
+            Case.id.desc(),
+        )
+        .limit(limit)
+    ).all()
+    return [Held(c, holder) for c, holder in rows]
+
+
+def status_counts(session: Session, *, ids: Select[int]) -> dict[str, int]:
+    """How many of the cases ``ids`` selects are in each status."""
+    rows = session.execute(
+        select(Case.status, func.count()).where(Case.id.in_(ids)).group_by(Case.status)
+    )
+    return {status: int(n) for status, n in rows}
+
+
+def first_created(session: Session, *, ids: list[int]) -> datetime | None:
+    """When the earliest of these cases was opened: when the harm was first seen."""
+    if not ids:
+        return None
+    return session.scalar(select(func.min(Case.created_at)).where(Case.id.in_(ids)))
+
+
+def is_open(status: str) -> bool:
+    return status in OPEN
+
+
+def counts_by_group(session: Session, *, groups: Select[int, int]) -> dict[int, tuple[int, int]]:
+    """For ``groups`` selecting (group id, case id) pairs: (cases, open cases) of each group."""
+    pairs = groups.subquery()
+    group, case_id = pairs.c[0], pairs.c[1]
+    rows = session.execute(
+        select(group, func.count(), func.count().filter(Case.status.in_(OPEN)))
+        .join(Case, Case.id == case_id)
+        .group_by(group)
+    )
+    return {g: (int(total), int(still_open)) for g, total, still_open in rows}

@@ -8,7 +8,18 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, exists, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    bindparam,
+    distinct,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from watchfloor.bulk import insert_ignoring_conflicts, upsert_returning
@@ -362,3 +373,15 @@ def has_report_containing(
     if not_in_areas:
         matching = matching.where(Report.harm_area.not_in(not_in_areas))
     return exists(matching)
+
+
+def impact_of(session: Session, *, case_ids: Select[int]) -> tuple[int, int, int]:
+    """(reports, distinct subjects reported, distinct people who reported) on these cases."""
+    reports, subjects, reporters = session.execute(
+        select(
+            func.count(Report.id),
+            func.count(distinct(Report.subject_id)),
+            func.count(distinct(Report.reporter_id)),
+        ).where(Report.case_id.in_(case_ids))
+    ).one()
+    return int(reports), int(subjects), int(reporters)

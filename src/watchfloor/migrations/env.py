@@ -7,6 +7,7 @@ from alembic import context
 import watchfloor.audit.models
 import watchfloor.auth.models
 import watchfloor.cases.models
+import watchfloor.incidents.models
 import watchfloor.intake.models
 import watchfloor.notify.models
 import watchfloor.oncall.models

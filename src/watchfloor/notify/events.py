@@ -17,6 +17,11 @@ EventType = Literal[
     "page.acknowledged",
     "page.resolved",
     "coverage.gap",
+    "incident.declared",
+    "incident.status_changed",
+    "incident.role_assigned",
+    "incident.update",
+    "incident.update_due",
 ]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 
@@ -35,6 +40,12 @@ DESCRIPTIONS: dict[str, str] = {
     "page.resolved": "The page is closed.",
     "coverage.gap": "A waiting P0/P1 case needs a skill or language nobody on shift has: the lead "
     "on shift is paged, once per case, before its first action is due.",
+    "incident.declared": "An incident was declared (severity, title, commander, linked cases).",
+    "incident.status_changed": "An incident moved to mitigated, resolved, closed or back to active.",
+    "incident.role_assigned": "Someone was given an incident role (command handed over included).",
+    "incident.update": "A stakeholder update, sent to the incident's own channels only.",
+    "incident.update_due": "An incident missed its severity's update cadence: the commander is "
+    "reminded, once per missed update.",
 }
 
 

@@ -126,18 +126,28 @@ def recent_deliveries(
     return [(event_id, event_type, d) for event_id, event_type, d in rows]
 
 
-def enqueue(session: Session, clock: Clock, *, event_type: str, data: dict[str, Any]) -> str:
+def enqueue(
+    session: Session,
+    clock: Clock,
+    *,
+    event_type: str,
+    data: dict[str, Any],
+    only_endpoints: Sequence[str] | None = None,
+) -> str:
     """Write an event and one pending delivery per subscribed endpoint; returns the event id.
-    ``event_type`` must be in the registry (notify/events.py)."""
+    ``event_type`` must be in the registry (notify/events.py). With ``only_endpoints``, the
+    event goes to those active receivers (by name) alone, whatever they subscribed to: an
+    incident's own channels."""
     events.check(event_type)
     now = clock.now()
     event_id = str(uuid.uuid4())
     event = OutboxEvent(event_id=event_id, event_type=event_type, payload=data, created_at=now)
     session.add(event)
     session.flush()
-    endpoints = session.execute(
-        select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(WebhookEndpoint.is_active)
-    ).all()
+    query = select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(WebhookEndpoint.is_active)
+    if only_endpoints is not None:
+        query = query.where(WebhookEndpoint.name.in_(list(only_endpoints)))
+    endpoints = session.execute(query).all()
     rows = [
         {
             "outbox_event_id": event.id,
@@ -147,11 +157,24 @@ def enqueue(session: Session, clock: Clock, *, event_type: str, data: dict[str, 
             "next_attempt_at": now,
         }
         for endpoint_id, types in endpoints
-        if not types or event_type in types
+        if only_endpoints is not None or not types or event_type in types
     ]
     if rows:
         session.execute(insert(Delivery), rows)
     return event_id
+
+
+def active_endpoint_names(session: Session, *, names: Sequence[str]) -> set[str]:
+    """Which of ``names`` are active webhook receivers."""
+    if not names:
+        return set()
+    return set(
+        session.scalars(
+            select(WebhookEndpoint.name).where(
+                WebhookEndpoint.name.in_(list(names)), WebhookEndpoint.is_active
+            )
+        )
+    )
 
 
 def deliveries_of(session: Session, *, event_ids: list[str]) -> list[tuple[str, Delivery, str]]:

@@ -51,8 +51,13 @@ def trigger(
     case_key: str | None,
     dedup_key: str,
     actor: str,
+    person: str | None = None,
+    policy_name: str | None = None,
 ) -> Page:
-    """Open a page (or return the open page with this dedup key) and notify its first step."""
+    """Open a page (or return the open page with this dedup key) and notify its first step.
+
+    With ``person``, the first level pages that person alone and the policy's steps follow if
+    they do not acknowledge; ``policy_name`` picks the policy instead of the schedule's."""
     config = pager.config
     if schedule is not None:
         schedule_or_404(config, schedule)
@@ -71,7 +76,17 @@ def trigger(
     existing = session.scalar(select(Page).where(Page.open_key == dedup_key))
     if existing is not None:
         return existing
-    policy_name, policy = config.policy_for(schedule)
+    if policy_name is None:
+        policy_name, policy = config.policy_for(schedule)
+    else:
+        policy = config.escalation.policies[policy_name]
+    steps: list[dict[str, Any]] = [
+        {"schedule": s.schedule, "users": list(s.users), "wait_seconds": s.wait.total_seconds()}
+        for s in policy.steps
+    ]
+    if person is not None:
+        first = {"schedule": None, "users": [person], "wait_seconds": steps[0]["wait_seconds"]}
+        steps.insert(0, first)
     now = clock.now()
     page = Page(
         dedup_key=dedup_key,
@@ -87,14 +102,7 @@ def trigger(
                 "lead_schedule": config.escalation.fallback.lead_schedule,
                 "catch_all": list(config.escalation.fallback.catch_all),
             },
-            "steps": [
-                {
-                    "schedule": step.schedule,
-                    "users": list(step.users),
-                    "wait_seconds": step.wait.total_seconds(),
-                }
-                for step in policy.steps
-            ],
+            "steps": steps,
         },
         state="triggered",
         step=0,

@@ -329,8 +329,11 @@ def page(
     case_key: str | None,
     dedup_key: str,
     actor: str,
+    person: str | None = None,
+    policy_name: str | None = None,
 ) -> Page:
-    """Page on-call (``schedule``, or the default escalation policy's first step when None).
+    """Page on-call (``schedule``, or the default escalation policy's first step when None), or
+    ``person`` first and then the policy (``policy_name``, else the schedule's).
 
     One open page per ``dedup_key``: paging again returns the open page. Notifications go through
     the outbox in this transaction; the worker escalates the page if nobody acknowledges it.
@@ -347,7 +350,19 @@ def page(
         case_key=case_key,
         dedup_key=dedup_key,
         actor=actor,
+        person=person,
+        policy_name=policy_name,
     )
+
+
+def page_states(session: Session, *, ids: list[int]) -> dict[int, str]:
+    """The state of each of these pages (triggered, acknowledged, resolved)."""
+    from watchfloor.oncall.models import Page
+
+    if not ids:
+        return {}
+    rows = session.execute(select(Page.id, Page.state).where(Page.id.in_(ids)))
+    return {page_id: state for page_id, state in rows}
 
 
 def resolve_pages_of_resolved_case(

@@ -1,4 +1,5 @@
-"""A client for an OpenAI-compatible chat-completions endpoint that assesses a case.
+"""A client for an OpenAI-compatible chat-completions endpoint: ``complete`` asks for any
+answer (incident drafts use it for plain text), ``assess`` for a case's assessment.
 
 It never raises to its caller: every failure (off, timeout, unreachable, HTTP error, malformed or
 schema-breaking answer, unknown policy) comes back as an ``LlmFailure`` with a short reason, so the
@@ -43,13 +44,17 @@ def chat_url(base_url: str) -> str:
 
 
 def request_body(model: str, prompt: Prompt, taxonomy: Taxonomy) -> dict[str, Any]:
-    """The JSON body of the chat-completions request."""
-    return {
-        "model": model,
-        "messages": prompt.messages,
-        "temperature": 0,
-        "response_format": answer_format(taxonomy),
-    }
+    """The JSON body of the chat-completions request that assesses a case."""
+    return _body(model, prompt.messages, answer_format(taxonomy))
+
+
+def _body(
+    model: str, messages: list[dict[str, str]], response_format: dict[str, Any] | None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"model": model, "messages": messages, "temperature": 0}
+    if response_format is not None:
+        body["response_format"] = response_format
+    return body
 
 
 def _read_capped(response: httpx.Response, deadline: float, timeout: float) -> bytes | LlmFailure:
@@ -98,14 +103,15 @@ def _content(body: bytes) -> tuple[str, str | None] | LlmFailure:
     return content, model
 
 
-def assess(
+def complete(
     settings: Settings,
-    prompt: Prompt,
-    taxonomy: Taxonomy,
+    messages: list[dict[str, str]],
     *,
+    response_format: dict[str, Any] | None = None,
     client: httpx.Client | None = None,
-) -> LlmVerdict | LlmFailure:
-    """Ask the configured model to assess the case in ``prompt``; never raises."""
+) -> tuple[str, str] | LlmFailure:
+    """(content, model) of the configured model's answer to ``messages``; never raises. The
+    model is as the server reports it, else as configured."""
     if not settings.llm_enabled:
         return LlmFailure("LLM assistance is off", "off")
     if not settings.llm_base_url or not settings.llm_model:
@@ -114,7 +120,7 @@ def assess(
     headers = {"Accept": "application/json"}
     if settings.llm_api_key is not None and settings.llm_api_key.get_secret_value():
         headers["Authorization"] = f"Bearer {settings.llm_api_key.get_secret_value()}"
-    body = request_body(settings.llm_model, prompt, taxonomy)
+    body = _body(settings.llm_model, messages, response_format)
     http = client or httpx.Client(timeout=timeout, follow_redirects=False)
     deadline = time.monotonic() + timeout
     try:
@@ -146,8 +152,25 @@ def assess(
     if isinstance(extracted, LlmFailure):
         return extracted
     content, model = extracted
+    return content, model or settings.llm_model
+
+
+def assess(
+    settings: Settings,
+    prompt: Prompt,
+    taxonomy: Taxonomy,
+    *,
+    client: httpx.Client | None = None,
+) -> LlmVerdict | LlmFailure:
+    """Ask the configured model to assess the case in ``prompt``; never raises."""
+    answered = complete(
+        settings, prompt.messages, response_format=answer_format(taxonomy), client=client
+    )
+    if isinstance(answered, LlmFailure):
+        return answered
+    content, model = answered
     try:
         answer = parse_answer(content, taxonomy)
     except AnswerRejected as exc:
         return LlmFailure(exc.reason, "rejected_answer")
-    return LlmVerdict(answer=answer, model=model or settings.llm_model)
+    return LlmVerdict(answer=answer, model=model)
