@@ -4,6 +4,7 @@ review, and every bad input and race the issue names."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -325,3 +326,52 @@ def test_updates_go_to_the_incidents_channels_and_a_missed_cadence_reminds(
             select(OutboxEvent).where(OutboxEvent.event_type == "incident.update_due")
         ).all()
         assert len(reminders) == 1 and key in reminders[0].payload["text"]
+
+
+def test_a_role_given_to_a_schedule_goes_to_whoever_is_on_call(
+    client: TestClient, runtime: Runtime, people: dict[str, Person]
+) -> None:
+    key = declare(client, people["analyst"])["incident"]["key"]
+    with session_scope(runtime.sessions) as s:
+        from watchfloor.oncall import service as oncall
+
+        on = oncall.on_call(s, runtime.config.oncall, "safety-secondary", runtime.clock.now())
+    r = client.post(
+        f"/api/v1/incidents/{key}/roles",
+        json={"role": "policy", "schedule": "safety-secondary"},
+        headers=people["analyst"].headers,
+    )
+    assert r.status_code == 200, r.text
+    policy = next(x for x in r.json()["roles"] if x["role"] == "policy")
+    assert policy["user"] == on[0] and policy["page_state"] == "triggered"
+    r = client.post(
+        f"/api/v1/incidents/{key}/roles",
+        json={"role": "policy", "schedule": "no-such-rota"},
+        headers=people["analyst"].headers,
+    )
+    assert r.status_code == 422 and "no-such-rota" in r.json()["detail"]
+
+
+def test_two_people_declaring_from_one_case_at_once_get_one_incident(
+    client: TestClient, people: dict[str, Person]
+) -> None:
+    case = threat_cases(client, people["intake"], 1)[0]
+    barrier = threading.Barrier(2)
+    answers: list[int] = []
+
+    def go(who: Person) -> None:
+        barrier.wait()
+        r = client.post(
+            "/api/v1/incidents",
+            json={"severity": "SEV1", "title": "Same case", "cases": [case]},
+            headers=who.headers,
+        )
+        answers.append(r.status_code)
+
+    threads = [threading.Thread(target=go, args=(p,)) for p in (people["analyst"], people["other"])]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(answers) == [201, 409]
+    assert len(client.get("/api/v1/incidents", headers=people["viewer"].headers).json()) == 1

@@ -20,6 +20,8 @@ from watchfloor.audit.models import AuditEvent
 from watchfloor.cases.models import Case, CaseNote, Decision, GraphicExposure
 from watchfloor.clock import SettableClock
 from watchfloor.db import session_scope
+from watchfloor.incidents import service as incidents
+from watchfloor.incidents import views
 from watchfloor.intake.models import Report
 from watchfloor.migrate import upgrade
 from watchfloor.oncall.handoff_models import Handoff
@@ -125,6 +127,15 @@ def test_the_demo_is_a_working_floor_not_an_abandoned_one(seeded: tuple[Runtime,
     assert len(handoffs) == 1 and "waiting" in handoffs[0]
     assert exposures and actions["evidence.revealed"] > 0
     assert len(areas) >= 10
+    # An active incident for the floor's banner: a scam campaign with its cases, roles and work.
+    assert "Incident INC-0001 (a scam campaign) is active." in summary
+    with session_scope(runtime.sessions) as s:
+        room = views.detail(
+            s, runtime.config.incidents, incidents.get_or_raise(s, key="INC-0001"), now
+        )
+    assert room.status == "active" and room.commander == "lena" and room.cases >= 5
+    assert {r.role: r.user for r in room.roles}["legal"] == "lee"
+    assert room.tasks_overdue == 1 and room.update_overdue  # SEV2: hourly, none sent yet
 
 
 def test_every_console_page_shows_the_days_work(seeded: tuple[Runtime, str]) -> None:

@@ -21,6 +21,7 @@ from watchfloor.clock import SettableClock
 from watchfloor.db import session_scope
 from watchfloor.intake.schemas import ReporterIn, ReportIn, SubjectIn
 from watchfloor.runtime import Runtime
+from watchfloor.sim.demo_incident import declare_campaign
 from watchfloor.sim.demo_reports import generate_reports
 from watchfloor.sim.shift import SHIFTS, Desk, WorkingDay
 
@@ -190,6 +191,7 @@ def _seed(runtime: Runtime, *, reports: int, seed: int) -> str:
     with session_scope(runtime.sessions) as session:
         desks = _people(session, clock, runtime, arrivals=[at for at, _ in incoming])
     done = WorkingDay(runtime, clock, rng, desks, incoming).run(start, end)
+    incident = declare_campaign(runtime, now=end)
     with session_scope(runtime.sessions) as session:
         backlog = sum(n for _, _, n, _ in waiting.depth_by_queue_and_priority(session))
         at_risk = waiting.clocks_at_risk(session, now=end)
@@ -201,6 +203,7 @@ def _seed(runtime: Runtime, *, reports: int, seed: int) -> str:
         f"{done['pending_info']} waiting on a reply at some point, {done['notes']} notes, "
         f"{done['paged']} P0 pages. Now: {backlog} waiting, "
         f"{sum(len(h) for h in held.values())} held by analysts, {breached} SLA clock(s) breached."
+        + (f" Incident {incident} (a scam campaign) is active." if incident else "")
     )
 
 
