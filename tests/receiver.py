@@ -60,9 +60,10 @@ def webhook_receiver(
                     self.end_headers()
                     return
                 event_id = self.headers["webhook-id"]
-                state.seen_ids.append(event_id)
-                if event_id not in {p["id"] for p in state.received}:
+                # By the header, not the body: a Slack-format message carries no id of its own.
+                if event_id not in state.seen_ids:
                     state.received.append(payload)
+                state.seen_ids.append(event_id)
             self.send_response(204)
             self.end_headers()
 

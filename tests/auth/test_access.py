@@ -73,6 +73,7 @@ FORBIDDEN_ROLE: dict[tuple[str, str], str | None] = {
     ("POST", "/api/v1/incidents/{key}/cases"): "qa",
     ("DELETE", "/api/v1/incidents/{key}/cases/{case_key}"): "viewer",
     ("POST", "/api/v1/incidents/{key}/status"): "qa",
+    ("PUT", "/api/v1/incidents/{key}/channels"): "viewer",
     ("POST", "/api/v1/incidents/{key}/roles"): "viewer",
     ("GET", "/api/v1/incidents/{key}/timeline"): "intake",
     ("POST", "/api/v1/incidents/{key}/timeline"): "qa",

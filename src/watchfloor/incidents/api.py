@@ -12,6 +12,7 @@ from watchfloor.auth.permissions import Permission
 from watchfloor.deps import ClockDep, DbSession, RuntimeDep, require
 from watchfloor.http_errors import responses
 from watchfloor.incidents import report, roles, service, tasks, timeline, updates, views
+from watchfloor.incidents.config import Channels
 from watchfloor.incidents.schemas import (
     DeclaredOut,
     DeclareIn,
@@ -109,6 +110,16 @@ def unlink_case(
 ) -> Response:
     service.unlink(db, clock, key=key, case_key=case_key, by=user)
     return Response(status_code=204)
+
+
+@router.put("/{key}/channels", response_model=IncidentDetail, responses=ERRORS)
+def set_channels(
+    key: Key, body: Channels, db: DbSession, clock: ClockDep, runtime: RuntimeDep, user: Worker
+) -> IncidentDetail:
+    """Where stakeholder updates go: webhook receivers by name (Slack-format ones get a chat
+    message) and email addresses. Every receiver named must exist and be active."""
+    service.set_channels(db, clock, key=key, channels=body, by=user)
+    return _detail(db, runtime, key)
 
 
 @router.post("/{key}/status", response_model=IncidentDetail, responses=ERRORS)

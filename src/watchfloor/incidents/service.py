@@ -424,6 +424,27 @@ def set_status(
     return incident
 
 
+def set_channels(
+    session: Session, clock: Clock, *, key: str, channels: Channels, by: User
+) -> Incident:
+    """Where the incident's stakeholder updates go from now on."""
+    incident = get_or_raise(session, key=key, for_update=True)
+    _require_open(incident)
+    check_channels(session, channels)
+    before, incident.channels = incident.channels, channels.model_dump()
+    audit.record(
+        session,
+        at=clock.now(),
+        actor=actor_of(by),
+        action="incident.channels_changed",
+        object_type="incident",
+        object_id=incident.key,
+        before={"channels": before},
+        after={"channels": incident.channels},
+    )
+    return incident
+
+
 def edit_review(session: Session, clock: Clock, *, key: str, body: ReviewIn, by: User) -> Incident:
     """Write the review's sections (summary, impact, what went well and badly)."""
     incident = get_or_raise(session, key=key, for_update=True)
