@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import SmallInteger, String, UniqueConstraint
+from sqlalchemy import Index, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from watchfloor.db import Base
@@ -13,7 +13,12 @@ from watchfloor.db import Base
 
 class AuditEvent(Base):
     __tablename__ = "audit_events"
-    __table_args__ = (UniqueConstraint("chain", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("chain", "seq"),
+        # An object's trail (a case's history, an incident's timeline) from the index alone: the
+        # timeline filters on the action and sorts by time before reading a page of rows.
+        Index("ix_audit_events_object_action_at", "object_id", "action", "occurred_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)  # global order of writing
     chain: Mapped[int]  # which of the CHAINS hash chains (see audit/chain.py)
@@ -22,7 +27,7 @@ class AuditEvent(Base):
     actor: Mapped[str] = mapped_column(String(100))  # user:alice, system:intake
     action: Mapped[str] = mapped_column(String(64))  # case.opened, case.decided…
     object_type: Mapped[str] = mapped_column(String(32))
-    object_id: Mapped[str] = mapped_column(String(64), index=True)
+    object_id: Mapped[str] = mapped_column(String(64))
     before: Mapped[dict[str, Any] | None]
     after: Mapped[dict[str, Any] | None]
     prev_hash: Mapped[str] = mapped_column(String(64))

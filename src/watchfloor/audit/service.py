@@ -267,7 +267,7 @@ def trail_of_any(
     about = or_(AuditEvent.object_id == also, AuditEvent.object_id.in_(object_ids))
     if exclude_actions:
         about = and_(about, AuditEvent.action.not_in(sorted(exclude_actions)))
-    page = select(AuditEvent).where(about)
+    page = select(AuditEvent.id).where(about)
     if before is not None:
         at, ident = before
         page = page.where(
@@ -278,8 +278,11 @@ def trail_of_any(
                 and_(AuditEvent.occurred_at == at, AuditEvent.id < ident),
             )
         )
+    newest = AuditEvent.occurred_at.desc(), AuditEvent.id.desc()
+    # The page's ids from the index alone, then only those rows from the table.
+    ids = page.order_by(*newest).limit(limit).scalar_subquery()
     events = session.scalars(
-        page.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit)
+        select(AuditEvent).where(AuditEvent.id.in_(ids)).order_by(*newest)
     ).all()
     total = session.scalar(select(func.count()).select_from(AuditEvent).where(about))
     return events, int(total or 0)
