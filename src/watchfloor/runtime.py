@@ -40,16 +40,19 @@ def load_config(settings: Settings) -> Config:
     taxonomy = load_taxonomy(settings.config_dir, sla_classes=set(sla.classes))
     # Again, now that the harm areas its overrides may name are known.
     sla = load_sla(settings.config_dir, harm_areas={a.id for a in taxonomy.harm_areas})
+    # Read in this order, so the first broken file named is the same as it always was.
+    queues = load_queues(settings.config_dir, taxonomy)
+    triager = TriageEngine(
+        taxonomy,
+        load_rules(settings.config_dir, taxonomy),
+        load_classifier(settings.triage_model_dir) if settings.classifier else None,
+    )
     oncall = load_oncall(settings.config_dir)
     return Config(
         taxonomy=taxonomy,
-        queues=load_queues(settings.config_dir, taxonomy),
+        queues=queues,
         sla=sla,
-        triager=TriageEngine(
-            taxonomy,
-            load_rules(settings.config_dir, taxonomy),
-            load_classifier(settings.triage_model_dir) if settings.classifier else None,
-        ),
+        triager=triager,
         oncall=oncall,
         replies=load_replies(settings.config_dir),
         incidents=load_incidents(settings.config_dir, policies=set(oncall.escalation.policies)),
