@@ -21,6 +21,7 @@ from watchfloor.cases.hold_pages import router as hold_pages
 from watchfloor.cases.pages import router as case_pages
 from watchfloor.http_errors import RequestGuard, install
 from watchfloor.incidents.api import router as incidents_router
+from watchfloor.incidents.pages import router as incident_pages
 from watchfloor.intake.api import router as intake_router
 from watchfloor.metrics import router as metrics_router
 from watchfloor.notify.api import router as webhooks_router
@@ -92,6 +93,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         oncall_pages,
         admin_pages,
         view_pages,
+        incident_pages,
         metrics_router,
     ):
         app.include_router(router)

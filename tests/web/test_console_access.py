@@ -49,6 +49,23 @@ REFUSED: dict[tuple[str, str], str | None] = {
     ("POST", "/views/{view_id}/delete"): "intake",
     ("GET", "/exposure"): None,
     ("POST", "/logout"): None,
+    ("GET", "/incidents"): "intake",
+    ("POST", "/incidents"): "viewer",
+    ("GET", "/incidents/{key}"): "intake",
+    ("POST", "/incidents/{key}/status"): "viewer",
+    ("POST", "/incidents/{key}/roles"): "viewer",
+    ("POST", "/incidents/{key}/cases"): "viewer",
+    ("POST", "/incidents/{key}/cases/{case_key}/unlink"): "viewer",
+    ("POST", "/incidents/{key}/tasks"): "viewer",
+    ("POST", "/incidents/{key}/tasks/{task_id}"): "viewer",
+    ("POST", "/incidents/{key}/updates/draft"): "viewer",
+    ("POST", "/incidents/{key}/updates"): "viewer",
+    ("POST", "/incidents/{key}/timeline"): "viewer",
+    ("POST", "/incidents/{key}/timeline/{entry_id}/key"): "viewer",
+    ("POST", "/incidents/{key}/review"): "viewer",
+    ("POST", "/incidents/{key}/review/draft"): "viewer",
+    ("GET", "/incidents/{key}/review.md"): "intake",
+    ("GET", "/incidents/{key}/review.html"): "intake",
 }
 # Not behind a console sign-in: /healthz answers anyone (up or down only); /metrics checks its own
 # token or a loopback caller (tests/test_metrics.py).
@@ -68,6 +85,9 @@ def _concrete(path: str) -> str:
         .replace("{hold_id}", "1")
         .replace("{username}", "ana")
         .replace("{view_id}", "1")
+        .replace("{case_key}", "CASE-000001")
+        .replace("{task_id}", "1")
+        .replace("{entry_id}", "entry-1")
     )
 
 

@@ -16,10 +16,11 @@ from watchfloor.cases import assignment, case_view, exposure, flows, listing
 from watchfloor.cases import notes as case_notes
 from watchfloor.cases import service as cases
 from watchfloor.cases.lifecycle import Status
-from watchfloor.cases.schemas import DecisionIn
+from watchfloor.cases.schemas import DecisionIn, parse_case_key
 from watchfloor.cases.search import Search, search
 from watchfloor.deps import ClockDep, DbSession, RuntimeDep
 from watchfloor.errors import Invalid
+from watchfloor.incidents import service as incidents
 from watchfloor.runtime import Runtime
 from watchfloor.web.console import Visitor, page_for, posted_for, redirect, render
 
@@ -60,6 +61,8 @@ def _case_page(
         taxonomy=runtime.config.taxonomy,
         replies=runtime.config.replies,
     )
+    case_id = parse_case_key(view.detail.key)
+    assert case_id is not None  # gather found the case by this key
     return render(
         request,
         "case.html",
@@ -71,7 +74,8 @@ def _case_page(
         problems=problems or [],
         form=form or {},
         sees_evidence=visitor.can(Permission.EVIDENCE_READ),
-        notes=case_notes.notes_of(db, case_id=cases.get_or_raise(db, key=key).id),
+        notes=case_notes.notes_of(db, case_id=case_id),
+        incidents=incidents.incidents_of_case(db, case_id=case_id),
         team=_team(db, clock) if visitor.can(Permission.CASES_ASSIGN_ANY) else [],
         # Wellness: the viewer's blur and greyscale choices, and what they have seen today.
         wellness=visitor.preferences or preferences_for(db, user_id=visitor.user.id),

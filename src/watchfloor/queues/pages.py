@@ -13,6 +13,7 @@ from watchfloor.cases import exposure, flows, listing
 from watchfloor.cases import service as cases
 from watchfloor.cases.lifecycle import OPEN_STATUSES, Status
 from watchfloor.deps import ClockDep, DbSession, RuntimeDep
+from watchfloor.incidents.pages import banner
 from watchfloor.queues import floor
 from watchfloor.queues import service as queues
 from watchfloor.web.console import Visitor, page_for, posted_for, redirect, render
@@ -34,7 +35,15 @@ def floor_page(
     request: Request, db: DbSession, clock: ClockDep, runtime: RuntimeDep, visitor: FloorReader
 ) -> HTMLResponse:
     loads = floor.floor(db, queues=runtime.config.queues, now=clock.now())
-    return render(request, "floor.html", visitor, loads=loads, priorities=floor.PRIORITIES)
+    incidents = banner(db, runtime.config.incidents, clock.now())
+    return render(
+        request,
+        "floor.html",
+        visitor,
+        loads=loads,
+        priorities=floor.PRIORITIES,
+        incidents=incidents,
+    )
 
 
 @router.get("/floor/live")
