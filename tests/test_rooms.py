@@ -26,6 +26,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
             "incidents",
             "intake",
             "notify",
+            "quality",
             "oncall",
             "queues",
             "sim",

@@ -13,12 +13,13 @@ from watchfloor.clock import Clock, SystemClock
 from watchfloor.db import make_engine, make_sessionmaker
 from watchfloor.incidents.config import IncidentConfig, load_incidents
 from watchfloor.oncall.config import OncallConfig, Pager, load_oncall
+from watchfloor.quality.config import QualityConfig, load_quality
 from watchfloor.queues.routing import QueueConfig, load_queues
 from watchfloor.settings import Settings
 from watchfloor.sla.policy import SlaConfig, load_sla
 from watchfloor.triage.rules.engine import load_rules
 from watchfloor.triage.service import TriageEngine, Triager, load_classifier
-from watchfloor.triage.taxonomy import Taxonomy, load_taxonomy
+from watchfloor.triage.taxonomy import Priority, Taxonomy, load_taxonomy
 
 
 @dataclass
@@ -32,6 +33,7 @@ class Config:
     oncall: OncallConfig
     replies: ReplyConfig
     incidents: IncidentConfig
+    quality: QualityConfig
 
 
 def load_config(settings: Settings) -> Config:
@@ -56,6 +58,11 @@ def load_config(settings: Settings) -> Config:
         oncall=oncall,
         replies=load_replies(settings.config_dir),
         incidents=load_incidents(settings.config_dir, policies=set(oncall.escalation.policies)),
+        quality=load_quality(
+            settings.config_dir,
+            harm_areas=set(taxonomy.area_ids),
+            priorities={p.label for p in Priority},
+        ),
     )
 
 

@@ -19,6 +19,7 @@ from watchfloor.notify.delivery import deliver_due
 from watchfloor.notify.email import send_due_emails
 from watchfloor.oncall.coverage_gaps import page_gaps
 from watchfloor.oncall.paging import advance_due
+from watchfloor.quality import service as quality
 from watchfloor.runtime import Runtime
 from watchfloor.sla import flows as sla_flows
 from watchfloor.triage.linking import similar
@@ -88,6 +89,12 @@ JOBS: list[Job] = [
         "Remind an incident's commander, once per missed update, when its stakeholder update is "
         "overdue by its severity's cadence (config/incidents.yaml update_every).",
         lambda rt: incident_updates.remind_overdue(rt.sessions, rt.clock, rt.config.oncall),
+    ),
+    Job(
+        "qa-sample",
+        "Weigh each new decision once against config/quality.yaml's sampling rules and put those "
+        "picked in the QA queue, with the reasons.",
+        lambda rt: quality.sample_new(rt.sessions, rt.clock, rt.config.quality),
     ),
     Job(
         "audit-checkpoint",

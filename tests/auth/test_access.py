@@ -85,6 +85,16 @@ FORBIDDEN_ROLE: dict[tuple[str, str], str | None] = {
     ("PATCH", "/api/v1/incidents/{key}/review"): "qa",
     ("POST", "/api/v1/incidents/{key}/review/draft"): "viewer",
     ("GET", "/api/v1/incidents/{key}/report"): "intake",
+    ("GET", "/api/v1/qa/queue"): "analyst",
+    ("GET", "/api/v1/qa/samples/{sample_id}"): "viewer",
+    ("POST", "/api/v1/qa/samples/{sample_id}/claim"): "analyst",
+    ("POST", "/api/v1/qa/samples/{sample_id}/review"): "legal",
+    ("POST", "/api/v1/qa/samples/{sample_id}/adjudicate"): "qa",
+    ("GET", "/api/v1/qa/feedback"): "qa",
+    ("POST", "/api/v1/qa/feedback/{feedback_id}/answer"): "viewer",
+    ("GET", "/api/v1/qa/disputes"): "analyst",
+    ("POST", "/api/v1/qa/feedback/{feedback_id}/resolve"): "qa",
+    ("GET", "/api/v1/qa/agreement"): "analyst",
 }
 # Opened without a bearer token: a password login, and URLs carrying a signed, expiring token
 # (calendar apps send no headers; a person woken by a page acknowledges from the message).
@@ -111,6 +121,8 @@ SAMPLE = {
     "{case_key}": "CASE-000001",
     "{entry_id}": "entry-1",
     "{task_id}": "1",
+    "{sample_id}": "1",
+    "{feedback_id}": "1",
 }
 
 

@@ -37,9 +37,10 @@ class Permission(StrEnum):
     EXPOSURE_TEAM = "exposure:team"  # see the whole team's exposure to graphic material today
     CONFIG_READ = "config:read"  # the configuration pages: taxonomy, queues, SLAs, rotations, users
     INCIDENTS_READ = "incidents:read"  # incidents, their rooms, timelines and reviews
-    INCIDENTS_MANAGE = (
-        "incidents:manage"  # declare, and work in an incident (notes, tasks, updates)
-    )
+    # Declare, and work in an incident (notes, tasks, updates).
+    INCIDENTS_MANAGE = "incidents:manage"
+    QUALITY_REVIEW = "quality:review"  # the QA queue, blind reviews and agreement tables
+    QUALITY_MANAGE = "quality:manage"  # adjudicate disagreements, settle disputed feedback
 
 
 P = Permission
@@ -66,9 +67,13 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             P.PROFILES_MANAGE,
             P.ONCALL_MANAGE,
             P.EXPOSURE_TEAM,
+            P.QUALITY_REVIEW,
+            P.QUALITY_MANAGE,
         }
     ),
-    Role.QA: frozenset(_READ | {P.EVIDENCE_READ, P.AUDIT_READ, P.HASH_LISTS_READ}),
+    Role.QA: frozenset(
+        _READ | {P.EVIDENCE_READ, P.AUDIT_READ, P.HASH_LISTS_READ, P.QUALITY_REVIEW}
+    ),
     Role.LEGAL: frozenset(_WORK | {P.AUDIT_READ, P.LEGAL_HOLDS}),
     Role.ADMIN: frozenset(set(Permission)),
     Role.VIEWER: frozenset(_READ),

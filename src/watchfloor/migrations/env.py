@@ -11,6 +11,7 @@ import watchfloor.incidents.models
 import watchfloor.intake.models
 import watchfloor.notify.models
 import watchfloor.oncall.models
+import watchfloor.quality.models
 import watchfloor.triage.hashes.models
 import watchfloor.triage.linking.models
 import watchfloor.triage.second_look.models  # noqa: F401 - every table must be imported to be compared

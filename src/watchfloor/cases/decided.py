@@ -1,0 +1,91 @@
+"""What quality review reads of the team's decisions: each decision with the case facts that
+sampling weighs (priority, harm area, region, triage's suggestion, how fast it was decided)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from watchfloor.auth.models import User
+from watchfloor.cases.models import Case, Decision
+from watchfloor.cases.schemas import case_key
+from watchfloor.triage.taxonomy import Priority
+
+
+@dataclass(frozen=True)
+class Decided:
+    decision_id: int
+    case_id: int
+    case_key: str
+    priority: str
+    harm_area: str
+    region: str | None
+    language: str | None
+    suggested_policy: str | None
+    policy_id: str
+    violation: bool
+    rationale: str
+    decided_by: str
+    decided_at: datetime
+    taken_at: datetime | None  # when the case's first action was taken (claimed, usually)
+
+
+def after(session: Session, *, after_id: int, limit: int) -> list[Decided]:
+    """Decisions with ids above ``after_id``, oldest first."""
+    rows = session.execute(
+        select(Decision, Case, User.username)
+        .join(Case, Case.id == Decision.case_id)
+        .join(User, User.id == Decision.decided_by_id)
+        .where(Decision.id > after_id)
+        .order_by(Decision.id)
+        .limit(limit)
+    ).all()
+    return [_row(d, c, who) for d, c, who in rows]
+
+
+def by_ids(session: Session, *, ids: Sequence[int]) -> dict[int, Decided]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Decision, Case, User.username)
+        .join(Case, Case.id == Decision.case_id)
+        .join(User, User.id == Decision.decided_by_id)
+        .where(Decision.id.in_(list(ids)))
+    ).all()
+    return {d.id: _row(d, c, who) for d, c, who in rows}
+
+
+def first_decision_at(session: Session, *, usernames: Sequence[str]) -> dict[str, datetime]:
+    """When each of these people decided their first case: how new they are."""
+    if not usernames:
+        return {}
+    rows = session.execute(
+        select(User.username, func.min(Decision.created_at))
+        .join(Decision, Decision.decided_by_id == User.id)
+        .where(User.username.in_(list(usernames)))
+        .group_by(User.username)
+    )
+    return {who: at for who, at in rows}
+
+
+def _row(d: Decision, c: Case, who: str) -> Decided:
+    return Decided(
+        decision_id=d.id,
+        case_id=c.id,
+        case_key=case_key(c.id),
+        priority=Priority(c.priority).label,
+        harm_area=c.harm_area,
+        region=c.region,
+        language=c.language,
+        suggested_policy=c.suggested_policy,
+        policy_id=d.policy_id,
+        violation=d.violation,
+        rationale=d.rationale,
+        decided_by=who,
+        decided_at=d.created_at,
+        taken_at=c.first_action_at,
+    )

@@ -1,0 +1,1 @@
+"""Quality review: sampling, blind review, agreement, feedback."""
