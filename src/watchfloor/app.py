@@ -30,6 +30,7 @@ from watchfloor.oncall.feed_api import router as feed_router
 from watchfloor.oncall.handoff_api import router as handoff_router
 from watchfloor.oncall.pages import router as oncall_pages
 from watchfloor.quality.api import router as quality_router
+from watchfloor.quality.calibration_api import router as calibration_router
 from watchfloor.queues.api import next_router
 from watchfloor.queues.api import router as queues_router
 from watchfloor.queues.pages import router as floor_pages
@@ -86,6 +87,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         feed_router,
         incidents_router,
         quality_router,
+        calibration_router,
         # The console: server-rendered pages for people, beside the API.
         floor_pages,
         auth_pages,

@@ -95,6 +95,12 @@ FORBIDDEN_ROLE: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/qa/disputes"): "analyst",
     ("POST", "/api/v1/qa/feedback/{feedback_id}/resolve"): "qa",
     ("GET", "/api/v1/qa/agreement"): "analyst",
+    ("POST", "/api/v1/qa/calibrations"): "qa",
+    ("GET", "/api/v1/qa/calibrations"): "intake",
+    ("GET", "/api/v1/qa/calibrations/{calibration_id}"): "intake",
+    ("PUT", "/api/v1/qa/calibrations/{calibration_id}/items/{item_id}/answer"): "intake",
+    ("POST", "/api/v1/qa/calibrations/{calibration_id}/close"): "analyst",
+    ("GET", "/api/v1/qa/calibrations/{calibration_id}/report"): "intake",
 }
 # Opened without a bearer token: a password login, and URLs carrying a signed, expiring token
 # (calendar apps send no headers; a person woken by a page acknowledges from the message).
@@ -123,6 +129,8 @@ SAMPLE = {
     "{task_id}": "1",
     "{sample_id}": "1",
     "{feedback_id}": "1",
+    "{calibration_id}": "1",
+    "{item_id}": "1",
 }
 
 

@@ -89,3 +89,22 @@ def _row(d: Decision, c: Case, who: str) -> Decided:
         decided_at=d.created_at,
         taken_at=c.first_action_at,
     )
+
+
+def latest_of_cases(session: Session, *, case_ids: Sequence[int]) -> dict[int, Decided]:
+    """The latest decision on each of these cases (cases never decided are left out)."""
+    if not case_ids:
+        return {}
+    latest = (
+        select(func.max(Decision.id))
+        .where(Decision.case_id.in_(list(case_ids)))
+        .group_by(Decision.case_id)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Decision, Case, User.username)
+        .join(Case, Case.id == Decision.case_id)
+        .join(User, User.id == Decision.decided_by_id)
+        .where(Decision.id.in_(latest))
+    ).all()
+    return {c.id: _row(d, c, who) for d, c, who in rows}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from watchfloor.db import Base
@@ -101,3 +101,44 @@ class QaFeedback(Base):
     resolution: Mapped[str | None] = mapped_column(Text)
     resolved_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+
+
+class Calibration(Base):
+    """A calibration exercise: a lead picks past cases, everyone named decides them blind, and
+    the report shows where the team diverges, policy by policy."""
+
+    __tablename__ = "qa_calibrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    participants: Mapped[list[str]] = mapped_column(default=list)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class CalibrationItem(Base):
+    __tablename__ = "qa_calibration_items"
+    __table_args__ = (Index("ix_qa_calibration_items_calibration", "calibration_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    calibration_id: Mapped[int] = mapped_column(
+        ForeignKey("qa_calibrations.id", ondelete="CASCADE")
+    )
+    case_key: Mapped[str] = mapped_column(String(32))
+    # The case's decision when it was picked: shown only in the report, never while answering.
+    policy_id: Mapped[str] = mapped_column(String(32))
+    violation: Mapped[bool]
+
+
+class CalibrationAnswer(Base):
+    __tablename__ = "qa_calibration_answers"
+    __table_args__ = (UniqueConstraint("item_id", "participant"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("qa_calibration_items.id", ondelete="CASCADE"))
+    participant: Mapped[str] = mapped_column(String(64))
+    policy_id: Mapped[str] = mapped_column(String(32))
+    violation: Mapped[bool]
+    rationale: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]

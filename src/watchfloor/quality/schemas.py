@@ -111,3 +111,65 @@ class AgreementRowOut(BaseModel):
     kappa: EstimateOut
     accuracy: EstimateOut
     awaiting_ruling: int
+
+
+class CalibrationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    cases: list[Annotated[str, StringConstraints(max_length=32)]] = Field(
+        min_length=1, max_length=200
+    )
+    participants: list[Annotated[str, StringConstraints(max_length=64)]] = Field(
+        min_length=2, max_length=100
+    )
+
+
+class CalibrationAnswerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    policy_id: PolicyId
+    violation: bool
+    rationale: Text
+
+
+class CalibrationItemOut(BaseModel):
+    """A case to decide, blind: its reports, never its decision or anyone else's answer."""
+
+    id: int
+    case: str
+    reports: list[str]
+    my_answer: VerdictOut | None
+
+
+class CalibrationOut(BaseModel):
+    id: int
+    key: str = Field(description="CAL-<id>")
+    title: str
+    participants: list[str]
+    created_by: str
+    created_at: datetime
+    closed_at: datetime | None
+    cases: int
+    answered_by_me: int
+    items: list[CalibrationItemOut] = Field(default_factory=list, description="Yours to answer.")
+
+
+class CalibrationItemResultOut(BaseModel):
+    case: str
+    decided: str = Field(description="The case's own decision.")
+    answers: dict[str, int] = Field(description="Each answer and how many gave it.")
+    agreeing_share: float = Field(description="The most common answer's share (1.0: unanimous).")
+
+
+class CalibrationPolicyOut(BaseModel):
+    policy_id: str
+    alpha: EstimateOut
+    cases: int
+    with_decision: float = Field(description="Share of answers matching the cases' decisions.")
+
+
+class CalibrationReportOut(BaseModel):
+    overall: EstimateOut
+    answered: int
+    expected: int
+    policies: list[CalibrationPolicyOut] = Field(description="Least agreement first.")
+    items: list[CalibrationItemResultOut] = Field(description="Widest spread of answers first.")
