@@ -15,7 +15,9 @@ def run_cli(
         input=stdin,
         capture_output=True,
         text=True,
-        timeout=120,
+        # A bound against a hang, not a speed check: `triage train` on a loaded two-core machine
+        # took more than two minutes once.
+        timeout=600,
         check=False,
         env={**os.environ, "WATCHFLOOR_DATABASE_URL": db_url, **env},
     )

@@ -22,6 +22,7 @@ from watchfloor.cases.pages import router as case_pages
 from watchfloor.http_errors import RequestGuard, install
 from watchfloor.incidents.api import router as incidents_router
 from watchfloor.incidents.pages import router as incident_pages
+from watchfloor.insights.api import router as insights_router
 from watchfloor.intake.api import router as intake_router
 from watchfloor.metrics import router as metrics_router
 from watchfloor.notify.api import router as webhooks_router
@@ -31,6 +32,7 @@ from watchfloor.oncall.handoff_api import router as handoff_router
 from watchfloor.oncall.pages import router as oncall_pages
 from watchfloor.quality.api import router as quality_router
 from watchfloor.quality.calibration_api import router as calibration_router
+from watchfloor.quality.pages import router as quality_pages
 from watchfloor.queues.api import next_router
 from watchfloor.queues.api import router as queues_router
 from watchfloor.queues.pages import router as floor_pages
@@ -88,6 +90,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         incidents_router,
         quality_router,
         calibration_router,
+        insights_router,
         # The console: server-rendered pages for people, beside the API.
         floor_pages,
         auth_pages,
@@ -98,6 +101,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         admin_pages,
         view_pages,
         incident_pages,
+        quality_pages,
         metrics_router,
     ):
         app.include_router(router)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Query, Request
@@ -16,6 +17,7 @@ from watchfloor.auth.models import User
 from watchfloor.auth.permissions import Permission, can, roles_with
 from watchfloor.clock import Clock
 from watchfloor.db import end_unit
+from watchfloor.errors import Invalid
 from watchfloor.runtime import Runtime
 
 # Database ids are 64-bit; anything larger is a client error, not an overflow in the driver.
@@ -106,3 +108,36 @@ def require(permission: Permission) -> Callable[[User], Awaitable[User]]:
         return user
 
     return check
+
+
+async def time_window(
+    clock: ClockDep,
+    start: Annotated[
+        datetime | None, Query(alias="from", description="With a UTC offset. Default: 28 days ago.")
+    ] = None,
+    end: Annotated[
+        datetime | None, Query(alias="to", description="With a UTC offset. Default: now.")
+    ] = None,
+) -> tuple[datetime, datetime]:
+    """``[from, to)`` of a report or table: the 28 days to now unless given; 422 naming the
+    field when it has no offset, is reversed, or spans more than a year."""
+    until = end or clock.now()
+    since = start or until - timedelta(days=28)
+    for name, value in (("from", since), ("to", until)):
+        if value.tzinfo is None:
+            raise Invalid(
+                f"{name} needs a UTC offset, e.g. 2026-12-01T00:00:00Z",
+                fields=[{"loc": ["query", name], "msg": "needs a UTC offset"}],
+            )
+    if since >= until:
+        raise Invalid(
+            "from must be before to", fields=[{"loc": ["query", "from"], "msg": "after to"}]
+        )
+    if until - since > timedelta(days=366):
+        raise Invalid(
+            "at most a year at a time", fields=[{"loc": ["query", "from"], "msg": "over a year"}]
+        )
+    return since, until
+
+
+TimeWindow = Annotated[tuple[datetime, datetime], Depends(time_window)]

@@ -66,6 +66,15 @@ REFUSED: dict[tuple[str, str], str | None] = {
     ("POST", "/incidents/{key}/review/draft"): "viewer",
     ("GET", "/incidents/{key}/review.md"): "intake",
     ("GET", "/incidents/{key}/review.html"): "intake",
+    ("GET", "/qa"): "analyst",
+    ("POST", "/qa/samples/{sample_id}/claim"): "analyst",
+    ("GET", "/qa/samples/{sample_id}"): "analyst",
+    ("POST", "/qa/samples/{sample_id}/review"): "analyst",
+    ("POST", "/qa/samples/{sample_id}/adjudicate"): "qa",
+    ("GET", "/qa/feedback"): "qa",
+    ("POST", "/qa/feedback/{feedback_id}/answer"): "qa",
+    ("POST", "/qa/feedback/{feedback_id}/resolve"): "analyst",
+    ("GET", "/qa/agreement"): "analyst",
 }
 # Not behind a console sign-in: /healthz answers anyone (up or down only); /metrics checks its own
 # token or a loopback caller (tests/test_metrics.py).
@@ -88,6 +97,8 @@ def _concrete(path: str) -> str:
         .replace("{case_key}", "CASE-000001")
         .replace("{task_id}", "1")
         .replace("{entry_id}", "entry-1")
+        .replace("{sample_id}", "1")
+        .replace("{feedback_id}", "1")
     )
 
 

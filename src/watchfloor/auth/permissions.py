@@ -41,6 +41,7 @@ class Permission(StrEnum):
     INCIDENTS_MANAGE = "incidents:manage"
     QUALITY_REVIEW = "quality:review"  # the QA queue, blind reviews and agreement tables
     QUALITY_MANAGE = "quality:manage"  # adjudicate disagreements, settle disputed feedback
+    INSIGHTS_READ = "insights:read"  # trends, spikes, clusters and automation opportunities
 
 
 P = Permission
@@ -69,10 +70,12 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             P.EXPOSURE_TEAM,
             P.QUALITY_REVIEW,
             P.QUALITY_MANAGE,
+            P.INSIGHTS_READ,
         }
     ),
     Role.QA: frozenset(
-        _READ | {P.EVIDENCE_READ, P.AUDIT_READ, P.HASH_LISTS_READ, P.QUALITY_REVIEW}
+        _READ
+        | {P.EVIDENCE_READ, P.AUDIT_READ, P.HASH_LISTS_READ, P.QUALITY_REVIEW, P.INSIGHTS_READ}
     ),
     Role.LEGAL: frozenset(_WORK | {P.AUDIT_READ, P.LEGAL_HOLDS}),
     Role.ADMIN: frozenset(set(Permission)),

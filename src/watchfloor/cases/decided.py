@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from watchfloor.auth.models import User
-from watchfloor.cases.models import Case, Decision
+from watchfloor.cases.models import Action, Case, Decision
 from watchfloor.cases.schemas import case_key
 from watchfloor.triage.taxonomy import Priority
 
@@ -108,3 +108,52 @@ def latest_of_cases(session: Session, *, case_ids: Sequence[int]) -> dict[int, D
         .where(Decision.id.in_(latest))
     ).all()
     return {c.id: _row(d, c, who) for d, c, who in rows}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A decision as automation would have to repeat it: what triage suggested, and what the
+    analyst decided and ordered, and how long they took."""
+
+    suggested_policy: str | None
+    policy_id: str
+    violation: bool
+    actions: tuple[str, ...]  # the kinds ordered, sorted
+    handling_seconds: float | None
+
+
+def outcomes_between(session: Session, *, start: datetime, end: datetime) -> list[Outcome]:
+    """Every decision made in [start, end) with the kinds of action it ordered."""
+    rows = session.execute(
+        select(
+            Decision.id,
+            Decision.policy_id,
+            Decision.violation,
+            Decision.created_at,
+            Case.suggested_policy,
+            Case.first_action_at,
+        )
+        .join(Case, Case.id == Decision.case_id)
+        .where(Decision.created_at >= start, Decision.created_at < end)
+        .order_by(Decision.id)
+    ).all()
+    kinds: dict[int, list[str]] = {}
+    ids = [r.id for r in rows]
+    for chunk in range(0, len(ids), 5000):
+        part = ids[chunk : chunk + 5000]
+        for decision_id, kind in session.execute(
+            select(Action.decision_id, Action.kind).where(Action.decision_id.in_(part))
+        ):
+            kinds.setdefault(decision_id, []).append(kind)
+    return [
+        Outcome(
+            suggested_policy=r.suggested_policy,
+            policy_id=r.policy_id,
+            violation=r.violation,
+            actions=tuple(sorted(set(kinds.get(r.id, [])))),
+            handling_seconds=None
+            if r.first_action_at is None
+            else max((r.created_at - r.first_action_at).total_seconds(), 0.0),
+        )
+        for r in rows
+    ]

@@ -1,0 +1,1 @@
+"""Insights: metrics, spikes, emerging clusters and reports."""
