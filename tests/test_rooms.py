@@ -24,6 +24,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
             "audit",
             "cases",
             "incidents",
+            "insights",
             "intake",
             "notify",
             "quality",

@@ -23,6 +23,7 @@ from watchfloor.http_errors import RequestGuard, install
 from watchfloor.incidents.api import router as incidents_router
 from watchfloor.incidents.pages import router as incident_pages
 from watchfloor.insights.api import router as insights_router
+from watchfloor.insights.pages import router as insights_pages
 from watchfloor.intake.api import router as intake_router
 from watchfloor.metrics import router as metrics_router
 from watchfloor.notify.api import router as webhooks_router
@@ -102,6 +103,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         view_pages,
         incident_pages,
         quality_pages,
+        insights_pages,
         metrics_router,
     ):
         app.include_router(router)

@@ -102,6 +102,8 @@ FORBIDDEN_ROLE: dict[tuple[str, str], str | None] = {
     ("POST", "/api/v1/qa/calibrations/{calibration_id}/close"): "analyst",
     ("GET", "/api/v1/qa/calibrations/{calibration_id}/report"): "intake",
     ("GET", "/api/v1/insights/automation"): "analyst",
+    ("GET", "/api/v1/insights/spikes"): "analyst",
+    ("GET", "/api/v1/insights/clusters"): "analyst",
 }
 # Opened without a bearer token: a password login, and URLs carrying a signed, expiring token
 # (calendar apps send no headers; a person woken by a page acknowledges from the message).

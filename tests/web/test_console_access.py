@@ -75,6 +75,7 @@ REFUSED: dict[tuple[str, str], str | None] = {
     ("POST", "/qa/feedback/{feedback_id}/answer"): "qa",
     ("POST", "/qa/feedback/{feedback_id}/resolve"): "analyst",
     ("GET", "/qa/agreement"): "analyst",
+    ("GET", "/insights"): "analyst",
 }
 # Not behind a console sign-in: /healthz answers anyone (up or down only); /metrics checks its own
 # token or a loopback caller (tests/test_metrics.py).

@@ -2,21 +2,75 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
 from watchfloor.auth.models import User
 from watchfloor.auth.permissions import Permission
-from watchfloor.cases import decided
-from watchfloor.deps import DbSession, TimeWindow, require
+from watchfloor.cases import exposure
+from watchfloor.deps import ClockDep, DbSession, RuntimeDep, TimeWindow, require
+from watchfloor.errors import Invalid
 from watchfloor.http_errors import responses
-from watchfloor.insights import automation
-from watchfloor.insights.schemas import OpportunityOut
-from watchfloor.quality.schemas import EstimateOut
+from watchfloor.insights import service
+from watchfloor.insights.schemas import ClusterOut, OpportunityOut, SpikeOut
 
 router = APIRouter(prefix="/api/v1/insights", tags=["insights"])
 Reader = Annotated[User, Depends(require(Permission.INSIGHTS_READ))]
+MAX_REACH = timedelta(days=5 * 366)
+# Read as text: pydantic would take a bare number for a Unix time, which the document refuses.
+At = Annotated[
+    str | None,
+    Query(
+        max_length=64,
+        description="An instant with a UTC offset; default: now.",
+        json_schema_extra={"format": "date-time"},
+    ),
+]
+
+
+def instant(at: str | None, now: datetime) -> datetime:
+    """``at`` or now; 422 naming the field when it is no instant or has no offset (its hour
+    would be a guess)."""
+    if at is None:
+        return now
+    try:
+        when = datetime.fromisoformat(at)
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise Invalid(
+            "at needs an instant with a UTC offset, e.g. 2026-12-01T09:00:00Z",
+            fields=[{"loc": ["query", "at"], "msg": "needs an instant with a UTC offset"}],
+        )
+    # Weeks of history are read before it: a far-off instant would only overflow the calendar.
+    if abs(when - now) > MAX_REACH:
+        raise Invalid(
+            f"at must be within {MAX_REACH.days} days of now",
+            fields=[
+                {"loc": ["query", "at"], "msg": f"must be within {MAX_REACH.days} days of now"}
+            ],
+        )
+    return when
+
+
+@router.get("/spikes", response_model=list[SpikeOut], responses=responses(401, 403, 422))
+def spikes(db: DbSession, clock: ClockDep, user: Reader, at: At = None) -> list[SpikeOut]:
+    """Harm areas and sources whose volume left their weekly band in the last full hour before
+    ``at`` (and the 3 h and 24 h ending with it): observed, expected, the band and why."""
+    return [SpikeOut.of(s) for s in service.spikes(db, at=instant(at, clock.now()))]
+
+
+@router.get("/clusters", response_model=list[ClusterOut], responses=responses(401, 403, 422))
+def clusters(
+    db: DbSession, clock: ClockDep, runtime: RuntimeDep, user: Reader, at: At = None
+) -> list[ClusterOut]:
+    """Emerging clusters of similar reports in the 48 h before ``at``, fastest first: size,
+    growth, words, example cases and shared subjects; never report text."""
+    withheld = exposure.withheld_areas(runtime.config.taxonomy, role=user.role)
+    found = service.clusters(db, at=instant(at, clock.now()))
+    return [ClusterOut.of(c, withheld=withheld) for c in found]
 
 
 @router.get("/automation", response_model=list[OpportunityOut], responses=responses(401, 403, 422))
@@ -30,21 +84,7 @@ def automation_opportunities(
     """Policies where triage's suggestion is followed by nearly the same decision every time:
     what a rule or auto-action would save (analyst hours) and risk (its worst error rate)."""
     since, until = period
-    found = automation.opportunities(
-        decided.outcomes_between(db, start=since, end=until),
-        min_decisions=min_decisions,
-        min_share=min_share,
+    found = service.opportunities(
+        db, since=since, until=until, min_decisions=min_decisions, min_share=min_share
     )
-    return [
-        OpportunityOut(
-            suggested_policy=o.suggested_policy,
-            decisions=o.decisions,
-            outcome=o.outcome,
-            same=EstimateOut.of(o.same, "share", percent=True),
-            median_handling_minutes=o.median_handling_minutes,
-            hours_saved=round(o.hours_saved, 2),
-            error_risk=round(o.error_risk, 4),
-            wrong_would_be=o.wrong_would_be,
-        )
-        for o in found
-    ]
+    return [OpportunityOut.of(o) for o in found]

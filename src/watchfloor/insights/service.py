@@ -1,0 +1,80 @@
+"""Insights on live data: the pure detectors (spikes, clusters) run over what intake stored."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from watchfloor.cases import decided
+from watchfloor.insights import automation
+from watchfloor.insights.clusters import Cluster, ClusterSettings, ReportRecord, emerging_clusters
+from watchfloor.insights.spikes import HOUR, WEEK, Spike, SpikeSettings, detect_spikes
+from watchfloor.intake import volumes
+
+# The 48 h window of a busy week holds ~10^5 reports; past this the newest are kept (a campaign
+# shows in the recent part) and the pass stays within a request's time.
+MAX_CLUSTER_REPORTS = 60_000
+
+
+def last_full_hour(at: datetime) -> datetime:
+    """The start of the hour that ends at or just before ``at``: the hour the spike check reads."""
+    return at.replace(minute=0, second=0, microsecond=0) - HOUR
+
+
+def spikes(
+    session: Session, *, at: datetime, settings: SpikeSettings = SpikeSettings()
+) -> list[Spike]:
+    """Harm areas and sources ("source in_app") out of their weekly band in the hour ending at
+    the last full hour before ``at``, and in the 3 h and 24 h ending with it."""
+    hour = last_full_hour(at)
+    end = hour + HOUR
+    # The weeks the detector compares with, and the day-long check's first hour in each.
+    start = end - settings.max_weeks * WEEK - timedelta(hours=24)
+    first = volumes.first_received(session)
+    if first is None:
+        return []
+    since = max(start, first.replace(minute=0, second=0, microsecond=0))
+    counts = dict(volumes.hourly_counts(session, start=since, end=end, by="harm_area"))
+    for source, series in volumes.hourly_counts(session, start=since, end=end, by="source").items():
+        counts[f"source {source}"] = series
+    found = detect_spikes(counts, hour=hour, since=since, settings=settings)
+    return sorted(found, key=lambda s: (s.end, s.observed - s.expected), reverse=True)
+
+
+def clusters(
+    session: Session, *, at: datetime, settings: ClusterSettings = ClusterSettings()
+) -> list[Cluster]:
+    """Emerging clusters among the reports of the window (48 h) ending at ``at``."""
+    received = volumes.records_between(
+        session, start=at - settings.window, end=at, limit=MAX_CLUSTER_REPORTS
+    )
+    records = [
+        ReportRecord(
+            id=r.id,
+            at=r.received_at,
+            text=r.text,
+            subjects=r.subjects,
+            harm_area=r.harm_area,
+            case_key=r.case_key,
+        )
+        for r in received
+    ]
+    return emerging_clusters(records, now=at, settings=settings)
+
+
+def opportunities(
+    session: Session,
+    *,
+    since: datetime,
+    until: datetime,
+    min_decisions: int = 50,
+    min_share: float = 0.95,
+) -> list[automation.Opportunity]:
+    """Policies whose triage suggestion was decided the same way nearly every time in
+    [since, until): see insights.automation."""
+    return automation.opportunities(
+        decided.outcomes_between(session, start=since, end=until),
+        min_decisions=min_decisions,
+        min_share=min_share,
+    )
