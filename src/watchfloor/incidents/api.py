@@ -11,7 +11,7 @@ from watchfloor.auth.models import User
 from watchfloor.auth.permissions import Permission
 from watchfloor.deps import ClockDep, DbSession, RuntimeDep, require
 from watchfloor.http_errors import responses
-from watchfloor.incidents import report, roles, service, tasks, timeline, updates, views
+from watchfloor.incidents import linked, report, roles, service, tasks, timeline, updates, views
 from watchfloor.incidents.config import Channels
 from watchfloor.incidents.schemas import (
     DeclaredOut,
@@ -96,7 +96,7 @@ def get_incident(key: Key, db: DbSession, runtime: RuntimeDep, user: Reader) -> 
 def link_cases(
     key: Key, body: LinkIn, db: DbSession, clock: ClockDep, runtime: RuntimeDep, user: Worker
 ) -> IncidentDetail:
-    service.link(db, clock, key=key, case_keys=body.cases, by=user)
+    linked.link(db, clock, key=key, case_keys=body.cases, by=user)
     return _detail(db, runtime, key)
 
 
@@ -108,7 +108,7 @@ def unlink_case(
     clock: ClockDep,
     user: Worker,
 ) -> Response:
-    service.unlink(db, clock, key=key, case_key=case_key, by=user)
+    linked.unlink(db, clock, key=key, case_key=case_key, by=user)
     return Response(status_code=204)
 
 

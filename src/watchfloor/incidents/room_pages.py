@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from watchfloor.auth.permissions import Permission
 from watchfloor.deps import ClockDep, DbSession, IdPath, RuntimeDep
 from watchfloor.errors import Conflict, Forbidden, Invalid, NotFound
-from watchfloor.incidents import roles, service, tasks, timeline, updates, views
+from watchfloor.incidents import linked, roles, service, tasks, timeline, updates, views
 from watchfloor.incidents.schemas import EntryIn, RoleIn, StatusIn, TaskIn, TaskPatch
 from watchfloor.runtime import Runtime
 from watchfloor.web.console import Visitor, page_for, posted_for, redirect, render
@@ -206,7 +206,7 @@ def link_cases(
     def act() -> None:
         if not keys_of(cases):
             raise Invalid("name at least one case, like CASE-000123")
-        service.link(db, clock, key=key, case_keys=keys_of(cases), by=visitor.user)
+        linked.link(db, clock, key=key, case_keys=keys_of(cases), by=visitor.user)
 
     return act_then_room(request, db, runtime, visitor, key, "cases", act, {"cases": cases})
 
@@ -222,7 +222,7 @@ def unlink_case(
     visitor: Manager,
 ) -> Response:
     def act() -> None:
-        service.unlink(db, clock, key=key, case_key=case_key, by=visitor.user)
+        linked.unlink(db, clock, key=key, case_key=case_key, by=visitor.user)
 
     return act_then_room(request, db, runtime, visitor, key, "cases", act)
 

@@ -1,7 +1,7 @@
 """Incidents: declare, find, link and unlink cases, move through the lifecycle, edit the review.
 
 Every change is audited under the incident's key (``INC-0042``), so the timeline shows it.
-Roles and paging live in ``roles``, the timeline in ``timeline``, tasks in ``tasks`` and
+Linking and unlinking cases later lives in ``linked``, roles and paging in ``roles``, the timeline in ``timeline``, tasks in ``tasks`` and
 stakeholder updates in ``updates``; what the API and console show is assembled in ``views``.
 """
 
@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from watchfloor.audit import service as audit
@@ -37,8 +36,6 @@ from watchfloor.incidents.models import (
 from watchfloor.incidents.schemas import DeclareIn, ReviewIn
 from watchfloor.notify import service as notify
 from watchfloor.triage.taxonomy import Taxonomy
-
-MAX_LINKED = 10_000  # one incident; a campaign bigger than this is several incidents
 
 
 def actor_of(user: User) -> str:
@@ -119,7 +116,7 @@ def _open_incident_of(session: Session, case_ids: list[int]) -> tuple[Incident, 
     return None if row is None else (row[0], row[1])
 
 
-def _cases_from_keys(session: Session, keys: Sequence[str], field: str) -> list[tuple[int, str]]:
+def cases_from_keys(session: Session, keys: Sequence[str], field: str) -> list[tuple[int, str]]:
     """(id, key) of each case named, locked; 422 naming each key that is not a case."""
     found: list[tuple[int, str]] = []
     missing: list[tuple[int, str]] = []
@@ -175,7 +172,7 @@ def declare(
     check_harm_area(taxonomy, body.harm_area)
     channels = body.channels or config.default_channels
     check_channels(session, channels)
-    linked = _cases_from_keys(session, body.cases, "cases")
+    linked = cases_from_keys(session, body.cases, "cases")
     if linked:
         taken = _open_incident_of(session, [cid for cid, _ in linked])
         if taken is not None:
@@ -205,7 +202,7 @@ def declare(
     )
     session.add(incident)
     session.flush()
-    _link_rows(session, incident, linked, now, actor_of(by))
+    link_rows(session, incident, linked, now, actor_of(by))
     audit.record(
         session,
         at=now,
@@ -246,7 +243,7 @@ def payload(incident: Incident) -> dict[str, Any]:
     }
 
 
-def _link_rows(
+def link_rows(
     session: Session, incident: Incident, linked: list[tuple[int, str]], at: datetime, actor: str
 ) -> None:
     for case_id, key in linked:
@@ -262,78 +259,9 @@ def _link_rows(
     session.flush()
 
 
-def _require_open(incident: Incident) -> None:
+def require_open(incident: Incident) -> None:
     if incident.status == Status.CLOSED.value:
         raise Conflict(f"{incident.key} is closed: its record no longer changes")
-
-
-def link(
-    session: Session, clock: Clock, *, key: str, case_keys: Sequence[str], by: User
-) -> list[str]:
-    """Link cases to the incident; the keys newly linked (a case already linked is skipped)."""
-    incident = get_or_raise(session, key=key, for_update=True)
-    _require_open(incident)
-    wanted = _cases_from_keys(session, case_keys, "cases")
-    already = set(
-        session.scalars(
-            select(IncidentCase.case_id).where(
-                IncidentCase.incident_id == incident.id,
-                IncidentCase.case_id.in_([cid for cid, _ in wanted]),
-            )
-        )
-    )
-    new = [(cid, k) for cid, k in wanted if cid not in already]
-    count = session.scalar(
-        select(func.count())
-        .select_from(IncidentCase)
-        .where(IncidentCase.incident_id == incident.id)
-    )
-    if (count or 0) + len(new) > MAX_LINKED:
-        raise Invalid(f"an incident links at most {MAX_LINKED} cases; declare another")
-    if not new:
-        return []
-    now = clock.now()
-    try:
-        with session.begin_nested():
-            _link_rows(session, incident, new, now, actor_of(by))
-    except IntegrityError as exc:
-        raise Conflict("another person linked one of these cases just now; try again") from exc
-    first_seen = oversight.first_created(session, ids=[cid for cid, _ in new])
-    if first_seen is not None and first_seen < incident.detected_at:
-        incident.detected_at = first_seen
-    audit.record(
-        session,
-        at=now,
-        actor=actor_of(by),
-        action="incident.cases_linked",
-        object_type="incident",
-        object_id=incident.key,
-        after={"cases": [k for _, k in new]},
-    )
-    return [k for _, k in new]
-
-
-def unlink(session: Session, clock: Clock, *, key: str, case_key: str, by: User) -> None:
-    incident = get_or_raise(session, key=key, for_update=True)
-    _require_open(incident)
-    row = session.scalar(
-        select(IncidentCase).where(
-            IncidentCase.incident_id == incident.id,
-            IncidentCase.case_key == case_key.strip().upper(),
-        )
-    )
-    if row is None:
-        raise NotFound(f"{case_key.strip().upper()} is not linked to {incident.key}")
-    session.delete(row)
-    audit.record(
-        session,
-        at=clock.now(),
-        actor=actor_of(by),
-        action="incident.case_unlinked",
-        object_type="incident",
-        object_id=incident.key,
-        before={"case": row.case_key},
-    )
 
 
 def may_run(incident: Incident, user: User, commander: str | None) -> None:
@@ -429,7 +357,7 @@ def set_channels(
 ) -> Incident:
     """Where the incident's stakeholder updates go from now on."""
     incident = get_or_raise(session, key=key, for_update=True)
-    _require_open(incident)
+    require_open(incident)
     check_channels(session, channels)
     before, incident.channels = incident.channels, channels.model_dump()
     audit.record(

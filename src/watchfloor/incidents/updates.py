@@ -20,7 +20,7 @@ from watchfloor.incidents import drafts, lifecycle, service, timeline, views
 from watchfloor.incidents.config import Channels, IncidentConfig
 from watchfloor.incidents.lifecycle import Status
 from watchfloor.incidents.models import Incident, IncidentRole, IncidentUpdate
-from watchfloor.incidents.schemas import DraftOut, UpdateOut
+from watchfloor.incidents.schemas import DraftOut, EntryOut, UpdateOut
 from watchfloor.notify import service as notify
 from watchfloor.notify.email import enqueue_email
 from watchfloor.oncall.config import OncallConfig
@@ -97,11 +97,10 @@ def out(update: IncidentUpdate) -> UpdateOut:
     )
 
 
-def _since_last(session: Session, incident: Incident) -> str:
+def _since_last(recent: list[EntryOut], incident: Incident) -> str:
     """The timeline since the last update, newest three lines, for the draft."""
-    page = timeline.read(session, incident=incident, limit=20)
     since = incident.last_update_at or incident.declared_at
-    lines = [f"{e.text}" for e in page.entries if e.at > since][:3]
+    lines = [e.text for e in recent if e.at > since][:3]
     return "; ".join(lines) if lines else "no change"
 
 
@@ -118,10 +117,13 @@ def draft_update(
     else the severity's template filled in. Audited without the text."""
     now = clock.now()
     room = views.detail(session, config, incident, now)
-    since_last = _since_last(session, incident)
+    # One read of the newest entries: the LLM reads 40, the template the lines since the last update.
+    recent = timeline.read(session, incident=incident, limit=40 if settings.llm_enabled else 20)
+    since_last = _since_last(recent.entries, incident)
     if settings.llm_enabled:
-        recent = timeline.read(session, incident=incident, limit=40).entries
-        made = drafts.llm_update(settings, config, room, recent, since_last=since_last, now=now)
+        made = drafts.llm_update(
+            settings, config, room, recent.entries, since_last=since_last, now=now
+        )
     else:
         made = drafts.template_update(config, room, since_last=since_last, now=now)
     _audit_draft(session, now, incident, by, "update", made)
