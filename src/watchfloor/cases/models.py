@@ -123,6 +123,10 @@ class Case(Base):
     first_action_breached_at: Mapped[datetime | None]
     resolve_warned_at: Mapped[datetime | None]
     resolve_breached_at: Mapped[datetime | None]
+    # A golden copy: a decided case re-queued unannounced to score analysts against its agreed
+    # verdict (quality room). Deciding one records the decision and fires no action, page or
+    # notice; counts of the team's real work leave these out.
+    golden_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
 
     @property
     def key(self) -> str:
