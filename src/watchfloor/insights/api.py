@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
 
 from watchfloor.auth.models import User
 from watchfloor.auth.permissions import Permission
@@ -13,8 +14,10 @@ from watchfloor.cases import exposure
 from watchfloor.deps import ClockDep, DbSession, RuntimeDep, TimeWindow, require
 from watchfloor.errors import Invalid
 from watchfloor.http_errors import responses
-from watchfloor.insights import service
-from watchfloor.insights.schemas import ClusterOut, OpportunityOut, SpikeOut
+from watchfloor.insights import export, service
+from watchfloor.insights.measures import MetricFilter
+from watchfloor.insights.metrics import PERCENTILE_ERROR
+from watchfloor.insights.schemas import ClusterOut, MetricsOut, OpportunityOut, SpikeOut
 
 router = APIRouter(prefix="/api/v1/insights", tags=["insights"])
 Reader = Annotated[User, Depends(require(Permission.INSIGHTS_READ))]
@@ -88,3 +91,65 @@ def automation_opportunities(
         db, since=since, until=until, min_decisions=min_decisions, min_share=min_share
     )
     return [OpportunityOut.of(o) for o in found]
+
+
+def _filter_query(description: str) -> Any:
+    return Query(max_length=64, description=description)
+
+
+@router.get("/metrics", response_model=MetricsOut, responses=responses(401, 403, 422))
+def metrics(
+    db: DbSession,
+    runtime: RuntimeDep,
+    user: Reader,
+    period: TimeWindow,
+    harm_area: Annotated[str | None, _filter_query("A harm area id.")] = None,
+    source: Annotated[str | None, _filter_query("The source of a case's first report.")] = None,
+    region: Annotated[str | None, _filter_query('A region, e.g. "EU"; "-": none given.')] = None,
+    language: Annotated[
+        str | None, _filter_query('A language, e.g. "en"; at most two filters.')
+    ] = None,
+) -> MetricsOut:
+    """Volume by harm area, source, region and language; time to first action and to
+    resolution (p50/p90/p99); SLA attainment; backlog and its age; decision and action mix;
+    reopen, overturned-after-reopen and QA accuracy rates. Counted by whole UTC days from the
+    summary tables the worker keeps: ``fresh_as_of`` says up to when."""
+    since, until = period
+    chosen = MetricFilter(harm_area=harm_area, source=source, region=region, language=language)
+    found = service.metrics(
+        db,
+        start=since,
+        end=until,
+        filter=chosen,
+        harm_areas=runtime.config.taxonomy.area_ids,
+    )
+    return MetricsOut.of(found, percentile_error=PERCENTILE_ERROR)
+
+
+@router.get(
+    "/export",
+    responses={
+        **responses(401, 403, 422),
+        200: {
+            "content": {t: {} for t in export.MEDIA_TYPES.values()},
+            "description": "One row per figure: table, day, group, measure, value.",
+        },
+    },
+)
+def export_data(
+    db: DbSession,
+    user: Reader,
+    period: TimeWindow,
+    format: Literal["csv", "parquet"] = "csv",
+) -> Response:
+    """The numbers behind the metrics of [from, to) (whole UTC days) as one tidy table, CSV or
+    Parquet: per-day counts, volume by harm area, source, region and language, the decision
+    and action mix, durations, SLA, backlog and rates (see insights.export for the columns)."""
+    since, until = period
+    found = service.metrics(db, start=since, end=until, filter=MetricFilter())
+    name = f"watchfloor-data-{since:%Y%m%d}-{until:%Y%m%d}.{format}"
+    return Response(
+        export.encode(found, format),
+        media_type=export.MEDIA_TYPES[format],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -65,7 +65,8 @@ class ReportRecord:
     subjects: tuple[str, ...] = ()
     harm_area: str | None = None
     case_key: str | None = None
-    # minhash.signature(text), when already known (the linking room stores it); None: computed.
+    # minhash.signature(text), when already known (the linking room stores it; b"": a text too
+    # short to have one); None: computed here.
     signature: bytes | None = None
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
 from watchfloor.insights.automation import Opportunity
 from watchfloor.insights.clusters import Cluster
+from watchfloor.insights.measures import Attainment, Durations, Metrics, Rate
 from watchfloor.insights.spikes import Spike
 from watchfloor.quality.schemas import EstimateOut
 
@@ -106,4 +107,128 @@ class ClusterOut(BaseModel):
             subjects=[SharedSubjectOut(identifier=s, reports=n) for s, n in cluster.subjects],
             harm_areas=dict(cluster.harm_areas),
             reason=reason,
+        )
+
+
+class DurationsOut(BaseModel):
+    count: int
+    p50: float | None = Field(description="Seconds; None when nothing was counted.")
+    p90: float | None
+    p99: float | None
+
+    @classmethod
+    def of(cls, d: Durations) -> DurationsOut:
+        return cls(count=d.count, p50=d.p50, p90=d.p90, p99=d.p99)
+
+
+class AttainmentOut(BaseModel):
+    met: int
+    missed: int
+    share: float | None = Field(description="met / (met + missed); None when no clock ended.")
+
+    @classmethod
+    def of(cls, a: Attainment) -> AttainmentOut:
+        return cls(met=a.met, missed=a.missed, share=a.share)
+
+
+class RateOut(BaseModel):
+    count: int
+    of: int
+    share: float | None
+    low: float | None = Field(description="Wilson 95% interval.")
+    high: float | None
+
+    @classmethod
+    def from_rate(cls, r: Rate) -> RateOut:
+        return cls(count=r.count, of=r.of, share=r.share, low=r.low, high=r.high)
+
+
+class BacklogOut(BaseModel):
+    at: datetime | None = Field(description="The instant counted at.")
+    open: int
+    age: DurationsOut = Field(description="Exact ages in seconds (read raw).")
+    by_age: dict[str, int]
+
+
+class DayOut(BaseModel):
+    day: date
+    opened: int
+    resolved: int
+    first_action_met: int
+    first_action_missed: int
+
+
+class MetricsOut(BaseModel):
+    start: datetime = Field(description="00:00 UTC of the first whole day counted.")
+    end: datetime = Field(description="00:00 UTC after the last whole day counted.")
+    requested_start: datetime | None
+    requested_end: datetime | None
+    fresh_as_of: datetime | None = Field(
+        description="The summary tables hold every change before this; None before the first "
+        "rollup."
+    )
+    filter: dict[str, str | None]
+    percentile_error: str = Field(description="How far a percentile read may be from the truth.")
+    opened: int
+    volume: dict[str, dict[str, int]] = Field(
+        description="Cases opened per harm_area, source, region and language."
+    )
+    first_action: DurationsOut
+    resolution: DurationsOut
+    sla_first_action: AttainmentOut
+    sla_resolution: AttainmentOut
+    backlog: BacklogOut
+    decisions: dict[str, int] = Field(description="Policy id: decisions in the range.")
+    violations: RateOut = Field(description="Decisions finding a violation, of all decisions.")
+    actions: dict[str, int]
+    reopened: RateOut = Field(description="Reopens, of resolutions, in the range.")
+    overturned: RateOut = Field(
+        description="Overturned after reopen: decisions taken again after a reopen that changed "
+        "the policy or the verdict, of decisions taken again after a reopen. Formal appeals "
+        "are not counted yet."
+    )
+    qa_accuracy: RateOut = Field(
+        description="QA reviews whose final verdict agreed with the analyst, of reviews."
+    )
+    days: list[DayOut]
+
+    @classmethod
+    def of(cls, m: Metrics, *, percentile_error: str) -> MetricsOut:
+        b = m.backlog
+        return cls(
+            start=m.start,
+            end=m.end,
+            requested_start=m.requested_start,
+            requested_end=m.requested_end,
+            fresh_as_of=m.fresh_as_of,
+            filter={
+                "harm_area": m.filter.harm_area,
+                "source": m.filter.source,
+                "region": m.filter.region,
+                "language": m.filter.language,
+            },
+            percentile_error=percentile_error,
+            opened=m.opened,
+            volume=m.volume,
+            first_action=DurationsOut.of(m.first_action),
+            resolution=DurationsOut.of(m.resolution),
+            sla_first_action=AttainmentOut.of(m.sla_first_action),
+            sla_resolution=AttainmentOut.of(m.sla_resolution),
+            backlog=BacklogOut(at=b.at, open=b.open, age=DurationsOut.of(b.age), by_age=b.by_age),
+            decisions=m.decisions,
+            violations=RateOut.from_rate(m.violations),
+            actions=m.actions,
+            reopened=RateOut.from_rate(m.reopened),
+            overturned=RateOut.from_rate(m.overturned),
+            qa_accuracy=RateOut.from_rate(m.qa_accuracy),
+            days=[
+                DayOut(
+                    day=d.day,
+                    opened=d.opened,
+                    resolved=d.resolved,
+                    first_action_met=d.first_action_met,
+                    first_action_missed=d.first_action_missed,
+                )
+                for d in m.days
+            ],
         )

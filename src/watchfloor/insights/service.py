@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from watchfloor.cases import decided
 from watchfloor.insights import automation
+from watchfloor.insights import metrics as summaries
 from watchfloor.insights.clusters import Cluster, ClusterSettings, ReportRecord, emerging_clusters
+from watchfloor.insights.measures import MetricFilter, Metrics
 from watchfloor.insights.spikes import HOUR, WEEK, Spike, SpikeSettings, detect_spikes
 from watchfloor.intake import volumes
+from watchfloor.triage.linking import similar
 
 # The 48 h window of a busy week holds ~10^5 reports; past this the newest are kept (a campaign
 # shows in the recent part) and the pass stays within a request's time.
@@ -49,6 +53,9 @@ def clusters(
     received = volumes.records_between(
         session, start=at - settings.window, end=at, limit=MAX_CLUSTER_REPORTS
     )
+    # The linking room signs each report's text seconds after intake: signing 10^5 texts again
+    # here would take most of the pass; only those not indexed yet are signed by the pass.
+    stored = similar.signatures_of(session, report_ids=[r.id for r in received])
     records = [
         ReportRecord(
             id=r.id,
@@ -57,6 +64,7 @@ def clusters(
             subjects=r.subjects,
             harm_area=r.harm_area,
             case_key=r.case_key,
+            signature=stored.get(r.id),
         )
         for r in received
     ]
@@ -78,3 +86,19 @@ def opportunities(
         min_decisions=min_decisions,
         min_share=min_share,
     )
+
+
+def metrics(
+    session: Session,
+    *,
+    start: datetime,
+    end: datetime,
+    filter: MetricFilter,
+    harm_areas: Collection[str] | None = None,
+) -> Metrics:
+    """Volumes, times, SLA attainment, backlog, decisions, reopens and QA accuracy over the whole
+    UTC days of [start, end) for the cases ``filter`` keeps, from the summary tables the worker's
+    insights-rollup job keeps (see insights.metrics). An unknown harm area (of ``harm_areas``)
+    is a 422."""
+    summaries.check(filter, harm_areas=harm_areas)
+    return summaries.read(session, start=start, end=end, filter=filter)

@@ -8,6 +8,7 @@ import watchfloor.audit.models
 import watchfloor.auth.models
 import watchfloor.cases.models
 import watchfloor.incidents.models
+import watchfloor.insights.models
 import watchfloor.intake.models
 import watchfloor.notify.models
 import watchfloor.oncall.models

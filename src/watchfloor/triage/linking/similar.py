@@ -7,6 +7,7 @@ signatures agree enough, so a lucky band collision never counts as similarity.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -28,6 +29,7 @@ MAX_CANDIDATES = 5000
 # How far below the newest indexed report the worker looks for reports still to index.
 CATCH_UP = 20_000
 EXCERPT = 200
+SIGNATURE_BATCH = 10_000
 
 
 def index_texts(session: Session, *, items: list[tuple[int, str]], now: datetime) -> None:
@@ -63,6 +65,19 @@ def index_pending(sessions: sessionmaker[Session], clock: Clock, *, batch: int =
         )
         index_texts(session, items=[(r.id, r.text) for r in rows], now=clock.now())
     return len(rows)
+
+
+def signatures_of(session: Session, *, report_ids: Sequence[int]) -> dict[int, bytes]:
+    """The stored signature of each of these reports that is indexed (``b""``: its text is too
+    short to have one); a report not indexed yet is left out."""
+    ids, found = list(report_ids), {}
+    Sig = ReportTextSignature
+    # In slices: SQLite takes at most 32,766 parameters in one statement.
+    for start in range(0, len(ids), SIGNATURE_BATCH):
+        part = ids[start : start + SIGNATURE_BATCH]
+        stmt = select(Sig.report_id, Sig.signature).where(one_of(session, Sig.report_id, part))
+        found.update({rid: sig for rid, sig in session.execute(stmt)})
+    return found
 
 
 def similar_reports(
