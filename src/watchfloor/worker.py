@@ -14,11 +14,13 @@ from watchfloor.audit import service as audit
 from watchfloor.auth import login_sessions
 from watchfloor.db import session_scope
 from watchfloor.incidents import updates as incident_updates
+from watchfloor.insights import rollup as insights_rollup
 from watchfloor.intake import backlog
 from watchfloor.notify.delivery import deliver_due
 from watchfloor.notify.email import send_due_emails
 from watchfloor.oncall.coverage_gaps import page_gaps
 from watchfloor.oncall.paging import advance_due
+from watchfloor.quality import golden
 from watchfloor.quality import service as quality
 from watchfloor.runtime import Runtime
 from watchfloor.sla import flows as sla_flows
@@ -95,6 +97,24 @@ JOBS: list[Job] = [
         "Weigh each new decision once against config/quality.yaml's sampling rules and put those "
         "picked in the QA queue, with the reasons.",
         lambda rt: quality.sample_new(rt.sessions, rt.clock, rt.config.quality),
+    ),
+    Job(
+        "qa-golden",
+        "Open copies of golden cases in their queues, unannounced (config/quality.yaml golden), "
+        "to score whoever decides them against the agreed verdict.",
+        lambda rt: golden.inject(
+            rt.sessions,
+            rt.clock,
+            rt.config.quality.golden,
+            taxonomy=rt.config.taxonomy,
+            sla=rt.config.sla,
+        ),
+    ),
+    Job(
+        "insights-rollup",
+        "Count cases changed and QA verdicts given since the last run into the metrics' summary "
+        "tables (at most once a minute); the metrics page says how fresh they are.",
+        lambda rt: insights_rollup.run(rt.sessions, rt.clock),
     ),
     Job(
         "audit-checkpoint",

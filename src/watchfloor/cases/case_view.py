@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from watchfloor.audit import service as audit
 from watchfloor.auth.models import User
 from watchfloor.auth.permissions import Permission, can
-from watchfloor.cases import exposure, flows, holds
+from watchfloor.cases import exposure, flows, golden, holds
 from watchfloor.cases import service as cases
 from watchfloor.cases.models import Case, Decision, LegalHold
 from watchfloor.cases.replies import ReplyConfig
@@ -78,6 +78,7 @@ class CaseView:
     replies: list[Reply] = field(default_factory=list)
     graphic_area: bool = False
     reporters: list[ReporterRecord] = field(default_factory=list)
+    may_mark_golden: bool = False  # a lead, on a decided case that is not a golden copy
 
 
 def gather(
@@ -118,6 +119,9 @@ def gather(
         replies=_replies(replies, case, policy, detail),
         graphic_area=graphic_area,
         reporters=_reporters(session, [(r.reporter.kind, r.reporter.id) for r in detail.reports]),
+        may_mark_golden=can(user.role, Permission.QUALITY_MANAGE)
+        and not golden.is_copy(case)
+        and bool(detail.decisions),
     )
 
 
@@ -163,13 +167,12 @@ def _latest_decisions(session: Session, case_ids: list[int]) -> dict[int, Decisi
 
 
 def _history(session: Session, case: Case) -> list[tuple[Case, Decision | None]]:
-    others = [
-        c
-        for c in cases.list_cases(
-            session, where=cases.CaseFilter(subject_id=case.subject_id), limit=HISTORY + 1
-        )
-        if c.id != case.id
-    ][:HISTORY]
+    found = cases.list_cases(
+        session, where=cases.CaseFilter(subject_id=case.subject_id), limit=HISTORY + 1
+    )
+    # Golden copies are no history, and a copy's original would give its answer away.
+    hidden = golden.unlisted(session, case=case, ids=[c.id for c in found])
+    others = [c for c in found if c.id != case.id and c.id not in hidden][:HISTORY]
     decided = _latest_decisions(session, [c.id for c in others])
     return [(c, decided.get(c.id)) for c in others]
 
@@ -196,7 +199,10 @@ def _precedents(
             best[r.case] = Precedent(
                 r.case, r.case_status, r.harm_area, r.similarity, r.excerpt, None
             )
-    ranked = sorted(best.values(), key=lambda p: -p.similarity)[:PRECEDENTS]
+    hidden = golden.unlisted(session, case=case, ids=[case_id_of(k) for k in best])
+    ranked = sorted(
+        (p for p in best.values() if case_id_of(p.key) not in hidden), key=lambda p: -p.similarity
+    )[:PRECEDENTS]
     decided = _latest_decisions(session, [case_id_of(p.key) for p in ranked])
     for p in ranked:
         p.decision = decided.get(case_id_of(p.key))

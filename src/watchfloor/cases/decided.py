@@ -32,6 +32,7 @@ class Decided:
     decided_by: str
     decided_at: datetime
     taken_at: datetime | None  # when the case's first action was taken (claimed, usually)
+    golden: bool = False  # a golden copy's decision: scored by quality, never sampled
 
 
 def after(session: Session, *, after_id: int, limit: int) -> list[Decided]:
@@ -66,7 +67,8 @@ def first_decision_at(session: Session, *, usernames: Sequence[str]) -> dict[str
     rows = session.execute(
         select(User.username, func.min(Decision.created_at))
         .join(Decision, Decision.decided_by_id == User.id)
-        .where(User.username.in_(list(usernames)))
+        .join(Case, Case.id == Decision.case_id)
+        .where(User.username.in_(list(usernames)), Case.golden_of_id.is_(None))
         .group_by(User.username)
     )
     return {who: at for who, at in rows}
@@ -88,6 +90,7 @@ def _row(d: Decision, c: Case, who: str) -> Decided:
         decided_by=who,
         decided_at=d.created_at,
         taken_at=c.first_action_at,
+        golden=c.golden_of_id is not None,
     )
 
 
@@ -123,7 +126,8 @@ class Outcome:
 
 
 def outcomes_between(session: Session, *, start: datetime, end: datetime) -> list[Outcome]:
-    """Every decision made in [start, end) with the kinds of action it ordered."""
+    """Every decision made in [start, end) with the kinds of action it ordered (the team's real
+    work: golden copies left out)."""
     rows = session.execute(
         select(
             Decision.id,
@@ -134,7 +138,11 @@ def outcomes_between(session: Session, *, start: datetime, end: datetime) -> lis
             Case.first_action_at,
         )
         .join(Case, Case.id == Decision.case_id)
-        .where(Decision.created_at >= start, Decision.created_at < end)
+        .where(
+            Decision.created_at >= start,
+            Decision.created_at < end,
+            Case.golden_of_id.is_(None),
+        )
         .order_by(Decision.id)
     ).all()
     kinds: dict[int, list[str]] = {}

@@ -48,7 +48,10 @@ def decide(
     can_act_for_others: bool,
     taxonomy: Taxonomy,
 ) -> Case:
-    """Record the decision, order its actions through the outbox, and resolve the case."""
+    """Record the decision, order its actions through the outbox, and resolve the case.
+
+    A golden copy (``golden_of_id``) is decided like any case, but only the decision is kept,
+    to be scored by quality: no action, outbox event, reporter notice or subject history."""
     if taxonomy.policy(decision.policy_id) is None:
         raise Invalid(
             f"unknown policy {decision.policy_id!r}",
@@ -76,6 +79,9 @@ def decide(
     )
     session.add(row)
     session.flush()
+    if case.golden_of_id is not None:
+        asked: list[dict[str, object]] = [{"kind": item.kind} for item in decision.actions]
+        return _resolve(session, clock, case=case, decision=decision, actor=actor, ordered=asked)
     if decision.violation and not earlier:  # a case counts once, however often it is reopened
         intake.record_violation(session, subject_id=case.subject_id)
     subject, identifiers = intake.subject_of(session, subject_id=case.subject_id)
@@ -97,7 +103,7 @@ def decide(
             "decided_by": actor.username,
         },
     }
-    ordered = []
+    ordered: list[dict[str, object]] = []
     for item in decision.actions:
         action = Action(
             case_id=case.id,
@@ -117,6 +123,18 @@ def decide(
         )
         ordered.append({"id": action.id, "kind": item.kind, "event_id": action.outbox_event_id})
     notify.enqueue(session, clock, event_type="case.decided", data=context)
+    return _resolve(session, clock, case=case, decision=decision, actor=actor, ordered=ordered)
+
+
+def _resolve(
+    session: Session,
+    clock: Clock,
+    *,
+    case: Case,
+    decision: DecisionIn,
+    actor: User,
+    ordered: list[dict[str, object]],
+) -> Case:
     cases.transition(
         session,
         clock,

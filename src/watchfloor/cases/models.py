@@ -78,6 +78,8 @@ class Case(Base):
             postgresql_where=text(FIRST_ACTION_RUNNING),
             sqlite_where=text(FIRST_ACTION_RUNNING),
         ),
+        # What insights' rollup reads each minute: the cases changed since its watermark.
+        Index("ix_cases_updated", "updated_at", "id"),
         Index(
             "ix_cases_sla_resolve",
             "resolve_warn_at",

@@ -352,10 +352,13 @@ def count_by_queue(session: Session) -> dict[str, dict[str, int]]:
 
 def latest_verdicts(session: Session) -> dict[int, tuple[str, bool]]:
     """Every decided case's latest decision: case id → (policy id, violation). A reopened case
-    decided again counts once, as last decided."""
+    decided again counts once, as last decided. Golden copies are left out (not real work)."""
     latest: dict[int, tuple[str, bool]] = {}
     for case_id, policy_id, violation in session.execute(
-        select(Decision.case_id, Decision.policy_id, Decision.violation).order_by(Decision.id)
+        select(Decision.case_id, Decision.policy_id, Decision.violation)
+        .join(Case, Case.id == Decision.case_id)
+        .where(Case.golden_of_id.is_(None))
+        .order_by(Decision.id)
     ):
         latest[case_id] = (policy_id, violation)
     return latest

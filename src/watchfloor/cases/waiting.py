@@ -152,11 +152,13 @@ def first_action_due_between(
 ) -> Sequence[Case]:
     """Waiting (unassigned, new or triaged) cases of ``priorities`` whose first-action clock runs
     and falls due in (``after``, ``until``] without having breached, soonest due first, at most
-    ``limit``. Read only: nothing is locked, so claimers never skip them."""
+    ``limit``. Read only: nothing is locked, so claimers never skip them. Golden copies (quality's
+    unannounced test cases) are left out: nobody is paged for one."""
     return session.scalars(
         select(Case)
         .where(
             WAITING,
+            Case.golden_of_id.is_(None),
             Case.first_action_due_at > after,
             Case.first_action_due_at <= until,
             Case.priority.in_(priorities),

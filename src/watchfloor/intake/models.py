@@ -60,6 +60,9 @@ class Report(Base):
     reporter_id: Mapped[str | None] = mapped_column(String(256))
     subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    # The report this one copies, on a golden copy of its case (quality's unannounced test
+    # cases, intake/copies.py): not an arrival, so volumes and clusters leave it out.
+    copy_of_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
     text: Mapped[str] = mapped_column(Text)
     category_hint: Mapped[str | None] = mapped_column(String(64))
     region: Mapped[str | None] = mapped_column(String(16))

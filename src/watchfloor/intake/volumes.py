@@ -16,6 +16,8 @@ from watchfloor.intake.subjects import identifiers_of
 from watchfloor.triage.linking.identifiers import links
 
 CountedBy = Literal["harm_area", "source"]
+# Reports that arrived from outside: a golden copy's reports (intake/copies.py) did not.
+ARRIVED = Report.copy_of_id.is_(None)
 
 
 def _hour_of(session: Session) -> Any:
@@ -45,7 +47,7 @@ def hourly_counts(
     hour = _hour_of(session)
     rows = session.execute(
         select(column, hour, func.count())
-        .where(Report.received_at >= start, Report.received_at < end)
+        .where(Report.received_at >= start, Report.received_at < end, ARRIVED)
         .group_by(column, hour)
     ).all()
     counts: dict[str, dict[datetime, int]] = {}
@@ -88,7 +90,7 @@ def records_between(
             Subject.external_id,
         )
         .join(Subject, Subject.id == Report.subject_id)
-        .where(Report.received_at > start, Report.received_at <= end)
+        .where(Report.received_at > start, Report.received_at <= end, ARRIVED)
         .order_by(Report.received_at.desc(), Report.id.desc())
         .limit(limit)
     ).all()

@@ -11,7 +11,8 @@ from watchfloor.auth.permissions import Permission
 from watchfloor.deps import ClockDep, DbSession, IdPath, RuntimeDep, TimeWindow, require
 from watchfloor.errors import Invalid
 from watchfloor.http_errors import responses
-from watchfloor.quality import feedback, service, tables, views
+from watchfloor.quality import feedback, golden, service, tables, views
+from watchfloor.quality.golden_schemas import GoldenIn, GoldenOut, GoldenScoreOut, GoldenSetOut
 from watchfloor.quality.schemas import (
     AdjudicateIn,
     AgreementRowOut,
@@ -168,3 +169,39 @@ def agreement_table(
         )
         for r in tables.table(db, by=by, start=since, end=until)
     ]
+
+
+@router.get("/golden", response_model=GoldenSetOut, responses=responses(401, 403, 422))
+def golden_set(db: DbSession, user: Reviewer) -> GoldenSetOut:
+    """The golden set (decided cases with their agreed verdict, copied unannounced into
+    analysts' queues) and each analyst's accuracy on the copies they decided."""
+    rows, stats, scores = golden.report(db)
+    return GoldenSetOut(
+        golden=[GoldenOut.of(r, stats.get(r.id)) for r in rows],
+        analysts=[GoldenScoreOut.of(s) for s in scores],
+    )
+
+
+@router.post("/golden", status_code=201, response_model=GoldenOut, responses=ERRORS)
+def mark_golden(
+    body: GoldenIn, db: DbSession, clock: ClockDep, runtime: RuntimeDep, user: Lead
+) -> GoldenOut:
+    """Mark a decided case golden with its agreed verdict (a retired one: again)."""
+    row = golden.mark(
+        db,
+        clock,
+        runtime.config.taxonomy,
+        case_key=body.case,
+        by=user,
+        policy_id=body.policy_id,
+        violation=body.violation,
+        explanation=body.explanation,
+    )
+    return GoldenOut.of(row, golden.scored(db)[1].get(row.id))
+
+
+@router.post("/golden/{golden_id}/retire", response_model=GoldenOut, responses=ERRORS)
+def retire_golden(golden_id: IdPath, db: DbSession, clock: ClockDep, user: Lead) -> GoldenOut:
+    """Open no more copies of this golden case; those open stay and are scored."""
+    row = golden.retire(db, clock, golden_id=golden_id, by=user)
+    return GoldenOut.of(row, golden.scored(db)[1].get(row.id))

@@ -1,4 +1,5 @@
-"""The quality configuration (config/quality.yaml): sampling rules and the small-sample line."""
+"""The quality configuration (config/quality.yaml): sampling rules, golden copies and the
+small-sample line."""
 
 from __future__ import annotations
 
@@ -30,10 +31,20 @@ class Sampling(BaseModel):
         return self.weekly_minimum.get(harm_area, self.weekly_minimum.get("default", 0))
 
 
+class Golden(BaseModel):
+    """How many golden copies the worker mixes into the queues (``qa-golden``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = True
+    # Copies opened in each queue per UTC day, at most; 0 opens none.
+    per_queue_per_day: Annotated[int, Field(ge=0, le=100)] = 1
+
+
 class QualityConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     version: int
     sampling: Sampling
+    golden: Golden = Field(default_factory=Golden)
     small_sample: int = Field(default=30, ge=1, le=10_000)
 
 

@@ -142,3 +142,39 @@ class CalibrationAnswer(Base):
     violation: Mapped[bool]
     rationale: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime]
+
+
+class QaGolden(Base):
+    """A decided case a lead marked golden, with its agreed verdict: copies of it are mixed into
+    analysts' queues unannounced, and whoever decides one is scored against this verdict."""
+
+    __tablename__ = "qa_golden"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(unique=True)  # the decided case (cases room's id)
+    case_key: Mapped[str] = mapped_column(String(32))
+    queue: Mapped[str] = mapped_column(String(64), index=True)  # where its copies go
+    harm_area: Mapped[str] = mapped_column(String(64))
+    policy_id: Mapped[str] = mapped_column(String(32))
+    violation: Mapped[bool]
+    explanation: Mapped[str] = mapped_column(Text)
+    marked_by: Mapped[str] = mapped_column(String(64))
+    marked_at: Mapped[datetime]
+    retired_by: Mapped[str | None] = mapped_column(String(64))
+    retired_at: Mapped[datetime | None]
+
+
+class QaGoldenCopy(Base):
+    """A copy of a golden case opened in a queue (the copy is a case of its own)."""
+
+    __tablename__ = "qa_golden_copies"
+    __table_args__ = (Index("ix_qa_golden_copies_queue_opened", "queue", "opened_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    golden_id: Mapped[int] = mapped_column(
+        ForeignKey("qa_golden.id", ondelete="CASCADE"), index=True
+    )
+    case_id: Mapped[int] = mapped_column(unique=True)  # the copy
+    case_key: Mapped[str] = mapped_column(String(32))
+    queue: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[datetime]

@@ -16,6 +16,7 @@ from watchfloor.deps import ClockDep, DbSession, IdPath, RuntimeDep
 from watchfloor.errors import Conflict, Forbidden, Invalid, NotFound
 from watchfloor.quality import service
 from watchfloor.quality.feedback_pages import router as feedback_router
+from watchfloor.quality.golden_pages import router as golden_router
 from watchfloor.quality.views import sample_out
 from watchfloor.runtime import Runtime
 from watchfloor.triage.taxonomy import Taxonomy
@@ -252,3 +253,4 @@ def rule(
 
 
 router.include_router(feedback_router)
+router.include_router(golden_router)

@@ -21,10 +21,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from watchfloor.audit import service as audit
 from watchfloor.auth.models import User
 from watchfloor.cases import decided
+from watchfloor.cases.schemas import parse_case_key
 from watchfloor.clock import Clock
 from watchfloor.db import session_scope
 from watchfloor.errors import Conflict, Forbidden, Invalid, NotFound
-from watchfloor.quality import sampling
+from watchfloor.quality import golden, sampling
 from watchfloor.quality.config import QualityConfig
 from watchfloor.quality.models import (
     QaAdjudication,
@@ -57,6 +58,8 @@ def sample_new(
         )
         counts = Counter({area: int(n) for area, n in this_week})
         for row in rows:
+            if row.golden:
+                continue  # a golden copy is scored against its agreed verdict, not sampled
             facts = sampling.Facts(
                 decision_id=row.decision_id,
                 priority=row.priority,
@@ -327,3 +330,46 @@ def reviewed_between(
         .order_by(QaSample.id)
     ).all()
     return [(s, r, a) for s, r, a in rows]
+
+
+def final_verdicts_by_case(session: Session) -> dict[int, tuple[str, bool]]:
+    """What each reviewed case was finally judged: case id -> (policy id, violation). A lead's
+    golden verdict first, else the final verdict of the latest reviewed decision (a ruling, or
+    the review that agreed); cases still waiting for a ruling are left out."""
+    found: dict[int, tuple[str, bool]] = {}
+    rows = session.execute(
+        select(QaSample, QaReview, QaAdjudication)
+        .join(QaReview, QaReview.sample_id == QaSample.id)
+        .outerjoin(QaAdjudication, QaAdjudication.sample_id == QaSample.id)
+        .order_by(QaSample.decision_id)
+    ).all()
+    for sample, review, ruling in rows:
+        verdict = final_verdict(sample, review, ruling)
+        case_id = parse_case_key(sample.case_key)
+        if verdict is not None and case_id is not None:
+            found[case_id] = (verdict.policy_id, verdict.violation)
+    return {**found, **golden.verdicts_of_golden(session)}
+
+
+def verdicts_changed(
+    session: Session, *, since: datetime | None
+) -> list[tuple[int, str, datetime, bool, datetime]]:
+    """Reviewed samples whose final verdict was given after ``since`` (a review that agreed, or
+    a lead's ruling): (decision id, case key, decided at, whether the verdict agrees with the
+    analyst, when it was given), oldest verdict first. Insights counts QA accuracy from these."""
+    query = (
+        select(QaSample, QaReview, QaAdjudication)
+        .join(QaReview, QaReview.sample_id == QaSample.id)
+        .outerjoin(QaAdjudication, QaAdjudication.sample_id == QaSample.id)
+    )
+    if since is not None:
+        query = query.where((QaReview.submitted_at > since) | (QaAdjudication.at > since))
+    found = []
+    for sample, review, ruling in session.execute(query):
+        verdict = final_verdict(sample, review, ruling)
+        if verdict is None:
+            continue
+        agrees = (verdict.policy_id, verdict.violation) == (sample.policy_id, sample.violation)
+        given = ruling.at if ruling is not None else review.submitted_at
+        found.append((sample.decision_id, sample.case_key, sample.decided_at, agrees, given))
+    return sorted(found, key=lambda f: f[4])

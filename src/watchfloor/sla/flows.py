@@ -154,7 +154,8 @@ def _warn(session: Session, clock: Clock, *, case: Case, name: str, sla: SlaConf
         object_id=case.key,
         after=data,
     )
-    notify.enqueue(session, clock, event_type="sla.warning", data=data)
+    if case.golden_of_id is None:  # a golden copy's clocks run for show: nobody is told
+        notify.enqueue(session, clock, event_type="sla.warning", data=data)
 
 
 def _breach(
@@ -190,6 +191,8 @@ def _breach(
         before=before,
         after={**cases.snapshot(case), "clock": name, "due_at": data["due_at"], "reason": reason},
     )
+    if case.golden_of_id is not None:
+        return  # a golden copy (quality's test of an analyst): no event, notice or page
     notify.enqueue(session, clock, event_type="sla.breached", data=data)
     rule = sla.escalation
     _notify_shift_lead(

@@ -23,6 +23,7 @@ from watchfloor.audit import service as audit
 from watchfloor.cases import service as cases
 from watchfloor.clock import Clock
 from watchfloor.intake import service as intake
+from watchfloor.quality import service as quality
 from watchfloor.triage.classifiers.first_stage import TextClassifier
 from watchfloor.triage.classifiers.learning import (
     fit_with_thresholds,
@@ -135,9 +136,14 @@ class TrainOutcome:
 
 
 def decided_examples(session: Session, taxonomy: Taxonomy) -> list[Example]:
-    """Every report of every decided case, labelled by its decision: the policy's harm area when
-    it was a violation, benign when not. Cases fall in the held-out part by a hash of their key."""
+    """Every report of every decided case, labelled by its final verdict (a golden case's agreed
+    verdict, or QA's: a lead's ruling or the review that agreed), else its latest decision: the
+    policy's harm area when it was a violation, benign when not. Golden copies are left out.
+    Cases fall in the held-out part by a hash of their key."""
     verdicts = cases.latest_verdicts(session)
+    for case_id, verdict in quality.final_verdicts_by_case(session).items():
+        if case_id in verdicts:
+            verdicts[case_id] = verdict
     out = []
     for case_id, text in intake.texts_of_cases(session, case_ids=sorted(verdicts)):
         policy_id, violation = verdicts[case_id]
