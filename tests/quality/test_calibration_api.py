@@ -43,6 +43,12 @@ def test_a_calibration_exercise_from_setup_to_report(
         "/api/v1/qa/calibrations", json={**body, "participants": ["ana", "ghost"]}, headers=lena
     )
     assert bad.status_code == 422 and "ghost" in bad.json()["detail"]
+    # A viewer neither decides cases nor reviews decisions, so may not read them to calibrate.
+    viewer = people["viewer"].username
+    bad = client.post(
+        "/api/v1/qa/calibrations", json={**body, "participants": ["ana", viewer]}, headers=lena
+    )
+    assert bad.status_code == 422 and f"{viewer} (viewer)" in bad.json()["detail"]
     assert (
         client.post("/api/v1/qa/calibrations", json=body, headers=people["ana"].headers).status_code
         == 403

@@ -15,10 +15,13 @@ from sqlalchemy.orm import Session
 from watchfloor.audit import service as audit
 from watchfloor.auth import service as auth
 from watchfloor.auth.models import User
+from watchfloor.auth.permissions import Permission, can
 from watchfloor.cases import decided
+from watchfloor.cases import service as cases
 from watchfloor.cases.schemas import parse_case_key
 from watchfloor.clock import Clock
 from watchfloor.errors import Conflict, Forbidden, Invalid, NotFound
+from watchfloor.intake import service as intake
 from watchfloor.quality import agreement
 from watchfloor.quality.agreement import Estimate
 from watchfloor.quality.models import Calibration, CalibrationAnswer, CalibrationItem
@@ -54,12 +57,23 @@ def create(
             fields=[{"loc": ["body", "cases"], "msg": f"not decided: {k}"} for k in undecided],
         )
     people = list(dict.fromkeys(p.strip() for p in participants if p.strip()))
-    unknown = [p for p in people if auth.get_active(session, username=p) is None]
+    found = {p: auth.get_active(session, username=p) for p in people}
+    unknown = [p for p, u in found.items() if u is None]
     if len(people) < 2 or unknown:
         raise Invalid(
             "name at least two active people to calibrate"
             + (f"; unknown: {', '.join(unknown)}" if unknown else ""),
             fields=[{"loc": ["body", "participants"], "msg": "two or more active users"}],
+        )
+    # Calibrating is deciding cases: only those who decide or review decisions read the cases.
+    cannot = {p: u.role for p, u in found.items() if u is not None and not _decides(u.role)}
+    if cannot:
+        raise Invalid(
+            "only people who decide cases or review decisions can calibrate; not: "
+            + ", ".join(f"{p} ({role})" for p, role in cannot.items()),
+            fields=[
+                {"loc": ["body", "participants"], "msg": f"may not decide: {p}"} for p in cannot
+            ],
         )
     now = clock.now()
     exercise = Calibration(title=title, participants=people, created_by=by.username, created_at=now)
@@ -87,6 +101,27 @@ def create(
         after={"title": title, "cases": keys, "participants": people},
     )
     return exercise
+
+
+def _decides(role: str) -> bool:
+    return can(role, Permission.CASES_DECIDE) or can(role, Permission.QUALITY_REVIEW)
+
+
+def case_texts(
+    session: Session, *, items: Sequence[CalibrationItem], withheld: frozenset[str]
+) -> dict[int, list[str] | None]:
+    """Each item's case reports, oldest first, as a participant reads them blind: None for a
+    case in one of the ``withheld`` harm areas (``exposure.withheld_areas`` of their role)."""
+    ids = {item.id: parse_case_key(item.case_key) for item in items}
+    case_ids = [i for i in ids.values() if i]
+    areas = {k: area for k, (_, area) in cases.status_and_area(session, ids=case_ids).items()}
+    texts: dict[int, list[str]] = {}
+    for case_id, text in intake.texts_of_cases(session, case_ids=case_ids):
+        texts.setdefault(case_id, []).append(text)
+    return {
+        item_id: None if areas.get(case_id or 0) in withheld else texts.get(case_id or 0, [])
+        for item_id, case_id in ids.items()
+    }
 
 
 def get_or_raise(session: Session, *, calibration_id: int) -> Calibration:

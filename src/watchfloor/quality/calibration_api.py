@@ -10,11 +10,10 @@ from sqlalchemy.orm import Session
 
 from watchfloor.auth.models import User
 from watchfloor.auth.permissions import Permission, can
-from watchfloor.cases.schemas import parse_case_key
+from watchfloor.cases import exposure
 from watchfloor.deps import ClockDep, DbSession, IdPath, RuntimeDep, require
 from watchfloor.errors import Forbidden
 from watchfloor.http_errors import responses
-from watchfloor.intake import service as intake
 from watchfloor.quality import calibration
 from watchfloor.quality.models import Calibration
 from watchfloor.quality.schemas import (
@@ -36,7 +35,14 @@ ERRORS = responses(401, 403, 404, 409, 422)
 ALPHA = "\u03b1"  # Krippendorff's alpha, as reports write it
 
 
-def _out(db: Session, exercise: Calibration, user: User, *, with_items: bool) -> CalibrationOut:
+def _out(
+    db: Session,
+    exercise: Calibration,
+    user: User,
+    *,
+    with_items: bool,
+    withheld: frozenset[str] = frozenset(),
+) -> CalibrationOut:
     rows = calibration.items(db, calibration_id=exercise.id)
     mine = {
         a.item_id: a
@@ -44,15 +50,13 @@ def _out(db: Session, exercise: Calibration, user: User, *, with_items: bool) ->
     }
     items = []
     if with_items and user.username in exercise.participants:
-        ids = {r.id: parse_case_key(r.case_key) for r in rows}
-        texts: dict[int, list[str]] = {}
-        for case_id, text in intake.texts_of_cases(db, case_ids=[i for i in ids.values() if i]):
-            texts.setdefault(case_id, []).append(text)
+        texts = calibration.case_texts(db, items=rows, withheld=withheld)
         items = [
             CalibrationItemOut(
                 id=r.id,
                 case=r.case_key,
-                reports=texts.get(ids[r.id] or 0, []),
+                reports=texts[r.id] or [],
+                reports_withheld=exposure.NOT_FOR_YOUR_ROLE if texts[r.id] is None else None,
                 my_answer=VerdictOut(policy_id=mine[r.id].policy_id, violation=mine[r.id].violation)
                 if r.id in mine
                 else None,
@@ -98,11 +102,14 @@ def list_exercises(db: DbSession, user: Member) -> list[CalibrationOut]:
 
 
 @router.get("/{calibration_id}", response_model=CalibrationOut, responses=ERRORS)
-def get_exercise(calibration_id: IdPath, db: DbSession, user: Member) -> CalibrationOut:
+def get_exercise(
+    calibration_id: IdPath, db: DbSession, runtime: RuntimeDep, user: Member
+) -> CalibrationOut:
     """The exercise, with the cases for you to answer (blind) if you take part."""
     exercise = calibration.get_or_raise(db, calibration_id=calibration_id)
     _visible(exercise, user)
-    return _out(db, exercise, user, with_items=True)
+    withheld = exposure.withheld_areas(runtime.config.taxonomy, role=user.role)
+    return _out(db, exercise, user, with_items=True, withheld=withheld)
 
 
 @router.put("/{calibration_id}/items/{item_id}/answer", response_model=VerdictOut, responses=ERRORS)

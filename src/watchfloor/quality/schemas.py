@@ -137,6 +137,7 @@ class CalibrationItemOut(BaseModel):
     id: int
     case: str
     reports: list[str]
+    reports_withheld: str | None = None  # why no text is sent, for a harm area not for your role
     my_answer: VerdictOut | None
 
 
