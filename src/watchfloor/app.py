@@ -24,6 +24,7 @@ from watchfloor.incidents.api import router as incidents_router
 from watchfloor.incidents.pages import router as incident_pages
 from watchfloor.insights.api import router as insights_router
 from watchfloor.insights.pages import router as insights_pages
+from watchfloor.insights.report_pages import router as report_pages
 from watchfloor.intake.api import router as intake_router
 from watchfloor.metrics import router as metrics_router
 from watchfloor.notify.api import router as webhooks_router
@@ -33,6 +34,7 @@ from watchfloor.oncall.handoff_api import router as handoff_router
 from watchfloor.oncall.pages import router as oncall_pages
 from watchfloor.quality.api import router as quality_router
 from watchfloor.quality.calibration_api import router as calibration_router
+from watchfloor.quality.calibration_pages import router as calibration_pages
 from watchfloor.quality.pages import router as quality_pages
 from watchfloor.queues.api import next_router
 from watchfloor.queues.api import router as queues_router
@@ -103,7 +105,9 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         view_pages,
         incident_pages,
         quality_pages,
+        calibration_pages,
         insights_pages,
+        report_pages,
         metrics_router,
     ):
         app.include_router(router)

@@ -15,6 +15,7 @@ from watchfloor import logs
 from watchfloor.auth.commands import users_deactivate, users_profile, users_reactivate
 from watchfloor.errors import ConfigError, WatchfloorError
 from watchfloor.incidents.commands import incident_app
+from watchfloor.insights.commands import report_app
 from watchfloor.oncall.commands import coverage_lines, oncall_app
 from watchfloor.queues.commands import sla_app
 from watchfloor.sla.calendars import holidays_running_out
@@ -47,6 +48,7 @@ app.add_typer(hashes_app, name="hashes")
 app.add_typer(oncall_app, name="oncall")
 app.add_typer(sla_app, name="sla")
 app.add_typer(incident_app, name="incident")
+app.add_typer(report_app, name="report")
 
 
 def _runtime() -> Runtime:

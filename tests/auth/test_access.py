@@ -101,9 +101,14 @@ FORBIDDEN_ROLE: dict[tuple[str, str], str | None] = {
     ("PUT", "/api/v1/qa/calibrations/{calibration_id}/items/{item_id}/answer"): "intake",
     ("POST", "/api/v1/qa/calibrations/{calibration_id}/close"): "analyst",
     ("GET", "/api/v1/qa/calibrations/{calibration_id}/report"): "intake",
+    ("GET", "/api/v1/qa/golden"): "analyst",
+    ("POST", "/api/v1/qa/golden"): "qa",
+    ("POST", "/api/v1/qa/golden/{golden_id}/retire"): "qa",
     ("GET", "/api/v1/insights/automation"): "analyst",
     ("GET", "/api/v1/insights/spikes"): "analyst",
     ("GET", "/api/v1/insights/clusters"): "analyst",
+    ("GET", "/api/v1/insights/metrics"): "analyst",
+    ("GET", "/api/v1/insights/export"): "analyst",
 }
 # Opened without a bearer token: a password login, and URLs carrying a signed, expiring token
 # (calendar apps send no headers; a person woken by a page acknowledges from the message).
@@ -134,6 +139,7 @@ SAMPLE = {
     "{feedback_id}": "1",
     "{calibration_id}": "1",
     "{item_id}": "1",
+    "{golden_id}": "1",
 }
 
 

@@ -75,7 +75,19 @@ REFUSED: dict[tuple[str, str], str | None] = {
     ("POST", "/qa/feedback/{feedback_id}/answer"): "qa",
     ("POST", "/qa/feedback/{feedback_id}/resolve"): "analyst",
     ("GET", "/qa/agreement"): "analyst",
+    ("GET", "/qa/calibrations"): "intake",
+    ("POST", "/qa/calibrations"): "analyst",
+    ("GET", "/qa/calibrations/{calibration_id}"): "intake",
+    ("POST", "/qa/calibrations/{calibration_id}/items/{item_id}/answer"): "intake",
+    ("POST", "/qa/calibrations/{calibration_id}/close"): "analyst",
+    ("GET", "/qa/calibrations/{calibration_id}/report"): "intake",
+    ("GET", "/qa/golden"): "analyst",
+    ("POST", "/qa/golden"): "qa",
+    ("POST", "/qa/golden/{golden_id}/retire"): "qa",
     ("GET", "/insights"): "analyst",
+    ("GET", "/insights/metrics"): "analyst",
+    ("GET", "/insights/report"): "analyst",
+    ("GET", "/insights/report/download"): "analyst",
 }
 # Not behind a console sign-in: /healthz answers anyone (up or down only); /metrics checks its own
 # token or a loopback caller (tests/test_metrics.py).
@@ -100,6 +112,9 @@ def _concrete(path: str) -> str:
         .replace("{entry_id}", "entry-1")
         .replace("{sample_id}", "1")
         .replace("{feedback_id}", "1")
+        .replace("{calibration_id}", "1")
+        .replace("{item_id}", "1")
+        .replace("{golden_id}", "1")
     )
 
 
