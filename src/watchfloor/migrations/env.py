@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import Connection
 
 import watchfloor.audit.models
 import watchfloor.auth.models
@@ -39,21 +40,41 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(config.get_main_option("sqlalchemy.url") or "", poolclass=None)
+    engine = make_engine(
+        config.get_main_option("sqlalchemy.url") or "", foreign_keys=False, poolclass=None
+    )
     with engine.connect() as conn:
         _run(conn)
     engine.dispose()
 
 
-def _run(connection: object) -> None:
+def _run(connection: Connection) -> None:
     context.configure(
-        connection=connection,  # type: ignore[arg-type]
+        connection=connection,
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite alters tables by copying them
         compare_type=True,
     )
     with context.begin_transaction():
+        before = context.get_context().get_current_revision()
         context.run_migrations()
+        if (
+            connection.dialect.name == "sqlite"
+            and before != context.get_context().get_current_revision()
+        ):
+            _check_references(connection)
+
+
+def _check_references(connection: Connection) -> None:
+    """SQLite is migrated with foreign keys off (migrate.py): refuse to commit a migration that
+    left a row referring to nothing."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        table, rowid, parent = broken[0][0], broken[0][1], broken[0][2]
+        raise RuntimeError(
+            f"the migration would leave {len(broken)} row(s) referring to nothing "
+            f"(first: {table} row {rowid}, to {parent}); nothing was changed"
+        )
 
 
 if context.is_offline_mode():

@@ -16,7 +16,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -27,7 +26,7 @@ from watchfloor.cases.schemas import case_key
 from watchfloor.clock import SettableClock
 from watchfloor.db import make_engine, session_scope
 from watchfloor.intake.models import Report
-from watchfloor.migrate import alembic_config
+from watchfloor.migrate import downgrade, upgrade
 from watchfloor.runtime import Runtime
 from watchfloor.triage.second_look import decision as sl
 from watchfloor.triage.second_look.flows import look_pending
@@ -452,13 +451,10 @@ def test_reports_stored_before_the_second_look_was_installed_are_not_read_again(
     client: TestClient, people: dict[str, Person], runtime: Runtime, stage: FakeSecondStage
 ) -> None:
     (old,) = send(client, people["intake"], [SISTER])
-    cfg = alembic_config(runtime.settings.database_url)
     engine = make_engine(runtime.settings.database_url)
     try:
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0018_report_language")  # before the second look
-            command.upgrade(cfg, "head")
+        downgrade(engine, "0018_report_language")  # before the second look
+        upgrade(engine)
     finally:
         engine.dispose()
     (new,) = send(client, people["intake"], [BUS], first=2)
