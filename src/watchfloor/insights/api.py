@@ -106,9 +106,7 @@ def metrics(
     harm_area: Annotated[str | None, _filter_query("A harm area id.")] = None,
     source: Annotated[str | None, _filter_query("The source of a case's first report.")] = None,
     region: Annotated[str | None, _filter_query('A region, e.g. "EU"; "-": none given.')] = None,
-    language: Annotated[
-        str | None, _filter_query('A language, e.g. "en"; at most two filters.')
-    ] = None,
+    language: Annotated[str | None, _filter_query('A language, e.g. "en".')] = None,
 ) -> MetricsOut:
     """Volume by harm area, source, region and language; time to first action and to
     resolution (p50/p90/p99); SLA attainment; backlog and its age; decision and action mix;

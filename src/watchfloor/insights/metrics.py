@@ -9,14 +9,14 @@ earlier of the range's end and ``fresh_as_of``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from watchfloor.errors import Invalid
-from watchfloor.insights import histogram
+from watchfloor.insights import histogram, recount
 from watchfloor.insights.measures import (
     Attainment,
     Backlog,
@@ -33,6 +33,9 @@ PERCENTILE_ERROR = (
     f"within {histogram.RELATIVE_ERROR:.1%} of the true value "
     f"(within {histogram.ABSOLUTE_ERROR_UNDER_A_SECOND:g} s below 1 s)"
 )
+# The daily counts keep every filter of one or two dimensions; three or four are counted from
+# the per-case rows (see recount.counts_of).
+MAX_KEPT_FILTERS = 2
 AGE_BANDS = (
     ("< 1 h", 3600.0),
     ("1-4 h", 4 * 3600.0),
@@ -79,14 +82,19 @@ def read(session: Session, *, start: datetime, end: datetime, filter: MetricFilt
     fresh = fresh_as_of(session)
     d = InsightDaily
     values = {n: getattr(filter, n) or ANY for n in DIMS}
-    rows = session.execute(
-        select(d.measure, d.day, d.key, d.n).where(
-            d.measure.in_(MEASURES),
-            *(getattr(d, n) == v for n, v in values.items()),
-            d.day >= first,
-            d.day <= last,
-        )
-    ).all()
+    fixed = {n: v for n, v in values.items() if v != ANY}
+    rows: Sequence[tuple[str, date | str, str, int]]
+    if len(fixed) > MAX_KEPT_FILTERS:
+        rows = recount.counts_of(session, values=fixed, first=first, last=last)
+    else:
+        rows = session.execute(
+            select(d.measure, d.day, d.key, d.n).where(
+                d.measure.in_(MEASURES),
+                *(getattr(d, n) == v for n, v in values.items()),
+                d.day >= first,
+                d.day <= last,
+            )
+        ).all()
     total: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     per_day: dict[tuple[str, str], dict[date, int]] = defaultdict(lambda: defaultdict(int))
     for measure, day, key, n in rows:
@@ -113,7 +121,11 @@ def read(session: Session, *, start: datetime, end: datetime, filter: MetricFilt
         filter=filter,
         fresh_as_of=fresh,
         opened=sum(total["opened"].values()),
-        volume=_volume(session, values, first, last),
+        volume=(
+            {n: {v: sum(total["opened"].values())} for n, v in fixed.items()}
+            if len(fixed) > MAX_KEPT_FILTERS
+            else _volume(session, values, first, last)
+        ),
         first_action=histogram.durations(_buckets(total["first_action"])),
         resolution=histogram.durations(_buckets(total["resolution"])),
         sla_first_action=_attainment(total["sla_first"]),
@@ -204,15 +216,8 @@ def _backlog(session: Session, values: dict[str, str], *, at: datetime) -> Backl
 
 
 def check(filter: MetricFilter, *, harm_areas: Collection[str] | None) -> None:
-    """422 naming the filter that cannot be counted: an unknown harm area, a value that is
-    empty, too long or the "*" the tables use for "any", or a third filter at once."""
-    given = [n for n in DIMS if getattr(filter, n) is not None]
-    if len(given) > 2:
-        too_many = "combine at most two of harm_area, source, region and language"
-        raise Invalid(
-            f"{too_many} (given: {', '.join(given)})",
-            fields=[{"loc": ["query", n], "msg": too_many} for n in given[2:]],
-        )
+    """422 naming the filter that cannot be counted: an unknown harm area, or a value that is
+    empty, too long or the "*" the tables use for "any"."""
     limits = {"harm_area": 64, "source": 64, "region": 16, "language": 35}
     for name, limit in limits.items():
         value = getattr(filter, name)

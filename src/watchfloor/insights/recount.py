@@ -3,8 +3,8 @@ rollup keeps (insight_cases, insight_events, insight_qa)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
 from itertools import combinations
 from typing import Any
 
@@ -25,7 +25,8 @@ from watchfloor.insights.models import (
 DIMS = ("harm_area", "source", "region", "language")
 # Counted for every filter of at most two dimensions: each pair, each one alone, and none.
 # A third dimension would multiply the rows by the values of two more (for the duration
-# histograms, nearly one row per case), so three or four filters at once are refused.
+# histograms, nearly one row per case), so three or four filters at once are counted from the
+# per-case tables when asked (``counts_of``): narrower, and slower over a long range.
 PAIRS = list(combinations(DIMS, 2))
 # Each single dimension is summed from a pair holding it, and "none" from the first single.
 LEVEL_SOURCES: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
@@ -50,11 +51,31 @@ def _text(value: str) -> Any:
     return literal_column(f"'{value}'", String)
 
 
-def _counts(levels: Sequence[Sequence[str]], days: list[date]) -> list[Any]:
+def counts_of(
+    session: Session, *, values: Mapping[str, str], first: date, last: date
+) -> list[tuple[str, date | str, str, int]]:
+    """(measure, day, key, n) of the days [first, last] for the cases whose dimensions have
+    these ``values``, counted from the per-case tables (for filters the daily counts lack)."""
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    found: list[tuple[str, date | str, str, int]] = []
+    for query in _counts([tuple(values)], days, where=values):
+        for day, measure, *_, key, n in session.execute(query):
+            found.append((measure, day, key, int(n)))
+    return found
+
+
+def _counts(
+    levels: Sequence[Sequence[str]], days: list[date], *, where: Mapping[str, str] | None = None
+) -> list[Any]:
     """SELECTs of (day, measure, four dimensions, key, count) from the per-case tables for
     ``days``, grouped by the dimensions of each level ("*" for the others). More than one level
-    takes GROUPING SETS (PostgreSQL): one pass over the rows for all of them."""
+    takes GROUPING SETS (PostgreSQL): one pass over the rows for all of them. ``where`` keeps
+    only the cases with these dimension values."""
     c, e, q = InsightCase, InsightEvent, InsightQa
+
+    def only(table: Any) -> list[Any]:
+        return [getattr(table, n) == v for n, v in (where or {}).items()]
+
     met = {True: _text("met"), False: _text("missed")}
     one = len(levels) == 1
 
@@ -81,19 +102,21 @@ def _counts(levels: Sequence[Sequence[str]], days: list[date]) -> list[Any]:
         dims, group = grouped(c, [day] if key is None else [day, key])
         found.append(
             select(day, _text(measure), *dims, _text("") if key is None else key, func.count())
-            .where(day.in_(days))
+            .where(day.in_(days), *only(c))
             .group_by(*group)
         )
     dims, group = grouped(e, [e.day, e.measure, e.key])
     found.append(
-        select(e.day, e.measure, *dims, e.key, func.count()).where(e.day.in_(days)).group_by(*group)
+        select(e.day, e.measure, *dims, e.key, func.count())
+        .where(e.day.in_(days), *only(e))
+        .group_by(*group)
     )
     agrees = when((q.agrees.is_(True), _text("agree")), else_=_text("disagree"))
     dims, group = grouped(c, [q.day, agrees])
     found.append(
         select(q.day, _text("qa"), *dims, agrees, func.count())
         .join(c, c.case_id == q.case_id)
-        .where(q.day.in_(days))
+        .where(q.day.in_(days), *only(c))
         .group_by(*group)
     )
     return found
