@@ -32,18 +32,30 @@ def spikes(
     """Harm areas and sources ("source in_app") out of their weekly band in the hour ending at
     the last full hour before ``at``, and in the 3 h and 24 h ending with it."""
     hour = last_full_hour(at)
-    end = hour + HOUR
-    # The weeks the detector compares with, and the day-long check's first hour in each.
-    start = end - settings.max_weeks * WEEK - timedelta(hours=24)
+    read = hourly_volumes(session, first_hour=hour, end=hour + HOUR, settings=settings)
+    if read is None:
+        return []
+    since, counts = read
+    found = detect_spikes(counts, hour=hour, since=since, settings=settings)
+    return sorted(found, key=lambda s: (s.end, s.observed - s.expected), reverse=True)
+
+
+def hourly_volumes(
+    session: Session, *, first_hour: datetime, end: datetime, settings: SpikeSettings
+) -> tuple[datetime, dict[str, dict[datetime, int]]] | None:
+    """What the spike checks of the hours from ``first_hour`` to ``end`` read: the hourly
+    volumes per harm area and per source ("source in_app") from the weeks they compare with
+    (and the day-long check's first hour in each), or from the first report if later; with
+    the hour they start. None before any report: volumes are unknown, not zero."""
     first = volumes.first_received(session)
     if first is None:
-        return []
-    since = max(start, first.replace(minute=0, second=0, microsecond=0))
+        return None
+    history = first_hour + HOUR - settings.max_weeks * WEEK - timedelta(hours=24)
+    since = max(history, first.replace(minute=0, second=0, microsecond=0))
     counts = dict(volumes.hourly_counts(session, start=since, end=end, by="harm_area"))
     for source, series in volumes.hourly_counts(session, start=since, end=end, by="source").items():
         counts[f"source {source}"] = series
-    found = detect_spikes(counts, hour=hour, since=since, settings=settings)
-    return sorted(found, key=lambda s: (s.end, s.observed - s.expected), reverse=True)
+    return since, counts
 
 
 def clusters(

@@ -28,7 +28,6 @@ from watchfloor.insights.clusters import Cluster
 from watchfloor.insights.findings import Finding, Targets, findings, number, percent
 from watchfloor.insights.measures import MetricFilter, Metrics, Rate
 from watchfloor.insights.spikes import HOUR, WEEK, Spike, SpikeSettings, detect_spikes
-from watchfloor.intake import volumes
 from watchfloor.quality import tables
 from watchfloor.triage.taxonomy import Taxonomy
 
@@ -109,14 +108,10 @@ def spike_episodes(
 ) -> list[Episode]:
     """The spikes flagged at each hour of [start, end), merged per key where their spans touch;
     the largest excess first."""
-    first = volumes.first_received(session)
-    if first is None:
+    read = service.hourly_volumes(session, first_hour=start, end=end, settings=settings)
+    if read is None:
         return []
-    history = start - settings.max_weeks * WEEK - timedelta(hours=24)
-    since = max(history, first.replace(minute=0, second=0, microsecond=0))
-    counts = dict(volumes.hourly_counts(session, start=since, end=end, by="harm_area"))
-    for source, series in volumes.hourly_counts(session, start=since, end=end, by="source").items():
-        counts[f"source {source}"] = series
+    since, counts = read
     flags: list[Spike] = []
     hour = start
     while hour + HOUR <= end:  # whole hours only: a week still running stops at the last
