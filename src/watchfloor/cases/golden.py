@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from watchfloor.audit import service as audit
 from watchfloor.auth.models import User
-from watchfloor.cases import opening
+from watchfloor.cases import decided, opening
 from watchfloor.cases import service as cases
 from watchfloor.cases.lifecycle import Status, next_status
 from watchfloor.cases.models import Case, Decision
@@ -64,9 +64,7 @@ def source(session: Session, *, key: str) -> Source:
     case = cases.get_or_raise(session, key=key)
     if case.golden_of_id is not None:
         raise Conflict(f"{case.key} is a golden copy; mark the case it copies instead")
-    latest = session.scalar(
-        select(Decision).where(Decision.case_id == case.id).order_by(Decision.id.desc()).limit(1)
-    )
+    latest = decided.latest_of_cases(session, case_ids=[case.id]).get(case.id)
     if latest is None:
         raise Conflict(f"{case.key} has not been decided: only decided cases can be golden")
     return Source(
