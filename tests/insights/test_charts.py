@@ -130,3 +130,16 @@ def test_a_day_with_no_clock_is_a_gap_not_zero() -> None:
 )
 def test_durations_read_as_people_say_them(seconds: float | None, text: str) -> None:
     assert charts.duration_text(seconds) == text
+
+
+def test_a_chart_is_plain_svg_whatever_other_libraries_registered() -> None:
+    """WeasyPrint's PDF metadata registers the empty prefix for the empty namespace, which took
+    away a globally registered default SVG namespace: charts came out as <ns0:svg>, which a
+    browser does not draw, once anyone had downloaded a PDF."""
+    import weasyprint.pdf.metadata  # noqa: F401 - its import registers namespaces
+
+    ET.register_namespace("", "")
+    svg = charts.daily_volume(week()).svg
+    assert svg.startswith("<svg ") and f'xmlns="{charts.SVG_NS}"' in svg
+    assert "ns0" not in svg and "xlink" not in svg
+    ET.fromstring(svg)

@@ -31,8 +31,6 @@ from watchfloor.insights.measures import Day, Durations, Metrics
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
-ET.register_namespace("", SVG_NS)
-ET.register_namespace("xlink", XLINK_NS)
 
 # Okabe-Ito blue and vermilion/orange: distinct for every common colour-vision deficiency, and
 # far apart in grey (relative luminance about 0.15 and 0.45); text and axes near black.
@@ -109,8 +107,10 @@ def accessible_svg(svg: str, *, chart_id: str, title: str, description: str) -> 
         for name, value in list(element.attrib.items()):
             if "url(#" in value:
                 element.set(name, value.replace("url(#", f"url(#{chart_id}-"))
-            elif name == f"{{{XLINK_NS}}}href" and value.startswith("#"):
-                element.set(name, f"#{chart_id}-{value[1:]}")
+            elif name == f"{{{XLINK_NS}}}href":
+                # SVG 2's plain href: no xlink prefix for the serialiser to get wrong.
+                del element.attrib[name]
+                element.set("href", f"#{chart_id}-{value[1:]}" if value.startswith("#") else value)
     # What the removed <style> said for every element, inherited from the root instead.
     root.set("stroke-linejoin", "round")
     root.set("stroke-linecap", "butt")
@@ -125,6 +125,12 @@ def accessible_svg(svg: str, *, chart_id: str, title: str, description: str) -> 
     heading.text = title
     root.insert(0, desc)
     root.insert(0, heading)
+    # Plain tag names and an explicit xmlns, not a globally registered prefix: another
+    # library's registration (WeasyPrint's PDF metadata maps "" to "") turned <svg> into
+    # <ns0:svg>, which a browser does not draw.
+    for element in root.iter():
+        element.tag = element.tag.removeprefix(f"{{{SVG_NS}}}")
+    root.set("xmlns", SVG_NS)
     return ET.tostring(root, encoding="unicode")
 
 
