@@ -31,15 +31,18 @@ import argparse
 import statistics
 import sys
 import time
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import cpu_yardstick
 from insights_traffic import DAY, START, SURGE_HOURS, Month, Planted, build_month, subjects
-from watchfloor.insights.clusters import Cluster, ReportRecord, emerging_clusters
+from watchfloor.insights.clusters import Cluster, ClusterSettings, ReportRecord, emerging_clusters
+from watchfloor.insights.evidence import identifiers
 from watchfloor.insights.spikes import HOUR, Spike, detect_spikes
 from watchfloor.sim.demo_reports import generate_labelled_reports
 from watchfloor.triage.linking import minhash
@@ -57,6 +60,12 @@ def run_live(month: Month) -> Alarms:
     """Every hour of the evaluated weeks: spikes over the counts so far, clusters over the window."""
     counts: dict[str, dict[datetime, int]] = defaultdict(lambda: defaultdict(int))
     alarms = Alarms([], [], [], [])
+    # When each identifier was held, as the live pass asks the database (insights.service).
+    held: dict[str, list[datetime]] = defaultdict(list)
+    for r in month.records:
+        for ident in identifiers(r.text, r.subjects):
+            held[ident].append(r.at)
+    settings = ClusterSettings()
     records, i, lo = month.records, 0, 0
     hour = month.since
     while hour < month.end:
@@ -74,11 +83,23 @@ def run_live(month: Month) -> Alarms:
             while records[lo].at <= now - timedelta(hours=48):
                 lo += 1
             started = time.perf_counter()
-            found = emerging_clusters(records[lo:i], now=now)
+            start = now - settings.window
+            found = emerging_clusters(
+                records[lo:i], now=now, known=partial(_seen, held, start - settings.novelty, start)
+            )
             alarms.cluster_seconds.append(time.perf_counter() - started)
             alarms.clusters += [(nxt, c) for c in found]
         hour = nxt
     return alarms
+
+
+def _seen(
+    held: dict[str, list[datetime]], since: datetime, start: datetime, candidates: set[str]
+) -> set[str]:
+    """The candidates some report held in [since, start)."""
+    return {
+        c for c in candidates if (t := held[c]) and bisect_left(t, since) < bisect_left(t, start)
+    }
 
 
 def _episodes(alarms: list[tuple[datetime, str, str]]) -> list[tuple[datetime, str, str]]:

@@ -8,7 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from watchfloor.insights.clusters import ClusterSettings, ReportRecord, emerging_clusters
+from watchfloor.insights.clusters import (
+    ClusterSettings,
+    ReportRecord,
+    emerging_clusters,
+)
+from watchfloor.insights.evidence import identifiers, text_needle
 
 NOW = datetime(2025, 3, 4, 12, tzinfo=UTC)
 LURE = (
@@ -152,3 +157,84 @@ def test_a_standing_ring_shared_mostly_outside_the_group_is_no_evidence() -> Non
     assert emerging_clusters(family + rest, now=NOW) == []
     # Were the fingerprint the group's own, it would be the campaign's infrastructure.
     assert len(emerging_clusters(family + background(300), now=NOW)) == 1
+
+
+def test_two_campaigns_quoting_one_lure_from_their_own_infrastructure_stay_two() -> None:
+    first = campaign(12)
+    second = [
+        replace(
+            r,
+            id=r.id + 500,
+            text=r.text.replace("parcelpoint-track.test", "parcel-redo.test"),
+            # Its own links and its own sender accounts.
+            subjects=tuple(
+                s.replace("parcelpoint-track.test", "parcel-redo.test").replace("acct_s", "acct_r")
+                for s in r.subjects
+            ),
+        )
+        for r in campaign(12)
+    ]
+    found = emerging_clusters(first + second + background(300), now=NOW)
+    assert len(found) == 2
+    assert {frozenset(c.report_ids) for c in found} == {
+        frozenset(r.id for r in first),
+        frozenset(r.id for r in second),
+    }
+
+
+def new_link(count: int, *, link: str = "https://lumen-bonus.test/claim") -> list[ReportRecord]:
+    """``count`` reports in the last two hours, from different accounts, naming one link."""
+    return [
+        ReportRecord(
+            id=900 + i,
+            at=NOW - timedelta(minutes=110 - 30 * i),
+            text=f"this account sent me {link} saying I won a prize, scam",
+            subjects=(f"account:acct_n{i}",),
+            harm_area="fraud_scams",
+            case_key=f"CASE-{900 + i}",
+        )
+        for i in range(count)
+    ]
+
+
+def test_a_link_nobody_named_before_is_an_alarm_from_its_second_sender() -> None:
+    asked: list[set[str]] = []
+
+    def nothing_seen(candidates: set[str]) -> set[str]:
+        asked.append(candidates)
+        return set()
+
+    records = new_link(2) + background(300)
+    [found] = emerging_clusters(records, now=NOW, known=nothing_seen)
+    assert set(found.report_ids) == {900, 901} and found.recent == 2
+    assert "never seen before: domain:lumen-bonus.test" in found.reason
+    # Only what both senders share was asked about, not every report's identifiers.
+    assert asked and all("domain:lumen-bonus.test" in c for c in asked)
+    assert all(not any(i.startswith("account:") for i in c) for c in asked)
+
+    # Without a history to ask, or with the link named before the window, two are not enough.
+    assert emerging_clusters(records, now=NOW) == []
+    assert emerging_clusters(records, now=NOW, known=lambda c: set(c)) == []
+    # Nor are two reports about one subject: the same account reported twice is not a campaign.
+    same = [replace(r, subjects=("account:acct_n0",)) for r in new_link(2)]
+    assert emerging_clusters(same + background(300), now=NOW, known=nothing_seen) == []
+
+
+def test_a_domain_in_a_text_and_a_subject_domain_are_one_identifier() -> None:
+    held = identifiers("pay at https://Parcel-Redo.test/pay now", ("domain:parcel-redo.test",))
+    assert held == {"domain:parcel-redo.test", "link:parcel-redo.test/pay"}
+
+
+@pytest.mark.parametrize(
+    ("identifier", "needle"),
+    [
+        ("link:parcel-redo.test/pay", "parcel-redo.test/pay"),
+        ("domain:parcel-redo.test", "parcel-redo.test"),
+        ("phone:+442079460123", "0123"),
+        ("phone:+12", None),
+        ("account:acct_1", None),
+        ("payment_fingerprint:pf_1", None),
+    ],
+)
+def test_what_text_finds_an_identifier_named_before(identifier: str, needle: str | None) -> None:
+    assert text_needle(identifier) == needle

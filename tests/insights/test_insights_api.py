@@ -136,3 +136,52 @@ def test_insights_need_the_right_and_an_instant_with_an_offset(
         assert r.status_code == 422
         r = client.get(path, headers=lead.headers)
         assert r.status_code == 200 and r.json() == []
+
+
+NEW_LINK = "this account sent me https://{site}.test/claim saying I won a phone, scam"
+
+
+def two_senders(
+    client: TestClient, intake: Person, clock: SettableClock, *, at: datetime, site: str, n: int
+) -> None:
+    """Two accounts send the same link 40 minutes apart from ``at``; the clock ends 10 min on."""
+    for i in range(2):
+        clock.set(at + timedelta(minutes=40 * i))
+        send(client, intake, n + i, text=NEW_LINK.format(site=site),
+             subject={"kind": "account", "id": f"{site}-sender-{i}"})  # fmt: skip
+    clock.advance(timedelta(minutes=10))
+
+
+def test_a_link_two_accounts_send_that_nobody_named_before_is_a_cluster(
+    client: TestClient, make_user: Callable[..., Person], clock: SettableClock
+) -> None:
+    intake, lead = make_user("intake"), make_user("lead")
+    begin = clock.now()
+    send(client, intake, 1)  # the platform's first report, long before
+    two_senders(client, intake, clock, at=begin + timedelta(days=20), site="lumen-prize", n=10)
+
+    r = client.get("/api/v1/insights/clusters", headers=lead.headers)
+    assert r.status_code == 200, r.text
+    [cluster] = r.json()
+    assert cluster["size"] == 2 and cluster["recent"] == 2
+    assert "never seen before: domain:lumen-prize.test" in cluster["reason"]
+
+
+def test_a_link_named_before_the_window_is_not_new(
+    client: TestClient, make_user: Callable[..., Person], clock: SettableClock
+) -> None:
+    intake, lead = make_user("intake"), make_user("lead")
+    begin = clock.now()
+    # Ten days before, somebody named the same site in a report of their own (another page).
+    send(client, intake, 1, text="is https://LUMEN-PRIZE.test/about legit? they want my card")
+    two_senders(client, intake, clock, at=begin + timedelta(days=10), site="lumen-prize", n=10)
+    r = client.get("/api/v1/insights/clusters", headers=lead.headers)
+    assert r.status_code == 200 and r.json() == []
+
+    # Held as a subject's identifier counts as named before too.
+    clock.set(begin + timedelta(days=30))
+    send(client, intake, 20, subject={"kind": "account", "id": "old-holder",
+         "identifiers": [{"kind": "domain", "value": "lumen-offer.test"}]})  # fmt: skip
+    two_senders(client, intake, clock, at=begin + timedelta(days=40), site="lumen-offer", n=30)
+    r = client.get("/api/v1/insights/clusters", headers=lead.headers)
+    assert r.status_code == 200 and r.json() == []

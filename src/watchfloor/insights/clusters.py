@@ -3,10 +3,13 @@
 Over a sliding window (48 h by default), reports are joined when their texts are near-duplicates
 (MinHash resemblance of word 3-shingles, the linking room's signatures, found through its LSH
 bands), and separately when they share a subject identifier (the same link, phone, payment
-fingerprint); both joins are transitive (union-find). Groups of either kind that are emerging
-are then joined where they share reports, so a user who paraphrases the lure but pastes its
-link joins those who quoted it. Inside a bucket every member is checked against the bucket's earliest one
-only, which keeps a big template family linear instead of quadratic.
+fingerprint); both joins are transitive (union-find). Inside an LSH bucket every member is
+checked against the bucket's earliest one only, which keeps a big template family linear
+instead of quadratic. Groups of either kind that are emerging are then joined where they share
+reports, so a user who paraphrases the lure but pastes its link joins those who quoted it; a
+text group joins one subject group only (the one it shares most reports with, or for a report
+of its own, the one whose links it names), so two campaigns quoting the same lure from
+infrastructure of their own stay two clusters.
 
 A cluster is *emerging* when enough of it arrived in the recent part of the window (6 h), its
 recent rate is well above its own rate earlier in the window, and its reports share
@@ -15,6 +18,11 @@ reports (detector templates, standing fraud rings) have a steady rate and stay q
 campaign has no earlier rate at all. Growth alone is not enough: a form's or a detector's
 template reads alike about many unrelated subjects, and such a family of a few reports an hour
 often doubles for a few hours by chance; on the TRAINING month that made 26 false alarms a week.
+
+A slow campaign has two or three reports in its first hours, far below ``min_recent``. It is
+seen then by what it shares: a link, domain or phone that no report named in the four weeks
+before the window, sent by at least two different subjects (``novel_evidence``; the caller
+answers what was named before, from the database). A new page on a known site is not new.
 The defaults were chosen on the generated TRAINING month of ``bench/insights.py`` (seed 1) only.
 """
 
@@ -24,12 +32,18 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
 
+from watchfloor.insights.evidence import (
+    Known,
+    identifiers,
+    novel_evidence,
+    shared_evidence,
+)
 from watchfloor.triage.linking import minhash
 
 # Words too common to say what a cluster is about, and the scaffolding of links.
@@ -44,8 +58,6 @@ STOP_WORDS = frozenset(
     http https www com net org html php""".split()  # noqa: SIM905 - a word list reads as prose
 )
 _TERM = re.compile(r"[^\W\d_]{3,}")
-_URL = re.compile(r"https?://[^\s'\"<>]+", re.IGNORECASE)
-_PHONE = re.compile(r"\+\d[\d\s().-]{6,}\d")
 # How many of the window's reports stand for its background word frequencies.
 BACKGROUND_SAMPLE = 4000
 _MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -86,6 +98,12 @@ class ClusterSettings:
     # ``min_own`` of the window's reports holding it are in the cluster.
     min_shared: int = 3
     min_own: float = 0.5
+    # Fewer recent reports suffice when they come from ``min_novel_subjects`` different
+    # subjects and share an identifier seen nowhere before the window (``known`` below).
+    min_recent_novel: int = 2
+    min_novel_subjects: int = 2
+    # How far before the window "seen before" looks.
+    novelty: timedelta = timedelta(days=28)
     top_terms: int = 8
     examples: int = 5
     max_subjects: int = 10
@@ -114,8 +132,12 @@ def emerging_clusters(
     *,
     now: datetime,
     settings: ClusterSettings = ClusterSettings(),
+    known: Known | None = None,
 ) -> list[Cluster]:
-    """The emerging clusters among the reports of the window ending at ``now``, fastest first."""
+    """The emerging clusters among the reports of the window ending at ``now``, fastest first.
+
+    ``known`` answers which of some identifiers were held by a report before the window; without
+    it, every cluster needs ``settings.min_recent`` recent reports."""
     window = sorted(
         (r for r in records if now - settings.window < r.at <= now), key=lambda r: (r.at, r.id)
     )
@@ -130,42 +152,80 @@ def emerging_clusters(
     # already emerging are joined where they share reports (a campaign's quotes and its links).
     text_roots = text_groups(window, min_similarity=settings.min_similarity)
     subject_roots = subject_groups(window)
-    hot_text, hot_subject = rates.emerging(text_roots), rates.emerging(subject_roots)
-    parent: dict[tuple[int, int], tuple[int, int]] = {}
+    hot_text = rates.emerging(text_roots, settings.min_recent)
+    hot_subject = rates.emerging(subject_roots, settings.min_recent)
+    held = [identifiers(r.text, r.subjects) for r in window]
+    holders = Counter(i for row in held for i in row)
+    # A smaller group on infrastructure nobody had before stands too (see ``novel_evidence``).
+    novel: set[tuple[int, int]] = set()  # (0, text root) or (1, subject root)
+    reporters = [r.subjects[0] if r.subjects else f"#{r.id}" for r in window]
 
-    def find(node: tuple[int, int]) -> tuple[int, int]:
-        while parent.setdefault(node, node) != node:
-            node = parent[node]
-        return node
+    def fresh_of(rows: list[int]) -> set[str]:
+        if known is None:
+            return set()
+        return novel_evidence(
+            held, reporters, rows, recent, holders, known,
+            min_reports=settings.min_recent_novel, min_subjects=settings.min_novel_subjects,
+        )  # fmt: skip
 
+    if known is not None:
+        for kind, roots, hot in ((1, subject_roots, hot_subject), (0, text_roots, hot_text)):
+            small = rates.emerging(roots, settings.min_recent_novel) - hot
+            grouped: dict[int, list[int]] = {}
+            for i in np.flatnonzero(np.isin(roots, list(small))).tolist():
+                grouped.setdefault(int(roots[i]), []).append(i)
+            novel |= {(kind, root) for root, rows in grouped.items() if fresh_of(rows)}
+    hot_subject |= {root for kind, root in novel if kind == 1}
+    hot_text |= {root for kind, root in novel if kind == 0}
+    # A hot text group joins the one hot subject group it shares most reports with: two
+    # campaigns quoting the same lure from infrastructure of their own stay two clusters.
+    shared: Counter[tuple[int, int]] = Counter()
     for i in range(len(window)):
         t, s = int(text_roots[i]), int(subject_roots[i])
         if t in hot_text and s in hot_subject:
-            a, b = find((0, t)), find((1, s))
-            if a != b:
-                parent[max(a, b)] = min(a, b)
+            shared[t, s] += 1
+    # Its other reports go where their links say, else with the text group's subject group.
+    overlaps: dict[int, list[int]] = {}
+    for (t, s), _ in sorted(shared.items(), key=lambda item: (-item[1], item[0])):
+        overlaps.setdefault(t, []).append(s)
+    named: dict[int, set[str]] = {}
+    for i in range(len(window)):
+        if int(subject_roots[i]) in hot_subject:
+            named.setdefault(int(subject_roots[i]), set()).update(held[i])
     members: dict[tuple[int, int], list[int]] = {}
     for i in range(len(window)):
         t, s = int(text_roots[i]), int(subject_roots[i])
-        if t in hot_text:
-            members.setdefault(find((0, t)), []).append(i)
-        elif s in hot_subject:
-            members.setdefault(find((1, s)), []).append(i)
+        if s in hot_subject:
+            members.setdefault((1, s), []).append(i)
+        elif t in hot_text:
+            options = overlaps.get(t, [])
+            home = next((o for o in options if named[o] & held[i]), options[0] if options else None)
+            members.setdefault((0, t) if home is None else (1, home), []).append(i)
     if not members:
         return []
     background = _background(window)
-    holders: Counter[str] | None = None
     found = []
-    for rows in members.values():
+    for (kind, root), rows in members.items():
         new = int(recent[rows].sum())
         growth = rates.growth(new, len(rows) - new)
-        if new < settings.min_recent or growth < settings.min_growth:
-            continue
-        if holders is None:  # only counted when some group gets this far
-            holders = Counter(i for r in window for i in identifiers(r))
-        if shared_evidence(window, rows, recent, holders, settings.min_own) < settings.min_shared:
-            continue
-        found.append(_describe([window[i] for i in rows], growth, new, background, settings))
+        fresh: set[str] = set()
+        if (kind, root) in novel:
+            fresh = fresh_of(rows)
+            if not fresh:
+                continue
+        else:
+            if new < settings.min_recent or growth < settings.min_growth:
+                continue
+            evidence = shared_evidence(held, rows, recent, holders, settings.min_own)
+            if evidence < settings.min_shared:
+                continue
+        described = _describe([window[i] for i in rows], growth, new, background, settings)
+        if fresh:
+            first = ", ".join(sorted(fresh)[:3])
+            described = replace(
+                described, reason=f"{described.reason}; new, never seen before: {first}"
+            )
+        found.append(described)
     return sorted(found, key=lambda c: (-c.growth, -c.size, c.id))
 
 
@@ -181,12 +241,13 @@ class _Rates:
         # +1 on the earlier count: a group with no earlier reports grows fast, not infinitely.
         return (new / self.recent_hours) / ((old + 1) / self.earlier_hours)
 
-    def emerging(self, roots: Rows) -> set[int]:
+    def emerging(self, roots: Rows, least: int) -> set[int]:
+        """The roots with at least ``least`` recent reports that grow fast enough."""
         new = np.bincount(roots[self.recent], minlength=len(roots))
         sizes = np.bincount(roots, minlength=len(roots))
         return {
             int(root)
-            for root in np.flatnonzero(new >= self.settings.min_recent)
+            for root in np.flatnonzero(new >= least)
             if self.growth(int(new[root]), int(sizes[root] - new[root])) >= self.settings.min_growth
         }
 
@@ -270,46 +331,6 @@ def _similar_pairs(records: Sequence[ReportRecord], min_similarity: float) -> li
     ok = np.concatenate(keep)
     index = np.array(signed, dtype=np.int64)
     return list(zip(index[a[ok]].tolist(), index[b[ok]].tolist(), strict=True))
-
-
-def identifiers(record: ReportRecord) -> set[str]:
-    """What a report names that a campaign shares: its subjects, and the links (whole and by
-    host) and phone numbers quoted in its text."""
-    found = set(record.subjects)
-    for url in _URL.findall(record.text):
-        url = url.rstrip(".,;:!?)]'\"").casefold()
-        host = url.split("://", 1)[1].split("/", 1)[0]
-        found |= {f"link:{url.split('://', 1)[1]}", f"host:{host}"}
-    for phone in _PHONE.findall(record.text):
-        found.add("phone:+" + re.sub(r"\D", "", phone))
-    return found
-
-
-def shared_evidence(
-    window: Sequence[ReportRecord],
-    rows: Sequence[int],
-    recent: npt.NDArray[np.bool_],
-    holders: Counter[str],
-    min_own: float,
-) -> int:
-    """The most recent reports of a group (``rows`` of ``window``) that hold one identifier
-    that is the group's own: held in the window mostly (``min_own``) by the group's reports.
-
-    Similar wording alone is not a campaign: a detector's or a form's template, or a common
-    complaint, reads alike about many unrelated subjects. A campaign runs on infrastructure
-    (its links, its phone, its sender accounts) that its reports share; a standing fraud ring's
-    payment fingerprint is shared too, but mostly by reports outside a new group.
-    """
-    inside: Counter[str] = Counter()
-    new: Counter[str] = Counter()
-    for i in rows:
-        held = identifiers(window[i])
-        inside.update(held)
-        if recent[i]:
-            new.update(held)
-    return max(
-        (n for ident, n in new.items() if inside[ident] >= min_own * holders[ident]), default=0
-    )
 
 
 def terms(text: str) -> set[str]:

@@ -11,6 +11,7 @@ from watchfloor.cases import decided
 from watchfloor.insights import automation
 from watchfloor.insights import metrics as summaries
 from watchfloor.insights.clusters import Cluster, ClusterSettings, ReportRecord, emerging_clusters
+from watchfloor.insights.evidence import Known, identifiers, text_needle
 from watchfloor.insights.measures import MetricFilter, Metrics
 from watchfloor.insights.spikes import HOUR, WEEK, Spike, SpikeSettings, detect_spikes
 from watchfloor.intake import volumes
@@ -19,6 +20,8 @@ from watchfloor.triage.linking import similar
 # The 48 h window of a busy week holds ~10^5 reports; past this the newest are kept (a campaign
 # shows in the recent part) and the pass stays within a request's time.
 MAX_CLUSTER_REPORTS = 60_000
+# Texts read to tell whether a new-looking link or phone was named before the window.
+MAX_KNOWN_TEXTS = 2_000
 
 
 def last_full_hour(at: datetime) -> datetime:
@@ -80,7 +83,32 @@ def clusters(
         )
         for r in received
     ]
-    return emerging_clusters(records, now=at, settings=settings)
+    start = at - settings.window
+    return emerging_clusters(
+        records, now=at, settings=settings, known=_seen_before(session, start, settings)
+    )
+
+
+def _seen_before(session: Session, start: datetime, settings: ClusterSettings) -> Known:
+    """Which identifiers a report held in the ``settings.novelty`` before ``start``: as its
+    subject or the subject's identifiers, or named in its text."""
+    since = start - settings.novelty
+
+    def known(candidates: set[str]) -> set[str]:
+        keys = [(kind, value) for kind, _, value in (c.partition(":") for c in candidates)]
+        held = volumes.keys_held_between(session, keys=keys, start=since, end=start)
+        found = {f"{kind}:{value}" for kind, value in held}
+        needles = sorted({n for c in candidates - found if (n := text_needle(c))})
+        texts = volumes.texts_containing(
+            session, needles=needles, start=since, end=start, limit=MAX_KNOWN_TEXTS
+        )
+        if len(texts) == MAX_KNOWN_TEXTS:  # too common a piece of text to call anything new
+            return set(candidates)
+        for text in texts:
+            found |= identifiers(text) & candidates
+        return found
+
+    return known
 
 
 def opportunities(

@@ -1,4 +1,5 @@
-"""Read-only views of received reports for insights: hourly volumes and recent report records."""
+"""Read-only views of received reports for insights: hourly volumes, recent report records, and
+whether identifiers were seen in an earlier period."""
 
 from __future__ import annotations
 
@@ -6,12 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import exists, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from watchfloor.cases.schemas import case_key
-from watchfloor.db import dialect_of
-from watchfloor.intake.models import Report, Subject
+from watchfloor.db import dialect_of, pairs_in
+from watchfloor.intake.models import Report, Subject, SubjectIdentifier
 from watchfloor.intake.subjects import identifiers_of
 from watchfloor.triage.linking.identifiers import links
 
@@ -110,3 +111,44 @@ def records_between(
         )
         for r in reversed(rows)
     ]
+
+
+def keys_held_between(
+    session: Session, *, keys: list[tuple[str, str]], start: datetime, end: datetime
+) -> set[tuple[str, str]]:
+    """Which of these (kind, value) keys the subject of a report received in [start, end) had:
+    as itself (kind, external id) or as one of its identifiers."""
+    if not keys:
+        return set()
+    inside = (Report.received_at >= start, Report.received_at < end, ARRIVED)
+    as_subject = select(Subject.kind, Subject.external_id).where(
+        pairs_in(session, Subject.kind, Subject.external_id, keys),
+        exists().where(Report.subject_id == Subject.id, *inside),
+    )
+    held = select(SubjectIdentifier.kind, SubjectIdentifier.value).where(
+        pairs_in(session, SubjectIdentifier.kind, SubjectIdentifier.value, keys),
+        exists().where(Report.subject_id == SubjectIdentifier.subject_id, *inside),
+    )
+    return {(k, v) for query in (as_subject, held) for k, v in session.execute(query)}
+
+
+def texts_containing(
+    session: Session, *, needles: list[str], start: datetime, end: datetime, limit: int
+) -> list[str]:
+    """Texts of reports received in [start, end) that contain one of ``needles`` (any case), at
+    most ``limit`` of them, newest first."""
+    if not needles:
+        return []
+    return list(
+        session.scalars(
+            select(Report.text)
+            .where(
+                Report.received_at >= start,
+                Report.received_at < end,
+                ARRIVED,
+                or_(*(Report.text.icontains(n, autoescape=True) for n in needles)),
+            )
+            .order_by(Report.received_at.desc())
+            .limit(limit)
+        )
+    )
