@@ -1,0 +1,1 @@
+"""Compliance: legal clocks, statements of reasons, transparency reports, retention."""

@@ -1,0 +1,216 @@
+"""Submitting batches to a real local HTTP server that answers like the DSA Transparency
+Database's batch endpoint."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+
+from watchfloor.compliance.transparency_client import submit_batch
+
+TOKEN = "X|test-token"
+
+
+@dataclass
+class FakeDatabase:
+    """Answers POST /api/v1/statements as the Database does; ``script`` answers first."""
+
+    url: str = ""
+    known_puids: set[str] = field(default_factory=set)
+    script: list[tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=list)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+
+    def answer(
+        self, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, Any, dict[str, str]]:
+        self.requests.append({"path": path, "headers": headers, "body": json.loads(body)})
+        if self.script:
+            return self.script.pop(0)
+        if path != "/api/v1/statements":
+            return 404, {"message": "Not Found"}, {}
+        if headers.get("authorization") != f"Bearer {TOKEN}":
+            return 401, {"message": "Unauthenticated."}, {}
+        puids = [s["puid"] for s in json.loads(body)["statements"]]
+        repeated = sorted({p for p in puids if puids.count(p) > 1 or p in self.known_puids})
+        if repeated:
+            message = "The platform identifier(s) are not all unique within this call."
+            return 422, {"message": message, "errors": {"puid": [message],
+                                                         "existing_puids": repeated}}, {}  # fmt: skip
+        self.known_puids.update(puids)
+        created = [{"puid": p, "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, p)),
+                    "created_at": "2026-03-02 10:00:00"} for p in puids]  # fmt: skip
+        return 201, {"statements": created}, {}
+
+
+@pytest.fixture
+def database() -> Iterator[FakeDatabase]:
+    state = FakeDatabase()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("content-length", "0")))
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            status, payload, extra = state.answer(self.path, headers, body)
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            for name, value in extra.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def client() -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=5) as c:
+        yield c
+
+
+def statement(puid: str) -> dict[str, object]:
+    return {
+        "decision_visibility": ["DECISION_VISIBILITY_CONTENT_REMOVED"],
+        "decision_ground": "DECISION_GROUND_INCOMPATIBLE_CONTENT",
+        "incompatible_content_ground": "Community guidelines, Hate",
+        "incompatible_content_explanation": "Attacks people for a protected characteristic.",
+        "category": "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH",
+        "content_type": ["CONTENT_TYPE_TEXT"],
+        "territorial_scope": ["DE"],
+        "content_date": "2026-03-01",
+        "application_date": "2026-03-02",
+        "decision_facts": "A post calling a group vermin.",
+        "source_type": "SOURCE_ARTICLE_16",
+        "automated_detection": "No",
+        "automated_decision": "AUTOMATED_DECISION_NOT_AUTOMATED",
+        "puid": puid,
+    }
+
+
+def test_a_created_batch_gives_the_databases_id_for_each_puid(
+    database: FakeDatabase, client: httpx.Client
+) -> None:
+    batch = [statement("wf-CASE-000001-1"), statement("wf-CASE-000002-2")]
+    result = submit_batch(batch, base_url=database.url + "/", token=TOKEN, client=client)
+    assert result.outcome == "created" and result.status == 201
+    assert set(result.ids) == {"wf-CASE-000001-1", "wf-CASE-000002-2"}
+    assert result.ids["wf-CASE-000001-1"] == str(uuid.uuid5(uuid.NAMESPACE_URL, "wf-CASE-000001-1"))
+    sent = database.requests[0]
+    assert sent["path"] == "/api/v1/statements"
+    assert sent["headers"]["authorization"] == f"Bearer {TOKEN}"
+    assert sent["headers"]["accept"] == "application/json"
+    assert sent["body"] == {"statements": batch}
+
+
+def test_sending_a_puid_again_is_a_duplicate_not_a_retry(
+    database: FakeDatabase, client: httpx.Client
+) -> None:
+    submit_batch([statement("wf-1")], base_url=database.url, token=TOKEN, client=client)
+    result = submit_batch(
+        [statement("wf-1"), statement("wf-2")], base_url=database.url, token=TOKEN, client=client
+    )
+    assert result.outcome == "duplicate_puid" and result.status == 422
+    assert result.duplicate_puids == ("wf-1",)
+    assert not result.retryable
+
+
+def test_a_puid_repeated_within_the_batch_is_refused(
+    database: FakeDatabase, client: httpx.Client
+) -> None:
+    result = submit_batch(
+        [statement("wf-7"), statement("wf-7")], base_url=database.url, token=TOKEN, client=client
+    )
+    assert result.outcome == "duplicate_puid"
+    assert result.duplicate_puids == ("wf-7",)
+
+
+def test_failing_fields_are_given_per_statement(
+    database: FakeDatabase, client: httpx.Client
+) -> None:
+    errors = {
+        "statement_0": {"decision_ground": ["The selected decision ground is invalid."]},
+        "statement_2": {"decision_provision": ["The selected decision provision is invalid."]},
+    }
+    database.script.append((422, {"errors": errors}, {}))
+    batch = [statement(f"wf-{i}") for i in range(3)]
+    result = submit_batch(batch, base_url=database.url, token=TOKEN, client=client)
+    assert result.outcome == "invalid" and not result.retryable
+    assert result.errors == errors
+
+
+def test_too_many_requests_is_retryable_after_the_servers_delay(
+    database: FakeDatabase, client: httpx.Client
+) -> None:
+    database.script.append((429, {"message": "Too Many Attempts."}, {"Retry-After": "7"}))
+    result = submit_batch([statement("wf-1")], base_url=database.url, token=TOKEN, client=client)
+    assert result.outcome == "retry" and result.retryable and result.status == 429
+    assert result.retry_after == 7.0
+    assert result.message == "Too Many Attempts."
+
+
+def test_a_retry_after_date_is_given_as_a_moment(
+    database: FakeDatabase, client: httpx.Client
+) -> None:
+    database.script.append((503, {}, {"Retry-After": "Mon, 02 Mar 2026 10:05:00 GMT"}))
+    result = submit_batch([statement("wf-1")], base_url=database.url, token=TOKEN, client=client)
+    assert result.retryable and result.retry_after is None
+    assert result.retry_at == datetime(2026, 3, 2, 10, 5, tzinfo=UTC)
+
+
+def test_a_server_error_is_retryable(database: FakeDatabase, client: httpx.Client) -> None:
+    database.script.append((500, {"message": "Server Error"}, {}))
+    result = submit_batch([statement("wf-1")], base_url=database.url, token=TOKEN, client=client)
+    assert result.outcome == "retry" and result.status == 500
+    assert database.known_puids == set()  # nothing was created
+
+
+def test_a_bad_token_is_refused_and_not_retried(
+    database: FakeDatabase, client: httpx.Client
+) -> None:
+    result = submit_batch([statement("wf-1")], base_url=database.url, token="old", client=client)
+    assert result.outcome == "refused" and result.status == 401
+    assert not result.retryable
+    assert result.message == "Unauthenticated."
+
+
+def test_an_unreachable_database_is_retryable(client: httpx.Client) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = submit_batch(
+        [statement("wf-1")], base_url=f"http://127.0.0.1:{port}", token=TOKEN, client=client
+    )
+    assert result.outcome == "retry" and result.status is None
+    assert "could not reach" in result.message
+
+
+@pytest.mark.parametrize("size", [0, 101])
+def test_a_batch_outside_one_to_a_hundred_is_not_sent(
+    size: int, database: FakeDatabase, client: httpx.Client
+) -> None:
+    with pytest.raises(ValueError, match="1 to 100"):
+        submit_batch([statement(f"wf-{i}") for i in range(size)], base_url=database.url,
+                     token=TOKEN, client=client)  # fmt: skip
+    assert database.requests == []
