@@ -19,6 +19,10 @@ from watchfloor.cases.api import router as cases_router
 from watchfloor.cases.evidence_pages import router as evidence_pages
 from watchfloor.cases.hold_pages import router as hold_pages
 from watchfloor.cases.pages import router as case_pages
+from watchfloor.compliance.api import router as obligations_router
+from watchfloor.compliance.pages import router as legal_pages
+from watchfloor.compliance.sor_api import router as statements_router
+from watchfloor.compliance.sor_pages import router as statement_pages
 from watchfloor.http_errors import RequestGuard, install
 from watchfloor.incidents.api import router as incidents_router
 from watchfloor.incidents.pages import router as incident_pages
@@ -94,6 +98,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         quality_router,
         calibration_router,
         insights_router,
+        obligations_router,
+        statements_router,
         # The console: server-rendered pages for people, beside the API.
         floor_pages,
         auth_pages,
@@ -108,6 +114,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         calibration_pages,
         insights_pages,
         report_pages,
+        legal_pages,
+        statement_pages,
         metrics_router,
     ):
         app.include_router(router)

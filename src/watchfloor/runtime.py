@@ -10,6 +10,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from watchfloor.cases.replies import ReplyConfig, load_replies
 from watchfloor.clock import Clock, SystemClock
+from watchfloor.compliance.obligations import ObligationsConfig, load_obligations
+from watchfloor.compliance.transparency_config import (
+    TransparencyConfig,
+    load_transparency_config,
+)
 from watchfloor.db import make_engine, make_sessionmaker
 from watchfloor.incidents.config import IncidentConfig, load_incidents
 from watchfloor.oncall.config import OncallConfig, Pager, load_oncall
@@ -34,6 +39,8 @@ class Config:
     replies: ReplyConfig
     incidents: IncidentConfig
     quality: QualityConfig
+    obligations: ObligationsConfig
+    transparency: TransparencyConfig
 
 
 def load_config(settings: Settings) -> Config:
@@ -63,6 +70,8 @@ def load_config(settings: Settings) -> Config:
             harm_areas=set(taxonomy.area_ids),
             priorities={p.label for p in Priority},
         ),
+        obligations=load_obligations(settings.config_dir, taxonomy),
+        transparency=load_transparency_config(settings.config_dir / "transparency.yaml", taxonomy),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -12,6 +13,8 @@ from datetime import timedelta
 from watchfloor import logs
 from watchfloor.audit import service as audit
 from watchfloor.auth import login_sessions
+from watchfloor.compliance import service as legal_clocks
+from watchfloor.compliance import sor_service as statements
 from watchfloor.db import session_scope
 from watchfloor.incidents import updates as incident_updates
 from watchfloor.insights import rollup as insights_rollup
@@ -79,6 +82,24 @@ JOBS: list[Job] = [
         "Record SLA warnings and breaches; mark breached cases escalated, notify the lead, page "
         "on-call for P0/P1.",
         lambda rt: sla_flows.sweep_once(rt.sessions, rt.clock, rt.pager, sla=rt.config.sla),
+    ),
+    Job(
+        "legal-clocks",
+        "Record legal obligations' warnings and breaches (config/obligations.yaml), each once, "
+        "with an outbox event; holds and windows that ran out are marked expired.",
+        lambda rt: legal_clocks.sweep_once(rt.sessions, rt.clock, rt.config.obligations),
+    ),
+    Job(
+        "statements-of-reasons",
+        "Build the DSA statement of reasons of each new restricting decision, check it against the "
+        "Transparency Database's rules, and send those that pass in batches (with the token named "
+        "in config/transparency.yaml; without it they wait).",
+        lambda rt: statements.work(
+            rt.sessions,
+            rt.clock,
+            mapping=rt.config.transparency,
+            token=os.environ.get(rt.config.transparency.database.token_env),
+        ),
     ),
     Job(
         "coverage-gaps",

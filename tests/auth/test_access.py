@@ -109,6 +109,11 @@ FORBIDDEN_ROLE: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/insights/clusters"): "analyst",
     ("GET", "/api/v1/insights/metrics"): "analyst",
     ("GET", "/api/v1/insights/export"): "analyst",
+    ("GET", "/api/v1/compliance/obligations"): "analyst",
+    ("GET", "/api/v1/cases/{key}/obligations"): "viewer",
+    ("POST", "/api/v1/cases/{key}/obligations"): "analyst",
+    ("POST", "/api/v1/cases/{key}/obligations/{obligation_row}/steps"): "viewer",
+    ("GET", "/api/v1/cases/{key}/statements"): "analyst",
 }
 # Opened without a bearer token: a password login, and URLs carrying a signed, expiring token
 # (calendar apps send no headers; a person woken by a page acknowledges from the message).
@@ -140,6 +145,7 @@ SAMPLE = {
     "{calibration_id}": "1",
     "{item_id}": "1",
     "{golden_id}": "1",
+    "{obligation_row}": "1",
 }
 
 

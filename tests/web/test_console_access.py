@@ -88,6 +88,8 @@ REFUSED: dict[tuple[str, str], str | None] = {
     ("GET", "/insights/metrics"): "analyst",
     ("GET", "/insights/report"): "analyst",
     ("GET", "/insights/report/download"): "analyst",
+    ("GET", "/legal"): "analyst",
+    ("GET", "/cases/{key}/statements"): "analyst",
 }
 # Not behind a console sign-in: /healthz answers anyone (up or down only); /metrics checks its own
 # token or a loopback caller (tests/test_metrics.py).

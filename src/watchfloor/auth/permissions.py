@@ -42,6 +42,9 @@ class Permission(StrEnum):
     QUALITY_REVIEW = "quality:review"  # the QA queue, blind reviews and agreement tables
     QUALITY_MANAGE = "quality:manage"  # adjudicate disagreements, settle disputed feedback
     INSIGHTS_READ = "insights:read"  # trends, spikes, clusters and automation opportunities
+    LEGAL_CLOCKS_READ = "legal_clocks:read"  # a case's legal obligations and their clocks
+    LEGAL_CLOCKS = "legal_clocks:manage"  # every open legal clock; start them, record their steps
+    STATEMENTS_READ = "statements:read"  # DSA statements of reasons, as sent and as refused
 
 
 P = Permission
@@ -56,6 +59,8 @@ _WORK |= {P.ONCALL_READ, P.PAGES_RESPOND}
 # Everyone on the floor sees the incidents; an analyst on shift declares one and may command it.
 _READ |= {P.INCIDENTS_READ}
 _WORK |= {P.INCIDENTS_READ, P.INCIDENTS_MANAGE}
+# Those who work a case see the legal clocks it carries; legal and leads keep them.
+_WORK |= {P.LEGAL_CLOCKS_READ}
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ANALYST: frozenset(_WORK),
@@ -71,13 +76,15 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             P.QUALITY_REVIEW,
             P.QUALITY_MANAGE,
             P.INSIGHTS_READ,
+            P.LEGAL_CLOCKS,
+            P.STATEMENTS_READ,
         }
     ),
     Role.QA: frozenset(
         _READ
         | {P.EVIDENCE_READ, P.AUDIT_READ, P.HASH_LISTS_READ, P.QUALITY_REVIEW, P.INSIGHTS_READ}
     ),
-    Role.LEGAL: frozenset(_WORK | {P.AUDIT_READ, P.LEGAL_HOLDS}),
+    Role.LEGAL: frozenset(_WORK | {P.AUDIT_READ, P.LEGAL_HOLDS, P.LEGAL_CLOCKS, P.STATEMENTS_READ}),
     Role.ADMIN: frozenset(set(Permission)),
     Role.VIEWER: frozenset(_READ),
     Role.INTAKE: frozenset({P.REPORTS_CREATE}),

@@ -1,5 +1,6 @@
-"""What quality review reads of the team's decisions: each decision with the case facts that
-sampling weighs (priority, harm area, region, triage's suggestion, how fast it was decided)."""
+"""What other rooms read of the team's decisions: each decision with the case facts that quality
+sampling weighs (priority, harm area, region, triage's suggestion, how fast it was decided), and
+the actions a decision ordered (a statement of reasons says what was restricted)."""
 
 from __future__ import annotations
 
@@ -165,3 +166,17 @@ def outcomes_between(session: Session, *, start: datetime, end: datetime) -> lis
         )
         for r in rows
     ]
+
+
+def action_kinds(session: Session, *, decision_ids: Sequence[int]) -> dict[int, list[str]]:
+    """decision id → the kinds of the actions it ordered, in the order they were recorded."""
+    found: dict[int, list[str]] = {}
+    for start in range(0, len(decision_ids), 1000):
+        chunk = list(decision_ids[start : start + 1000])
+        for decision_id, kind in session.execute(
+            select(Action.decision_id, Action.kind)
+            .where(Action.decision_id.in_(chunk))
+            .order_by(Action.id)
+        ):
+            found.setdefault(decision_id, []).append(kind)
+    return found

@@ -22,6 +22,8 @@ EventType = Literal[
     "incident.role_assigned",
     "incident.update",
     "incident.update_due",
+    "obligation.warning",
+    "obligation.breached",
 ]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 
@@ -46,6 +48,10 @@ DESCRIPTIONS: dict[str, str] = {
     "incident.update": "A stakeholder update, sent to the incident's own channels only.",
     "incident.update_due": "An incident missed its severity's update cadence: the commander is "
     "reminded, once per missed update.",
+    "obligation.warning": "A legal obligation's clock reached its warning time "
+    "(config/obligations.yaml warn_before): once per due time.",
+    "obligation.breached": "A legal obligation fell due unmet: the case, the law's citation and "
+    "who had to be told; once per due time.",
 }
 
 
