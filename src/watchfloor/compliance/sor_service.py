@@ -64,7 +64,8 @@ def prepare(
     session: Session, clock: Clock, *, mapping: TransparencyConfig, limit: int = 500
 ) -> Prepared:
     """Build and check the statements of up to ``limit`` decisions taken since the last run."""
-    mark = session.get(StatementWatermark, "decisions")
+    # Locked: two workers never read the same decisions (the second waits, then reads on).
+    mark = session.get(StatementWatermark, "decisions", with_for_update=True)
     if mark is None:
         mark = StatementWatermark(name="decisions", last_decision_id=0)
         session.add(mark)
