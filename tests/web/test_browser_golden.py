@@ -55,7 +55,10 @@ def test_a_lead_marks_a_case_golden_and_an_analyst_gets_an_ordinary_copy(
     main = p.locator("main")
     expect(main.get_by_role("heading", name="Decisions")).to_be_visible()
     text = main.inner_text()
-    assert "golden" not in text.lower() and key not in text
+    # Nothing says "golden" (demo account handles such as golden.trader2010 may appear among
+    # linked subjects: a handle is not a tell) and nothing names the original.
+    assert not re.search(r"(?<![\w.])golden(?![\w.])", text, re.IGNORECASE), text
+    assert "GOLD-" not in text and key not in text
     expect(main.get_by_text("Not decided yet.")).to_be_visible()
 
     p.context.clear_cookies()
