@@ -21,9 +21,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import cpu_yardstick
-from watchfloor.compliance.statement_rules import validate_batch, validate_statement
-from watchfloor.compliance.statements import EnforcementDecision, build_statement, user_statement
-from watchfloor.compliance.transparency_config import load_transparency_config
+from watchfloor.compliance.statements.build import (
+    EnforcementDecision,
+    build_statement,
+    user_statement,
+)
+from watchfloor.compliance.statements.config import load_transparency_config
+from watchfloor.compliance.statements.rules import validate_batch, validate_statement
 from watchfloor.triage.taxonomy import load_taxonomy
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"

@@ -19,10 +19,10 @@ from watchfloor.cases.api import router as cases_router
 from watchfloor.cases.evidence_pages import router as evidence_pages
 from watchfloor.cases.hold_pages import router as hold_pages
 from watchfloor.cases.pages import router as case_pages
-from watchfloor.compliance.api import router as obligations_router
-from watchfloor.compliance.pages import router as legal_pages
-from watchfloor.compliance.sor_api import router as statements_router
-from watchfloor.compliance.sor_pages import router as statement_pages
+from watchfloor.compliance.clocks.api import router as obligations_router
+from watchfloor.compliance.clocks.pages import router as legal_pages
+from watchfloor.compliance.statements.api import router as statements_router
+from watchfloor.compliance.statements.pages import router as statement_pages
 from watchfloor.http_errors import RequestGuard, install
 from watchfloor.incidents.api import router as incidents_router
 from watchfloor.incidents.pages import router as incident_pages

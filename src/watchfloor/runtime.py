@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from watchfloor.cases.replies import ReplyConfig, load_replies
 from watchfloor.clock import Clock, SystemClock
-from watchfloor.compliance.obligations import ObligationsConfig, load_obligations
-from watchfloor.compliance.transparency_config import (
+from watchfloor.compliance.clocks.obligations import ObligationsConfig, load_obligations
+from watchfloor.compliance.statements.config import (
     TransparencyConfig,
     load_transparency_config,
 )

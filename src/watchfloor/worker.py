@@ -13,8 +13,8 @@ from datetime import timedelta
 from watchfloor import logs
 from watchfloor.audit import service as audit
 from watchfloor.auth import login_sessions
-from watchfloor.compliance import service as legal_clocks
-from watchfloor.compliance import sor_service as statements
+from watchfloor.compliance.clocks import service as legal_clocks
+from watchfloor.compliance.statements import service as statements
 from watchfloor.db import session_scope
 from watchfloor.incidents import updates as incident_updates
 from watchfloor.insights import rollup as insights_rollup

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from watchfloor.compliance.legal_clocks import (
+from watchfloor.compliance.clocks.legal_clocks import (
     ClockRefused,
     History,
     Pause,
@@ -20,7 +20,7 @@ from watchfloor.compliance.legal_clocks import (
     read,
     soonest_first,
 )
-from watchfloor.compliance.obligations import Obligation, load_obligations
+from watchfloor.compliance.clocks.obligations import Obligation, load_obligations
 
 CONFIG = load_obligations(Path(__file__).resolve().parents[2] / "config")
 GDPR = CONFIG.get("gdpr_12_3_request")

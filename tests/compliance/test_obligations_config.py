@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from watchfloor.compliance.obligations import CaseFacts, ObligationsConfig, load_obligations
+from watchfloor.compliance.clocks.obligations import CaseFacts, ObligationsConfig, load_obligations
 from watchfloor.errors import ConfigError
 from watchfloor.triage.taxonomy import Priority, Taxonomy, load_taxonomy
 

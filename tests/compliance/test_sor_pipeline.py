@@ -19,10 +19,10 @@ from tests.conftest import Person
 from tests.factories import report
 from watchfloor.audit.models import AuditEvent
 from watchfloor.clock import SettableClock
-from watchfloor.compliance import sor_service
-from watchfloor.compliance.sor_models import StatementOfReasons
-from watchfloor.compliance.statement_rules import validate_statement
-from watchfloor.compliance.transparency_config import TransparencyConfig, load_transparency_config
+from watchfloor.compliance.statements import service as sor_service
+from watchfloor.compliance.statements.config import TransparencyConfig, load_transparency_config
+from watchfloor.compliance.statements.models import StatementOfReasons
+from watchfloor.compliance.statements.rules import validate_statement
 from watchfloor.db import session_scope
 from watchfloor.runtime import Runtime
 

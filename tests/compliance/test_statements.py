@@ -10,22 +10,18 @@ from typing import Any
 
 import pytest
 
-from watchfloor.compliance.statement_rules import (
-    ARRAY_FIELDS,
-    KNOWN_FIELDS,
-    validate_batch,
-    validate_statement,
-)
-from watchfloor.compliance.statements import (
+from watchfloor.compliance.statements.build import (
     EnforcementDecision,
     StatementNotDue,
     build_statement,
     user_statement,
 )
-from watchfloor.compliance.transparency_config import (
+from watchfloor.compliance.statements.config import (
     TransparencyConfig,
     load_transparency_config,
 )
+from watchfloor.compliance.statements.rules import validate_batch, validate_statement
+from watchfloor.compliance.statements.vocabulary import ARRAY_FIELDS, KNOWN_FIELDS
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "transparency.yaml"
 

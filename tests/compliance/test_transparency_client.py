@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.compliance.conftest import TOKEN, FakeDatabase
-from watchfloor.compliance.transparency_client import submit_batch
+from watchfloor.compliance.statements.client import submit_batch
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ from typing import get_args
 import pytest
 
 from watchfloor.cases.schemas import ActionKind
-from watchfloor.compliance.statement_rules import CATEGORIES
-from watchfloor.compliance.transparency_config import (
+from watchfloor.compliance.statements.config import (
     TransparencyConfig,
     load_transparency_config,
 )
+from watchfloor.compliance.statements.vocabulary import CATEGORIES
 from watchfloor.errors import ConfigError
 from watchfloor.triage.taxonomy import Taxonomy, load_taxonomy
 

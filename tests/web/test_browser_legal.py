@@ -13,7 +13,7 @@ import pytest
 from tests.web.browser import axe_violations, shot
 from tests.web.test_browser_qa import sign_in
 from watchfloor.cases import service as cases
-from watchfloor.compliance import service as obligations
+from watchfloor.compliance.clocks import service as obligations
 from watchfloor.db import session_scope
 from watchfloor.runtime import Runtime
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tests.web.browser import axe_violations, shot
 from tests.web.test_browser_qa import sign_in
 from watchfloor.cases.schemas import case_key
-from watchfloor.compliance.sor_models import StatementOfReasons
+from watchfloor.compliance.statements.models import StatementOfReasons
 from watchfloor.db import session_scope
 from watchfloor.runtime import Runtime
 from watchfloor.worker import JOBS

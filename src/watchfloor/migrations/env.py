@@ -8,8 +8,8 @@ from sqlalchemy import Connection
 import watchfloor.audit.models
 import watchfloor.auth.models
 import watchfloor.cases.models
-import watchfloor.compliance.models
-import watchfloor.compliance.sor_models
+import watchfloor.compliance.clocks.models
+import watchfloor.compliance.statements.models
 import watchfloor.incidents.models
 import watchfloor.insights.models
 import watchfloor.intake.models

@@ -1,7 +1,7 @@
 """Statements of reasons (DSA Art. 17 and 24(5)) built from a decision: the JSON the DSA
 Transparency Database takes, and the plain-language text the affected user receives.
 
-Pure: no database, no clock. Validation rules live in statement_rules.py.
+Pure: no database, no clock. Validation rules live in rules.py.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-from watchfloor.compliance import statement_rules as rules
-from watchfloor.compliance.transparency_config import Redress, Restriction, TransparencyConfig
+from watchfloor.compliance.statements import vocabulary
+from watchfloor.compliance.statements.config import Redress, Restriction, TransparencyConfig
 
 Automation = Literal["fully", "partially", "none"]
 _AUTOMATED_DECISION = {
@@ -28,9 +28,9 @@ _END_FIELD = {
     "decision_account": "end_date_account_restriction",
 }
 _SEVERITY = {
-    "decision_monetary": rules.DECISION_MONETARIES,
-    "decision_provision": rules.DECISION_PROVISIONS,
-    "decision_account": rules.DECISION_ACCOUNTS,
+    "decision_monetary": vocabulary.DECISION_MONETARIES,
+    "decision_provision": vocabulary.DECISION_PROVISIONS,
+    "decision_account": vocabulary.DECISION_ACCOUNTS,
 }
 
 
@@ -146,7 +146,9 @@ def _decision_fields(
                 out[name] = value
             ends.setdefault(name, []).append(ends_on)
     if visibility:
-        out["decision_visibility"] = [v for v in rules.DECISION_VISIBILITIES if v in visibility]
+        out["decision_visibility"] = [
+            v for v in vocabulary.DECISION_VISIBILITIES if v in visibility
+        ]
     if "DECISION_VISIBILITY_OTHER" in visibility:
         out["decision_visibility_other"] = "; ".join(texts["decision_visibility_other"])
     if out.get("decision_monetary") == "DECISION_MONETARY_OTHER":
@@ -169,11 +171,11 @@ def _ground_fields(decision: EnforcementDecision, mapping: TransparencyConfig) -
         if rule.keyword_other:
             out["category_specification_other"] = rule.keyword_other
     if rule.ground == "illegal":
-        out["decision_ground"] = rules.ILLEGAL
+        out["decision_ground"] = vocabulary.ILLEGAL
         out["illegal_content_legal_ground"] = decision.legal_ground or rule.legal_ground
         out["illegal_content_explanation"] = rule.explanation
     else:
-        out["decision_ground"] = rules.INCOMPATIBLE
+        out["decision_ground"] = vocabulary.INCOMPATIBLE
         out["incompatible_content_ground"] = rule.terms_ground
         out["incompatible_content_explanation"] = rule.explanation
         if rule.also_illegal is not None:
@@ -188,7 +190,7 @@ def _language(tag: str | None) -> str | None:
     if not tag:
         return None
     primary = tag.strip().split("-")[0].split("_")[0].upper()
-    return primary if primary in rules.LANGUAGES else None
+    return primary if primary in vocabulary.LANGUAGES else None
 
 
 # ---- the statement the affected user receives ----------------------------------------------
@@ -236,7 +238,7 @@ def user_statement(
     lines += [f"- We {m}." for m in _measures(s)]
     lines.append(f"This applies from {s.get('application_date')} in {_scope(s)}.")
     lines += ["", "Why"]
-    if s.get("decision_ground") == rules.ILLEGAL:
+    if s.get("decision_ground") == vocabulary.ILLEGAL:
         lines.append(
             f"We found the content illegal under: {s.get('illegal_content_legal_ground')}."
         )
@@ -285,9 +287,9 @@ def _until(s: Mapping[str, object], name: str) -> str:
 def _scope(s: Mapping[str, object]) -> str:
     raw = s.get("territorial_scope")
     scope = set(raw) if isinstance(raw, list) else set()
-    if scope == set(rules.EEA_COUNTRIES):
+    if scope == set(vocabulary.EEA_COUNTRIES):
         return "the whole European Economic Area"
-    if scope == set(rules.EU_COUNTRIES):
+    if scope == set(vocabulary.EU_COUNTRIES):
         return "the whole European Union"
     return ", ".join(sorted(scope)) or "the countries where our service is offered"
 

@@ -1,5 +1,5 @@
 """Compliance tables: the legal obligations a case carries, each with the facts its clock is
-computed from (compliance/legal_clocks.py), and the pauses of those clocks."""
+computed from (compliance/clocks/legal_clocks.py), and the pauses of those clocks."""
 
 from __future__ import annotations
 

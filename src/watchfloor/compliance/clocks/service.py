@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from watchfloor.audit import service as audit
 from watchfloor.cases.schemas import case_key
 from watchfloor.clock import Clock
-from watchfloor.compliance.legal_clocks import CLOSED_STATES, ClockRefused, Pause, read
-from watchfloor.compliance.models import CaseObligation, CaseObligationPause
-from watchfloor.compliance.obligations import Obligation, ObligationsConfig
-from watchfloor.compliance.readings import (
+from watchfloor.compliance.clocks.legal_clocks import CLOSED_STATES, ClockRefused, Pause, read
+from watchfloor.compliance.clocks.models import CaseObligation, CaseObligationPause
+from watchfloor.compliance.clocks.obligations import Obligation, ObligationsConfig
+from watchfloor.compliance.clocks.readings import (
     Carried,
     about,
     carried,

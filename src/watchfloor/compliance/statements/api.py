@@ -1,5 +1,5 @@
 """Statement-of-reasons routes: what a case's decisions were told to the DSA Transparency
-Database and to the user, with the validation result. The logic is sor_service.py's."""
+Database and to the user, with the validation result. The logic is service.py's."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pydantic import BaseModel
 
 from watchfloor.auth.permissions import Permission
 from watchfloor.cases import service as cases
-from watchfloor.compliance import sor_service
-from watchfloor.compliance.sor_models import StatementOfReasons
+from watchfloor.compliance.statements import service as sor_service
+from watchfloor.compliance.statements.models import StatementOfReasons
 from watchfloor.deps import DbSession, require
 from watchfloor.http_errors import responses
 

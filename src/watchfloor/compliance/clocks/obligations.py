@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
 from dateutil.relativedelta import relativedelta
 from pydantic import (
@@ -27,44 +27,27 @@ from pydantic import (
     model_validator,
 )
 
+from watchfloor.compliance.clocks.vocabulary import (
+    AUDIENCES,
+    JURISDICTIONS,
+    PAUSE_REASONS,
+    REPORTER_KINDS,
+    REQUEST_TYPES,
+    START_EVENTS,
+    AudienceName,
+    FollowUpAction,
+    JurisdictionName,
+    Kind,
+    PauseReasonName,
+    RequestTypeName,
+    StartEventName,
+)
 from watchfloor.configfile import load_yaml_model, parse_duration
 from watchfloor.incidents.config import Severity
 from watchfloor.intake.schemas import ReporterKind
 from watchfloor.triage.taxonomy import Priority, Taxonomy
 
 ZERO = timedelta(0)
-
-# The names the YAML may use, one vocabulary each (kept compact: one name per line says less).
-# fmt: off
-JurisdictionName = Literal["EU", "US", "UK"]
-StartEventName = Literal[
-    "notice_received", "decision_made", "decision_notified", "restriction_applied",
-    "appeal_received", "threat_to_life_suspected", "request_received", "breach_aware",
-    "csam_apparent", "cybertip_reported", "preservation_requested", "emergency_request_received",
-    "legal_process_served", "ncii_removal_requested", "production_order_received",
-    "preservation_order_received",
-]
-AudienceName = Literal[
-    "notifier", "affected_user", "complainant", "requester", "authority",
-    "supervisory_authority", "ncmec", "commission_database",
-]
-RequestTypeName = Literal[
-    "dsa_notice", "gdpr_access", "gdpr_erasure", "gdpr_rectification", "gdpr_restriction",
-    "gdpr_portability", "gdpr_objection", "us_preservation", "us_emergency_disclosure",
-    "us_subpoena", "us_court_order", "us_warrant", "ncii_removal", "eu_epoc",
-    "eu_epoc_emergency", "eu_epoc_pr",
-]
-# fmt: on
-PauseReasonName = Literal["awaiting_requester_identity"]
-FollowUpAction = Literal["open_incident", "start_obligation", "remove_hash_matches", "legal_hold"]
-Kind = Literal["deadline", "hold", "window"]
-
-JURISDICTIONS: tuple[str, ...] = get_args(JurisdictionName)
-START_EVENTS: tuple[str, ...] = get_args(StartEventName)
-AUDIENCES: tuple[str, ...] = get_args(AudienceName)
-REQUEST_TYPES: tuple[str, ...] = get_args(RequestTypeName)
-PAUSE_REASONS: tuple[str, ...] = get_args(PauseReasonName)
-REPORTER_KINDS: tuple[str, ...] = get_args(ReporterKind)
 
 
 def _one_of(what: str, known: tuple[str, ...]) -> BeforeValidator:

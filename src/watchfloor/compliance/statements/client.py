@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import httpx
 
-from watchfloor.compliance.statement_rules import MAX_BATCH
+from watchfloor.compliance.statements.vocabulary import MAX_BATCH
 
 Outcome = Literal["created", "invalid", "duplicate_puid", "retry", "refused"]
 

@@ -21,16 +21,17 @@ from watchfloor.audit import service as audit
 from watchfloor.cases import decided
 from watchfloor.cases.schemas import case_key
 from watchfloor.clock import Clock
-from watchfloor.compliance.sor_models import StatementOfReasons, StatementWatermark
-from watchfloor.compliance.statement_rules import EEA_COUNTRIES, validate_statement
-from watchfloor.compliance.statements import (
+from watchfloor.compliance.statements.build import (
     EnforcementDecision,
     build_statement,
     needs_statement,
     user_statement,
 )
-from watchfloor.compliance.transparency_client import BatchResult, submit_batch
-from watchfloor.compliance.transparency_config import TransparencyConfig
+from watchfloor.compliance.statements.client import BatchResult, submit_batch
+from watchfloor.compliance.statements.config import TransparencyConfig
+from watchfloor.compliance.statements.models import StatementOfReasons, StatementWatermark
+from watchfloor.compliance.statements.rules import validate_statement
+from watchfloor.compliance.statements.vocabulary import EEA_COUNTRIES
 from watchfloor.db import session_scope
 from watchfloor.intake import origins
 

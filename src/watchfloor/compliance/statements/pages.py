@@ -1,6 +1,6 @@
 """The console's statements-of-reasons preview (/cases/{key}/statements): each decision's
 statement as the Transparency Database and the user receive it, with its validation result.
-The logic is sor_service.py's."""
+The logic is service.py's."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from watchfloor.auth.permissions import Permission
 from watchfloor.cases import service as cases
-from watchfloor.compliance import sor_service
+from watchfloor.compliance.statements import service as sor_service
 from watchfloor.deps import DbSession
 from watchfloor.web.console import Visitor, page_for, render
 

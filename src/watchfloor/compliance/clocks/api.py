@@ -1,5 +1,5 @@
 """Obligation routes: the open legal clocks of every case, a case's obligations, starting one
-and recording what happens to it. The logic is compliance/service.py's."""
+and recording what happens to it. The logic is compliance/clocks/service.py's."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from watchfloor.auth.permissions import Permission
 from watchfloor.cases import service as cases
-from watchfloor.compliance import service
-from watchfloor.compliance.readings import carried, pauses_of, to_out
-from watchfloor.compliance.schemas import ObligationOut, StartIn, StepIn
+from watchfloor.compliance.clocks import service
+from watchfloor.compliance.clocks.readings import carried, pauses_of, to_out
+from watchfloor.compliance.clocks.schemas import ObligationOut, StartIn, StepIn
 from watchfloor.deps import ClockDep, CurrentUser, DbSession, IdPath, RuntimeDep, require
 from watchfloor.http_errors import responses
 

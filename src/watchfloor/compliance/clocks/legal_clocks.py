@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from watchfloor.compliance.obligations import Obligation, Span
+from watchfloor.compliance.clocks.obligations import Obligation, Span
 from watchfloor.errors import Invalid
 from watchfloor.sla.clocks import ALWAYS, Interval, add, merge
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from watchfloor.cases.schemas import case_key
-from watchfloor.compliance.legal_clocks import (
+from watchfloor.compliance.clocks.legal_clocks import (
     ClockRefused,
     History,
     Pause,
@@ -21,9 +21,9 @@ from watchfloor.compliance.legal_clocks import (
     read,
     soonest_first,
 )
-from watchfloor.compliance.models import CaseObligation, CaseObligationPause
-from watchfloor.compliance.obligations import Obligation, ObligationsConfig
-from watchfloor.compliance.schemas import ObligationOut, PauseOut
+from watchfloor.compliance.clocks.models import CaseObligation, CaseObligationPause
+from watchfloor.compliance.clocks.obligations import Obligation, ObligationsConfig
+from watchfloor.compliance.clocks.schemas import ObligationOut, PauseOut
 from watchfloor.errors import Invalid
 
 log = logging.getLogger("watchfloor.compliance")

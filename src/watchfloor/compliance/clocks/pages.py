@@ -1,5 +1,5 @@
 """The console's legal view (/legal): every open legal clock, soonest due first, with its state,
-due time in UTC, time left, the law and the case. The logic is compliance/service.py's."""
+due time in UTC, time left, the law and the case. The logic is compliance/clocks/service.py's."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from watchfloor.auth.permissions import Permission
-from watchfloor.compliance import service
-from watchfloor.compliance.readings import Carried, seconds_left
+from watchfloor.compliance.clocks import service
+from watchfloor.compliance.clocks.readings import Carried, seconds_left
 from watchfloor.deps import DbSession, RuntimeDep
 from watchfloor.web.console import Visitor, page_for, render
 from watchfloor.web.display import duration

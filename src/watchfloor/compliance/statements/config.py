@@ -24,7 +24,7 @@ from pydantic import (
 )
 
 from watchfloor.cases.schemas import ActionKind
-from watchfloor.compliance import statement_rules as rules
+from watchfloor.compliance.statements import vocabulary
 from watchfloor.configfile import load_yaml_model
 from watchfloor.triage.taxonomy import Taxonomy
 
@@ -40,13 +40,13 @@ def _one_of(allowed: Collection[str], what: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-Category = Annotated[str, _one_of(rules.CATEGORIES, "category")]
-Keyword = Annotated[str, _one_of(rules.KEYWORDS, "category_specification keyword")]
-Visibility = Annotated[str, _one_of(rules.DECISION_VISIBILITIES, "decision_visibility")]
-Monetary = Annotated[str, _one_of(rules.DECISION_MONETARIES, "decision_monetary")]
-Provision = Annotated[str, _one_of(rules.DECISION_PROVISIONS, "decision_provision")]
-Account = Annotated[str, _one_of(rules.DECISION_ACCOUNTS, "decision_account")]
-SourceType = Annotated[str, _one_of(rules.SOURCE_TYPES, "source_type")]
+Category = Annotated[str, _one_of(vocabulary.CATEGORIES, "category")]
+Keyword = Annotated[str, _one_of(vocabulary.KEYWORDS, "category_specification keyword")]
+Visibility = Annotated[str, _one_of(vocabulary.DECISION_VISIBILITIES, "decision_visibility")]
+Monetary = Annotated[str, _one_of(vocabulary.DECISION_MONETARIES, "decision_monetary")]
+Provision = Annotated[str, _one_of(vocabulary.DECISION_PROVISIONS, "decision_provision")]
+Account = Annotated[str, _one_of(vocabulary.DECISION_ACCOUNTS, "decision_account")]
+SourceType = Annotated[str, _one_of(vocabulary.SOURCE_TYPES, "source_type")]
 
 
 def _not_yaml_false(value: object) -> object:
@@ -56,7 +56,7 @@ def _not_yaml_false(value: object) -> object:
 
 
 Country = Annotated[
-    str, BeforeValidator(_not_yaml_false), _one_of(rules.EEA_COUNTRIES, "EEA country code")
+    str, BeforeValidator(_not_yaml_false), _one_of(vocabulary.EEA_COUNTRIES, "EEA country code")
 ]
 Text500 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Text2000 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
@@ -197,7 +197,7 @@ class Platform(_Strict):
 
 class Database(_Strict):
     base_url: Url
-    batch_size: int = Field(ge=1, le=rules.MAX_BATCH)
+    batch_size: int = Field(ge=1, le=vocabulary.MAX_BATCH)
     max_attempts: int = Field(ge=1, le=20)
     timeout_seconds: float = Field(gt=0, le=300)
     token_env: Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]*$")]

@@ -1,0 +1,1 @@
+"""Legal obligations and their clocks: config, clock maths, the obligations cases carry."""
