@@ -45,6 +45,13 @@ class Permission(StrEnum):
     LEGAL_CLOCKS_READ = "legal_clocks:read"  # a case's legal obligations and their clocks
     LEGAL_CLOCKS = "legal_clocks:manage"  # every open legal clock; start them, record their steps
     STATEMENTS_READ = "statements:read"  # DSA statements of reasons, as sent and as refused
+    LEGAL_REQUESTS_CREATE = "legal_requests:create"  # file a request from an authority (a portal)
+    LEGAL_REQUESTS = "legal_requests:manage"  # read requests' contents, record response packages
+    APPEALS_CREATE = "appeals:create"  # lodge a user's appeal (DSA Art. 20) against a decision
+    TRANSPARENCY_READ = "transparency:read"  # the DSA transparency report's counts
+    NCMEC_PACKET = "ncmec:packet"  # assemble the CyberTipline packet of a case
+    PII_READ = "pii:read"  # exports with personal data left in (otherwise it is redacted)
+    RETENTION_READ = "retention:read"  # what the retention job deleted or redacted, and when
 
 
 P = Permission
@@ -61,6 +68,12 @@ _READ |= {P.INCIDENTS_READ}
 _WORK |= {P.INCIDENTS_READ, P.INCIDENTS_MANAGE}
 # Those who work a case see the legal clocks it carries; legal and leads keep them.
 _WORK |= {P.LEGAL_CLOCKS_READ}
+# Users' appeals reach the floor through a system or through an analyst taking them by phone.
+_WORK |= {P.APPEALS_CREATE}
+# Requests from authorities are read by legal alone: a viewer, an analyst or a lead sees the case
+# exists, never what the authority asked for.
+_LEGAL = {P.LEGAL_REQUESTS_CREATE, P.LEGAL_REQUESTS, P.TRANSPARENCY_READ, P.NCMEC_PACKET}
+_LEGAL |= {P.PII_READ, P.RETENTION_READ}
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ANALYST: frozenset(_WORK),
@@ -78,16 +91,20 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             P.INSIGHTS_READ,
             P.LEGAL_CLOCKS,
             P.STATEMENTS_READ,
+            P.TRANSPARENCY_READ,
+            P.NCMEC_PACKET,
         }
     ),
     Role.QA: frozenset(
         _READ
         | {P.EVIDENCE_READ, P.AUDIT_READ, P.HASH_LISTS_READ, P.QUALITY_REVIEW, P.INSIGHTS_READ}
     ),
-    Role.LEGAL: frozenset(_WORK | {P.AUDIT_READ, P.LEGAL_HOLDS, P.LEGAL_CLOCKS, P.STATEMENTS_READ}),
+    Role.LEGAL: frozenset(
+        _WORK | _LEGAL | {P.AUDIT_READ, P.LEGAL_HOLDS, P.LEGAL_CLOCKS, P.STATEMENTS_READ}
+    ),
     Role.ADMIN: frozenset(set(Permission)),
     Role.VIEWER: frozenset(_READ),
-    Role.INTAKE: frozenset({P.REPORTS_CREATE}),
+    Role.INTAKE: frozenset({P.REPORTS_CREATE, P.LEGAL_REQUESTS_CREATE, P.APPEALS_CREATE}),
 }
 
 
