@@ -135,3 +135,21 @@ def test_a_jump_spread_over_three_hours_is_seen_in_their_total() -> None:
     assert (spike.start, spike.end) == (start, start + 3 * HOUR)
     assert spike.observed == sum(quiet(4, 2, extra=extra)[start + h * HOUR] for h in range(3))
     assert "in the 3 h to 13:00 UTC Tuesday" in spike.reason
+
+
+def test_an_hour_that_swung_from_week_to_week_takes_its_own_spread() -> None:
+    """A quiet key whose same hour went 5, 0, 0 in past weeks: the median says 0, but 9 is what
+    its own history allows. The same 9 after a steady 0, 0, 0 is still a spike."""
+    hour = SINCE + timedelta(weeks=3, days=1, hours=23)
+
+    def quiet(past: list[int], now: int) -> dict[datetime, int]:
+        counts = {hour - (k + 1) * timedelta(weeks=1): n for k, n in enumerate(past)}
+        return {**counts, hour: now}
+
+    erratic = detect_spikes({"legal": quiet([0, 0, 5], 9)}, hour=hour, since=SINCE)
+    steady = detect_spikes({"legal": quiet([0, 0, 0], 9)}, hour=hour, since=SINCE)
+
+    assert [s for s in erratic if s.check == "hour"] == []
+    assert [(s.key, s.check, s.observed) for s in steady if s.check == "hour"] == [
+        ("legal", "hour", 9)
+    ]

@@ -11,7 +11,8 @@ Whether an observed count is surprising is a tail probability, not a fixed multi
 is taken as negative binomial around the expected one, which is a Poisson count (what chance
 gives) widened for two things: the expected rate is itself estimated from a few weeks (a quiet
 key's estimate is uncertain, so its band is wider), and whole days swing by some share
-(``dispersion``) for reasons nobody will act on. Many keys are checked every hour, so the
+(``dispersion``) for reasons nobody will act on. A period whose own weeks varied more than
+that (a quiet key at a quiet hour: 5, 0, 0 reports) takes the spread its weeks showed. Many keys are checked every hour, so the
 probability a flag needs is ``alpha`` shared among them (Bonferroni): about ``alpha`` false
 flags per hour in all, whatever the number of keys. A flag also needs ``min_excess`` reports
 above the expected count, so a quiet key going from 1 to 4 reports is never an alarm.
@@ -147,12 +148,27 @@ class Expectation:
 def expectation(history: list[float], *, pooled: int, dispersion: float) -> Expectation:
     """The expected count from earlier weeks' (``history``, non-empty) per-period averages, each
     over ``pooled`` periods in all: the median, uncertain as ``pooled`` observations make it
-    (a gamma-Poisson prediction) and widened by ``dispersion``."""
+    (a gamma-Poisson prediction) and widened by ``dispersion``; never narrower than the spread
+    the period itself showed from week to week."""
     mean = float(statistics.median(history))
     # Half a report added: a key never seen before is not certain never to be seen.
     r_estimate = mean * pooled + 0.5
     r = 1.0 / (1.0 / r_estimate + dispersion**2)
-    return Expectation(max(mean, 0.5 / pooled), r)
+    expected = Expectation(max(mean, 0.5 / pooled), r)
+    return _as_wide_as(expected, history)
+
+
+def _as_wide_as(expected: Expectation, history: list[float]) -> Expectation:
+    """``expected`` widened to the sample variance of ``history`` when that is larger than the
+    model's: a period whose own weeks went 5, 0, 0 is erratic, and a median of 0 must not make
+    its next 9 look impossible. One shared ``dispersion`` cannot know which periods swing so."""
+    if len(history) < 2:
+        return expected
+    m = expected.mean
+    spread = statistics.variance(history)
+    if spread <= m + m * m / expected.r or spread <= m:
+        return expected
+    return Expectation(m, min(expected.r, m * m / (spread - m)))
 
 
 def band(expected: Expectation, threshold: float) -> Band:
