@@ -81,3 +81,45 @@ def active(session: Session, *, limit: int = 500) -> Sequence[tuple[LegalHold, C
         .limit(limit)
     ).all()
     return [(hold, case) for hold, case in rows]
+
+
+def place_for_system(
+    session: Session,
+    clock: Clock,
+    *,
+    case_id: int,
+    accountable: User,
+    reason: str,
+    authority: str | None,
+    actor: str,
+) -> LegalHold:
+    """A hold a rule placed (a legal obligation's follow-up), not a person at the console: the
+    audit trail names ``actor`` (e.g. system:legal-triggers); ``accountable`` is the user the
+    hold is recorded against (the one who set the obligation off, or the system account)."""
+    hold = LegalHold(
+        case_id=case_id,
+        reason=reason.strip()[:5000],
+        authority=(authority or "").strip()[:200] or None,
+        placed_by_id=accountable.id,
+        placed_at=clock.now(),
+    )
+    session.add(hold)
+    session.flush()
+    case = session.get(Case, case_id)
+    audit.record(
+        session,
+        at=hold.placed_at,
+        actor=actor,
+        action="legal_hold.placed",
+        object_type="case",
+        object_id=case.key if case else str(case_id),
+        after={"hold_id": hold.id, "reason": hold.reason, "authority": hold.authority},
+    )
+    return hold
+
+
+def held_case_ids(session: Session) -> set[int]:
+    """Ids of the cases under at least one hold in force: retention must not touch them."""
+    return set(
+        session.scalars(select(LegalHold.case_id).where(LegalHold.released_at.is_(None)).distinct())
+    )

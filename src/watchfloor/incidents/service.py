@@ -20,11 +20,11 @@ from watchfloor.auth.models import User
 from watchfloor.auth.permissions import Permission, can
 from watchfloor.cases import oversight
 from watchfloor.cases import service as cases
-from watchfloor.cases.schemas import parse_case_key
+from watchfloor.cases.schemas import case_key, parse_case_key
 from watchfloor.clock import Clock
 from watchfloor.errors import Conflict, Forbidden, Invalid, NotFound
 from watchfloor.incidents import lifecycle
-from watchfloor.incidents.config import Channels, IncidentConfig
+from watchfloor.incidents.config import Channels, IncidentConfig, Severity
 from watchfloor.incidents.lifecycle import Status
 from watchfloor.incidents.models import (
     Incident,
@@ -183,30 +183,61 @@ def declare(
                 f"{incident.title!r}; add to that incident, or unlink the case there first",
                 existing=incident.key,
             )
-    now = clock.now()
-    first_seen = oversight.first_created(session, ids=[cid for cid, _ in linked])
-    incident = Incident(
+    return _open(
+        session,
+        clock,
+        config,
         severity=body.severity,
         title=body.title,
         harm_area=body.harm_area,
+        summary=body.summary,
+        channels=channels.model_dump(),
+        linked=linked,
+        declared_by=by.username,
+        actor=actor_of(by),
+    )
+
+
+def _open(
+    session: Session,
+    clock: Clock,
+    config: IncidentConfig,
+    *,
+    severity: Severity,
+    title: str,
+    harm_area: str | None,
+    summary: str,
+    channels: dict[str, Any],
+    linked: list[tuple[int, str]],
+    declared_by: str,
+    actor: str,
+) -> Incident:
+    """Write a declared incident with its linked cases, audit it and announce it."""
+    now = clock.now()
+    first_seen = oversight.first_created(session, ids=[cid for cid, _ in linked])
+    incident = Incident(
+        severity=severity,
+        title=title,
+        harm_area=harm_area,
         status=Status.ACTIVE.value,
         detected_at=min(first_seen, now) if first_seen else now,
         declared_at=now,
-        declared_by=by.username,
+        declared_by=declared_by,
         last_update_at=None,
         next_update_due_at=lifecycle.next_update_due(
-            Status.ACTIVE, now, config.severities[body.severity].update_every
+            Status.ACTIVE, now, config.severities[severity].update_every
         ),
-        channels=channels.model_dump(),
-        summary=body.summary,
+        channels=channels,
+        summary=summary,
     )
     session.add(incident)
     session.flush()
-    link_rows(session, incident, linked, now, actor_of(by))
+    link_rows(session, incident, linked, now, actor)
+    keys = [key for _, key in linked]
     audit.record(
         session,
         at=now,
-        actor=actor_of(by),
+        actor=actor,
         action="incident.declared",
         object_type="incident",
         object_id=incident.key,
@@ -214,7 +245,7 @@ def declare(
             "severity": incident.severity,
             "title": incident.title,
             "harm_area": incident.harm_area,
-            "cases": [key for _, key in linked],
+            "cases": keys,
             "channels": incident.channels,
         },
     )
@@ -224,8 +255,8 @@ def declare(
         event_type="incident.declared",
         data={
             "incident": payload(incident),
-            "cases": [key for _, key in linked],
-            "text": f"*{incident.severity}* {incident.key} declared by {by.username}: "
+            "cases": keys,
+            "text": f"*{incident.severity}* {incident.key} declared by {declared_by}: "
             f"{incident.title}",
         },
     )
@@ -392,3 +423,37 @@ def edit_review(session: Session, clock: Clock, *, key: str, body: ReviewIn, by:
             after=changes,
         )
     return incident
+
+
+def declare_for_case_by_system(
+    session: Session,
+    clock: Clock,
+    config: IncidentConfig,
+    *,
+    case_id: int,
+    severity: Severity,
+    title: str,
+    harm_area: str | None,
+    summary: str,
+    actor: str,
+) -> tuple[Incident, bool]:
+    """The open incident a case is in, or a new one a rule declares for it (a legal obligation's
+    follow-up: DSA Art. 18 opens an incident); True when declared now. No commander is named: the
+    incident waits, active and announced, for a person to take command."""
+    taken = _open_incident_of(session, [case_id])
+    if taken is not None:
+        return taken[0], False
+    incident = _open(
+        session,
+        clock,
+        config,
+        severity=severity,
+        title=title[:200],
+        harm_area=harm_area,
+        summary=summary,
+        channels=config.default_channels.model_dump(),
+        linked=cases_from_keys(session, [case_key(case_id)], "cases"),
+        declared_by=actor[:100],
+        actor=actor,
+    )
+    return incident, True

@@ -12,6 +12,7 @@ from watchfloor.cases import service as cases
 from watchfloor.compliance.clocks import service
 from watchfloor.compliance.clocks.readings import carried, pauses_of, to_out
 from watchfloor.compliance.clocks.schemas import ObligationOut, StartIn, StepIn
+from watchfloor.compliance.triggers.service import inputs_of
 from watchfloor.deps import ClockDep, CurrentUser, DbSession, IdPath, RuntimeDep, require
 from watchfloor.http_errors import responses
 
@@ -86,6 +87,7 @@ def start_obligation(
         started_at=body.started_at,
         response_due_at=body.response_due_at,
         actor=f"user:{user.username}",
+        follow_up=inputs_of(runtime.config).follow_up,
     )
     return to_out(carried(config, row, [], clock.now()))
 
@@ -120,5 +122,6 @@ def record_step(
         reason=body.reason,
         at=body.at,
         actor=f"user:{user.username}",
+        follow_up=inputs_of(runtime.config).follow_up,
     )
     return to_out(carried(config, row, pauses_of(db, [row.id])[row.id], clock.now()))

@@ -34,6 +34,7 @@ from watchfloor.compliance.clocks.readings import (
     soonest,
     store,
 )
+from watchfloor.compliance.triggers import follow_ups
 from watchfloor.db import session_scope, writers_take_turns
 from watchfloor.errors import Conflict, NotFound
 from watchfloor.notify import service as notify
@@ -55,8 +56,10 @@ def start(
     started_at: datetime | None = None,
     response_due_at: datetime | None = None,
     actor: str,
+    follow_up: follow_ups.FollowUpConfig | None = None,
 ) -> CaseObligation:
-    """Start ``obligation_id``'s clock on a case, from ``started_at`` (default: now).
+    """Start ``obligation_id``'s clock on a case, from ``started_at`` (default: now), and do
+    its follow-ups set off on a start (those needing ``follow_up`` wait for the worker without it).
 
     422 naming the field for an unknown obligation, a start in the future or before the law was
     in force, a response date missing where the request sets the due time (or given where it
@@ -116,6 +119,10 @@ def start(
         object_id=case_key(case_id),
         after={**about(row, ob), "warn_at": iso(row.warn_at)},
     )
+    follow_ups.carry_out(
+        session, clock, config, row=row, obligation=ob, when="started", context=follow_up,
+        actor=actor,
+    )  # fmt: skip
     return row
 
 
@@ -145,10 +152,12 @@ def record_step(
     reason: str | None = None,
     at: datetime | None = None,
     actor: str,
+    follow_up: follow_ups.FollowUpConfig | None = None,
 ) -> CaseObligation:
     """Record ``step`` (pause, resume, extend, renew, met) on an obligation at ``at`` (default:
     now). The history it makes is read first: a step the law does not allow is a 422 naming the
-    rule, and nothing is written; a step the clock's state rules out is a 409."""
+    rule, and nothing is written; a step the clock's state rules out is a 409. ``met`` does the
+    follow-ups set off when it is met (see ``start`` for ``follow_up``)."""
     row = get_or_raise(session, row_id=row_id, case_id=case_id, for_update=True)
     ob = obligation_or_422(config, row.obligation_id)
     now = clock.now()
@@ -232,6 +241,11 @@ def record_step(
         after={**about(row, ob), "step": step, "at": when.isoformat(), "reason": note or None},
     )
     session.flush()
+    if step == "met":
+        follow_ups.carry_out(
+            session, clock, config, row=row, obligation=ob, when="met", context=follow_up,
+            actor=actor,
+        )  # fmt: skip
     return row
 
 
