@@ -1,0 +1,1 @@
+"""DSA Art. 20 internal complaints (appeals) against decisions, and their outcomes."""
