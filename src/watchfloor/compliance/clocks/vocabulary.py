@@ -16,7 +16,7 @@ StartEventName = Literal[
     "appeal_received", "threat_to_life_suspected", "request_received", "breach_aware",
     "csam_apparent", "cybertip_reported", "preservation_requested", "emergency_request_received",
     "legal_process_served", "ncii_removal_requested", "production_order_received",
-    "preservation_order_received",
+    "preservation_order_received", "order_received",
 ]
 AudienceName = Literal[
     "notifier", "affected_user", "complainant", "requester", "authority",
@@ -26,7 +26,7 @@ RequestTypeName = Literal[
     "dsa_notice", "gdpr_access", "gdpr_erasure", "gdpr_rectification", "gdpr_restriction",
     "gdpr_portability", "gdpr_objection", "us_preservation", "us_emergency_disclosure",
     "us_subpoena", "us_court_order", "us_warrant", "ncii_removal", "eu_epoc",
-    "eu_epoc_emergency", "eu_epoc_pr",
+    "eu_epoc_emergency", "eu_epoc_pr", "dsa_9_order", "dsa_10_order",
 ]
 # fmt: on
 PauseReasonName = Literal["awaiting_requester_identity"]
