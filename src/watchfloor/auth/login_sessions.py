@@ -101,3 +101,10 @@ def seen_since(session: Session, *, since: datetime, now: datetime) -> set[int]:
             .distinct()
         )
     )
+
+
+def purge_unused_since(session: Session, *, cutoff: datetime) -> int:
+    """Delete sign-ins last used before ``cutoff`` (the retention job's period for sessions,
+    whatever their own lifetime says). How many went."""
+    result = session.execute(delete(LoginSession).where(LoginSession.last_seen_at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from watchfloor.auth.models import User
 from watchfloor.auth.permissions import Permission
 from watchfloor.cases import exposure
+from watchfloor.compliance.retention import redact as pii
 from watchfloor.deps import ClockDep, DbSession, RuntimeDep, TimeWindow, require
 from watchfloor.errors import Invalid
 from watchfloor.http_errors import responses
@@ -145,6 +146,7 @@ def export_data(
     and action mix, durations, SLA, backlog and rates (see insights.export for the columns)."""
     since, until = period
     found = service.metrics(db, start=since, end=until, filter=MetricFilter())
+    found = pii.unless_allowed(found, role=user.role)  # a file travels: no PII without pii:read
     name = f"watchfloor-data-{since:%Y%m%d}-{until:%Y%m%d}.{format}"
     return Response(
         export.encode(found, format),

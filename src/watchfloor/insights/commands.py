@@ -38,10 +38,16 @@ def weekly(
     format: Annotated[
         str, typer.Option("--format", "-f", help="Comma-separated: html,pdf,csv,parquet.")
     ] = ",".join(FORMATS),
+    with_pii: Annotated[
+        bool,
+        typer.Option("--with-pii", help="Leave personal data in (audited); redacted without it."),
+    ] = False,
 ) -> None:
     """Write the weekly report (HTML, PDF) and its data (CSV, Parquet): the week's metrics beside
     the week before, spikes, emerging clusters, automation opportunities, QA agreement and
     plain-language findings. Prints the paths written."""
+    from watchfloor.compliance.retention import redact as pii
+    from watchfloor.compliance.retention import service as pii_audit
     from watchfloor.db import session_scope
     from watchfloor.insights import export
     from watchfloor.insights import weekly as report
@@ -63,6 +69,11 @@ def weekly(
         with session_scope(rt.sessions) as session:
             withheld = report.withheld_from_some_reader(rt.config.taxonomy)
             found = report.assemble(session, start=start, now=now, withheld=withheld)
+            # An operator on the machine exports redacted unless they ask; either way it is audited.
+            found = found if with_pii else pii.redact(found)
+            pii_audit.record_export(
+                session, rt.clock, actor="system:cli", what=found.week, with_pii=with_pii
+            )
     finally:
         rt.engine.dispose()
     documents: dict[str, bytes] = {}

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from watchfloor.auth.permissions import Permission
 from watchfloor.cases import exposure
+from watchfloor.compliance.retention import redact as pii
 from watchfloor.deps import ClockDep, DbSession, RuntimeDep
 from watchfloor.insights import export, weekly
 from watchfloor.web.console import SECURITY_HEADERS, Visitor, page_for, render
@@ -51,6 +52,7 @@ def report_download(
     start = weekly.week_start(week or None, now=now)
     withheld = weekly.withheld_from_some_reader(runtime.config.taxonomy)
     found = weekly.assemble(db, start=start, now=now, withheld=withheld)
+    found = pii.unless_allowed(found, role=visitor.role)  # no PII without pii:read
     if format in ("csv", "parquet"):
         body = export.encode(found.metrics, format)
         name = f"watchfloor-data-{found.week}.{format}"
