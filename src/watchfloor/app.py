@@ -19,10 +19,19 @@ from watchfloor.cases.api import router as cases_router
 from watchfloor.cases.evidence_pages import router as evidence_pages
 from watchfloor.cases.hold_pages import router as hold_pages
 from watchfloor.cases.pages import router as case_pages
+from watchfloor.compliance.appeals.api import router as appeals_router
+from watchfloor.compliance.appeals.pages import router as appeal_pages
 from watchfloor.compliance.clocks.api import router as obligations_router
 from watchfloor.compliance.clocks.pages import router as legal_pages
+from watchfloor.compliance.ncmec.api import router as ncmec_router
+from watchfloor.compliance.requests.api import router as legal_requests_router
+from watchfloor.compliance.requests.pages import router as legal_request_pages
+from watchfloor.compliance.retention.api import router as retention_router
+from watchfloor.compliance.retention.pages import router as retention_pages
 from watchfloor.compliance.statements.api import router as statements_router
 from watchfloor.compliance.statements.pages import router as statement_pages
+from watchfloor.compliance.transparency.api import router as transparency_router
+from watchfloor.compliance.transparency.pages import router as transparency_pages
 from watchfloor.http_errors import RequestGuard, install
 from watchfloor.incidents.api import router as incidents_router
 from watchfloor.incidents.pages import router as incident_pages
@@ -100,6 +109,11 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         insights_router,
         obligations_router,
         statements_router,
+        transparency_router,
+        ncmec_router,
+        appeals_router,
+        legal_requests_router,
+        retention_router,
         # The console: server-rendered pages for people, beside the API.
         floor_pages,
         auth_pages,
@@ -116,6 +130,10 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         report_pages,
         legal_pages,
         statement_pages,
+        transparency_pages,
+        appeal_pages,
+        legal_request_pages,
+        retention_pages,
         metrics_router,
     ):
         app.include_router(router)

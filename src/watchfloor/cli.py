@@ -13,6 +13,8 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from watchfloor import logs
 from watchfloor.auth.commands import users_deactivate, users_profile, users_reactivate
+from watchfloor.compliance.ncmec.commands import ncmec_app
+from watchfloor.compliance.transparency.commands import transparency
 from watchfloor.errors import ConfigError, WatchfloorError
 from watchfloor.incidents.commands import incident_app
 from watchfloor.insights.commands import report_app
@@ -49,6 +51,8 @@ app.add_typer(oncall_app, name="oncall")
 app.add_typer(sla_app, name="sla")
 app.add_typer(incident_app, name="incident")
 app.add_typer(report_app, name="report")
+app.add_typer(ncmec_app, name="ncmec")
+report_app.command("transparency")(transparency)
 
 
 def _runtime() -> Runtime:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from watchfloor.cases.replies import ReplyConfig, load_replies
 from watchfloor.clock import Clock, SystemClock
 from watchfloor.compliance.clocks.obligations import ObligationsConfig, load_obligations
+from watchfloor.compliance.retention.rules import RetentionConfig, load_retention
 from watchfloor.compliance.statements.config import (
     TransparencyConfig,
     load_transparency_config,
@@ -41,6 +42,7 @@ class Config:
     quality: QualityConfig
     obligations: ObligationsConfig
     transparency: TransparencyConfig
+    retention: RetentionConfig
 
 
 def load_config(settings: Settings) -> Config:
@@ -72,6 +74,7 @@ def load_config(settings: Settings) -> Config:
         ),
         obligations=load_obligations(settings.config_dir, taxonomy),
         transparency=load_transparency_config(settings.config_dir / "transparency.yaml", taxonomy),
+        retention=load_retention(settings.config_dir),
     )
 
 

@@ -71,6 +71,17 @@ class Settings(BaseSettings):
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
     smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    # The legal inbox (worker job legal-inbox): request mails from a Maildir folder and/or an
+    # IMAP mailbox (TLS: "ssl" on 993, or "starttls"); neither set, the job does nothing.
+    # Messages are marked read once their request is stored; with a done folder, moved there.
+    legal_inbox_maildir: Path | None = None
+    legal_inbox_imap_host: str | None = None
+    legal_inbox_imap_port: int = Field(default=993, ge=1, le=65535)
+    legal_inbox_imap_security: Literal["ssl", "starttls"] = "ssl"
+    legal_inbox_imap_user: str | None = None
+    legal_inbox_imap_password: SecretStr | None = None
+    legal_inbox_imap_folder: str = "INBOX"
+    legal_inbox_imap_done_folder: str | None = None
     # Console cookies are Secure whenever the request came over TLS (uvicorn trusts
     # X-Forwarded-Proto from the proxies in FORWARDED_ALLOW_IPS); true marks them Secure always.
     secure_cookies: bool = False

@@ -14,7 +14,10 @@ from watchfloor import logs
 from watchfloor.audit import service as audit
 from watchfloor.auth import login_sessions
 from watchfloor.compliance.clocks import service as legal_clocks
+from watchfloor.compliance.requests import mail as legal_inbox
+from watchfloor.compliance.retention import service as retention
 from watchfloor.compliance.statements import service as statements
+from watchfloor.compliance.triggers import service as legal_triggers
 from watchfloor.db import session_scope
 from watchfloor.incidents import updates as incident_updates
 from watchfloor.insights import rollup as insights_rollup
@@ -90,6 +93,20 @@ JOBS: list[Job] = [
         lambda rt: legal_clocks.sweep_once(rt.sessions, rt.clock, rt.config.obligations),
     ),
     Job(
+        "legal-inbox",
+        "Take in legal request mails from WATCHFLOOR_LEGAL_INBOX_MAILDIR and/or the IMAP mailbox "
+        "(WATCHFLOOR_LEGAL_INBOX_IMAP_*); a mail whose form cannot be read becomes a request "
+        "that needs classification. Does nothing when no inbox is configured.",
+        legal_inbox.run,
+    ),
+    Job(
+        "legal-triggers",
+        "About once a minute, start the obligations new reports and decisions attract (a DSA "
+        "notice, a restriction, apparent CSAM, a threat to life...), once per case, and carry out "
+        "follow-ups left waiting (priority, incident).",
+        lambda rt: legal_triggers.run(rt.sessions, rt.clock, legal_triggers.inputs_of(rt.config)),
+    ),
+    Job(
         "statements-of-reasons",
         "Build the DSA statement of reasons of each new restricting decision, check it against the "
         "Transparency Database's rules, and send those that pass in batches (with the token named "
@@ -100,6 +117,12 @@ JOBS: list[Job] = [
             mapping=rt.config.transparency,
             token=os.environ.get(rt.config.transparency.database.token_env),
         ),
+    ),
+    Job(
+        "retention",
+        "Once a day, delete or redact what is past its period in config/retention.yaml, on "
+        "resolved cases not under legal hold; logs counts per data type (never the content).",
+        lambda rt: retention.run(rt.sessions, rt.clock, rt.config.retention),
     ),
     Job(
         "coverage-gaps",

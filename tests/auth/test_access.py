@@ -110,10 +110,24 @@ FORBIDDEN_ROLE: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/insights/metrics"): "analyst",
     ("GET", "/api/v1/insights/export"): "analyst",
     ("GET", "/api/v1/compliance/obligations"): "analyst",
+    ("GET", "/api/v1/compliance/retention/runs"): "analyst",
     ("GET", "/api/v1/cases/{key}/obligations"): "viewer",
     ("POST", "/api/v1/cases/{key}/obligations"): "analyst",
     ("POST", "/api/v1/cases/{key}/obligations/{obligation_row}/steps"): "viewer",
     ("GET", "/api/v1/cases/{key}/statements"): "analyst",
+    ("GET", "/api/v1/compliance/transparency"): "analyst",
+    ("POST", "/api/v1/cases/{key}/ncmec-packet"): "analyst",
+    ("POST", "/api/v1/cases/{key}/appeals"): "viewer",
+    ("GET", "/api/v1/cases/{key}/appeals"): "analyst",
+    ("GET", "/api/v1/appeals"): "analyst",
+    ("GET", "/api/v1/appeals/{appeal_id}"): "analyst",
+    ("POST", "/api/v1/appeals/{appeal_id}/decision"): "intake",
+    ("POST", "/api/v1/legal/requests"): "viewer",
+    ("GET", "/api/v1/legal/requests"): "lead",
+    ("GET", "/api/v1/legal/requests/{request_id}"): "viewer",
+    ("POST", "/api/v1/legal/requests/{request_id}/responses"): "analyst",
+    ("POST", "/api/v1/legal/requests/{request_id}/classification"): "lead",
+    ("GET", "/api/v1/legal/requests/{request_id}/package"): "intake",
 }
 # Opened without a bearer token: a password login, and URLs carrying a signed, expiring token
 # (calendar apps send no headers; a person woken by a page acknowledges from the message).
@@ -146,6 +160,8 @@ SAMPLE = {
     "{item_id}": "1",
     "{golden_id}": "1",
     "{obligation_row}": "1",
+    "{appeal_id}": "1",
+    "{request_id}": "1",
 }
 
 

@@ -89,7 +89,16 @@ REFUSED: dict[tuple[str, str], str | None] = {
     ("GET", "/insights/report"): "analyst",
     ("GET", "/insights/report/download"): "analyst",
     ("GET", "/legal"): "analyst",
+    ("GET", "/legal/retention"): "analyst",
     ("GET", "/cases/{key}/statements"): "analyst",
+    ("GET", "/legal/transparency"): "analyst",
+    ("GET", "/legal/transparency/{table}.csv"): "viewer",
+    ("GET", "/legal/appeals"): "analyst",
+    ("GET", "/legal/appeals/{appeal_id}"): "analyst",
+    ("POST", "/legal/appeals/{appeal_id}/decision"): "qa",
+    ("GET", "/legal/requests"): "lead",
+    ("GET", "/legal/requests/{request_id}"): "viewer",
+    ("POST", "/legal/requests/{request_id}/responses"): "analyst",
 }
 # Not behind a console sign-in: /healthz answers anyone (up or down only); /metrics checks its own
 # token or a loopback caller (tests/test_metrics.py).
@@ -117,6 +126,8 @@ def _concrete(path: str) -> str:
         .replace("{calibration_id}", "1")
         .replace("{item_id}", "1")
         .replace("{golden_id}", "1")
+        .replace("{appeal_id}", "1")
+        .replace("{request_id}", "1")
     )
 
 

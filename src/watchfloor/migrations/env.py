@@ -8,8 +8,12 @@ from sqlalchemy import Connection
 import watchfloor.audit.models
 import watchfloor.auth.models
 import watchfloor.cases.models
+import watchfloor.compliance.appeals.models
 import watchfloor.compliance.clocks.models
+import watchfloor.compliance.requests.models
+import watchfloor.compliance.retention.models
 import watchfloor.compliance.statements.models
+import watchfloor.compliance.triggers.models
 import watchfloor.incidents.models
 import watchfloor.insights.models
 import watchfloor.intake.models

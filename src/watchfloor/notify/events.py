@@ -24,6 +24,9 @@ EventType = Literal[
     "incident.update_due",
     "obligation.warning",
     "obligation.breached",
+    "ncii.copy_found",
+    "legal_request.received",
+    "appeal.decided",
 ]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 
@@ -52,6 +55,12 @@ DESCRIPTIONS: dict[str, str] = {
     "(config/obligations.yaml warn_before): once per due time.",
     "obligation.breached": "A legal obligation fell due unmet: the case, the law's citation and "
     "who had to be told; once per due time.",
+    "ncii.copy_found": "A known identical copy (same SHA-256) of imagery a TAKE IT DOWN request "
+    "asked to remove, to remove too: the case, the copy's case and evidence id, never content.",
+    "legal_request.received": "A legal request (law enforcement, regulator, data subject) was "
+    "taken in: its key, case and type only, never its contents.",
+    "appeal.decided": "A person decided a DSA Art. 20 appeal: the case, upheld or overturned "
+    "(with the actions to reverse), and the reasoned answer for the appellant.",
 }
 
 
